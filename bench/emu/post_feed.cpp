@@ -1,0 +1,61 @@
+#include "bench/emu/post_feed.hpp"
+
+#include <algorithm>
+
+#include "bench/emu/rng.hpp"
+
+namespace spillway::emu {
+namespace {
+// Nominal Posts per virtual second at --rate 0: spreads timestamps like a busy firehose.
+constexpr double kNominalRate = 100000.0;
+}  // namespace
+
+PostFeed::PostFeed(const PostPool& pool, std::uint64_t seed, std::int64_t start_ms, double rate,
+                   std::uint64_t count, std::size_t history_limit)
+    : pool_(pool),
+      seed_(seed),
+      clock_(start_ms, unsigned(Rng::mix(seed) % 1024), rate > 0 ? rate : kNominalRate),
+      count_(count),
+      history_limit_(history_limit) {}
+
+void PostFeed::render(std::uint64_t id, std::int64_t ms, std::size_t tmpl, std::string& out) {
+  if (ms / 1000 != cached_second_) {
+    cached_second_ = ms / 1000;
+    format_created_at(ms, created_at_);
+  }
+  const unsigned milli = unsigned(ms % 1000);
+  created_at_[20] = char('0' + milli / 100);
+  created_at_[21] = char('0' + milli / 10 % 10);
+  created_at_[22] = char('0' + milli % 10);
+  pool_.render(tmpl, id, created_at_, out);
+}
+
+std::size_t PostFeed::take(std::string& out, std::size_t max_posts, std::size_t max_bytes, std::int64_t now_ms) {
+  std::size_t n = 0;
+  while (n < max_posts && out.size() < max_bytes && !exhausted()) {
+    const PostStamp stamp = clock_.next();
+    const std::size_t tmpl = Rng::mix(seed_ ^ (taken_ * 0x2545F4914F6CDD1DULL)) % pool_.size();
+    render(stamp.id, stamp.ms, tmpl, out);
+    ++taken_;
+    ++n;
+    if (history_limit_ > 0) {
+      if (history_.size() == history_limit_) history_.pop_front();
+      history_.push_back(Sent{stamp.id, std::uint32_t(tmpl), now_ms});
+    }
+  }
+  return n;
+}
+
+std::size_t PostFeed::replay_since(std::int64_t since_ms, std::string& out) const {
+  auto it = std::partition_point(history_.begin(), history_.end(),
+                                 [&](const Sent& s) { return s.taken_ms < since_ms; });
+  std::size_t n = 0;
+  for (; it != history_.end(); ++it, ++n) {
+    char created[kCreatedAtWidth];
+    format_created_at(snowflake_ms(it->id), created);
+    pool_.render(it->tmpl, it->id, created, out);
+  }
+  return n;
+}
+
+}  // namespace spillway::emu

@@ -1,0 +1,57 @@
+#pragma once
+// PostFeed: the emulator's single source of Posts, shared by all connections. It enforces --count
+// over the emulator's lifetime, stamps each Post with the next snowflake id (strictly increasing in
+// the order Posts are taken) and picks templates by a seeded hash of the Post number, so the same
+// seed and start time give byte-identical Posts.
+// It also keeps a bounded history (id, template) of Posts handed out, so backfill can re-render
+// them exactly. Owned by the server state; used only on the emulator's io thread.
+
+#include <cstdint>
+#include <deque>
+#include <string>
+
+#include "bench/emu/post_pool.hpp"
+#include "bench/emu/snowflake.hpp"
+
+namespace spillway::emu {
+
+class PostFeed {
+ public:
+  // count: total Posts for the feed's lifetime; 0 = unlimited. The pool must outlive the feed.
+  PostFeed(const PostPool& pool, std::uint64_t seed, std::int64_t start_ms, double rate, std::uint64_t count,
+           std::size_t history_limit);
+
+  // Appends whole Posts ("...\r\n") to `out` until `max_posts` were added, `out` reaches
+  // `max_bytes`, or the count is used up. Returns how many were added. now_ms: a monotonic clock
+  // reading, remembered with each Post for backfill.
+  std::size_t take(std::string& out, std::size_t max_posts, std::size_t max_bytes, std::int64_t now_ms);
+
+  bool exhausted() const { return count_ != 0 && taken_ >= count_; }
+  std::uint64_t taken() const { return taken_; }
+  std::uint64_t count() const { return count_; }
+
+  // Re-renders every remembered Post taken at now_ms >= since_ms, oldest first, into `out`.
+  // Returns how many. (Backfill: X re-sends them without de-duplication.)
+  std::size_t replay_since(std::int64_t since_ms, std::string& out) const;
+
+ private:
+  struct Sent {
+    std::uint64_t id;
+    std::uint32_t tmpl;
+    std::int64_t taken_ms;
+  };
+  void render(std::uint64_t id, std::int64_t ms, std::size_t tmpl, std::string& out);
+
+  const PostPool& pool_;
+  std::uint64_t seed_;
+  IdClock clock_;
+  std::uint64_t count_;
+  std::uint64_t taken_ = 0;
+  std::size_t history_limit_;
+  std::deque<Sent> history_;
+  // created_at changes only in its last 3 digits within a second: format the rest once per second.
+  std::int64_t cached_second_ = -1;
+  char created_at_[kCreatedAtWidth] = {};
+};
+
+}  // namespace spillway::emu

@@ -1,0 +1,56 @@
+#pragma once
+// ServerState: everything the emulator's connections share — config, the Post pool and feed, the
+// connect rate window, the dump and log files, and the registry of live connections (so stop() can
+// close them). Held by shared_ptr by the server and by every connection coroutine, so it outlives
+// them all whatever order they end in. Touched only on the emulator's io thread.
+
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "bench/emu/connection_log.hpp"
+#include "bench/emu/connection_slots.hpp"
+#include "bench/emu/emu_config.hpp"
+#include "bench/emu/fault_plan.hpp"
+#include "bench/emu/post_feed.hpp"
+#include "bench/emu/post_pool.hpp"
+#include "bench/emu/rate_window.hpp"
+
+namespace spillway::emu {
+
+struct FileCloser {
+  void operator()(std::FILE* f) const {
+    if (f) std::fclose(f);
+  }
+};
+
+struct ServerState {
+  ServerState(EmuConfig c, std::int64_t start_ms)
+      : config(std::move(c)),
+        pool(config.seed, config.pool_size, start_ms),
+        feed(pool, config.seed, start_ms, config.rate, config.count, config.history_limit),
+        window(config.connects_per_window),
+        slots(config.max_connections, config.reap_ms) {}
+
+  EmuConfig config;
+  PostPool pool;
+  PostFeed feed;
+  RateWindow window;
+  ConnectionSlots slots;
+  FaultPlan faults;
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+  std::unique_ptr<std::FILE, FileCloser> dump;
+  ConnectionLog log;
+  std::uint64_t next_connection_no = 1;
+  bool stopping = false;
+  // Live connections by number: each entry closes that connection's socket and timers.
+  std::map<std::uint64_t, std::function<void()>> live;
+  // Called once when the Post that uses up --count has been written and its stream closed.
+  std::function<void()> on_count_done;
+};
+
+}  // namespace spillway::emu

@@ -1,0 +1,307 @@
+#include "bench/emu/stream_session.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/stream_traits.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <algorithm>
+#include <cmath>
+
+#include "bench/emu/x_responses.hpp"
+
+namespace spillway::emu {
+namespace asio = boost::asio;
+namespace http = boost::beast::http;
+using namespace std::chrono_literals;
+
+namespace {
+constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+constexpr std::string_view kStreamPath = "/2/tweets/search/stream";
+template <class S>
+constexpr bool kIsTls = !std::is_same_v<S, asio::ip::tcp::socket>;
+
+std::int64_t unix_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+// backfill_minutes=N from the query (X accepts 1-5; out-of-range values are clamped here).
+int backfill_minutes(std::string_view query) {
+  constexpr std::string_view key = "backfill_minutes=";
+  for (std::size_t p = 0; p < query.size();) {
+    const auto amp = std::min(query.find('&', p), query.size());
+    const auto kv = query.substr(p, amp - p);
+    if (kv.substr(0, key.size()) == key) {
+      int n = 0;
+      for (char c : kv.substr(key.size())) {
+        if (c < '0' || c > '9') return 0;
+        n = std::min(n * 10 + (c - '0'), 5);
+      }
+      return n;
+    }
+    p = amp + 1;
+  }
+  return 0;
+}
+std::int64_t mono_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+}  // namespace
+
+template <class Stream>
+StreamSession<Stream>::StreamSession(std::shared_ptr<ServerState> state, Stream stream, std::uint64_t no)
+    : st_(std::move(state)),
+      stream_(std::move(stream)),
+      watchdog_(stream_.get_executor()),
+      pace_(stream_.get_executor()),
+      framer_(st_->config.seed ^ (no * 0x9E3779B97F4A7C15ULL)) {
+  rec_.connection = no;
+}
+
+template <class Stream>
+void StreamSession<Stream>::abort() {
+  boost::system::error_code ec;
+  boost::beast::get_lowest_layer(stream_).close(ec);
+  watchdog_.cancel();
+  pace_.cancel();
+}
+
+template <class Stream>
+void StreamSession<Stream>::arm_watchdog(std::chrono::milliseconds d) {
+  watchdog_.expires_after(d);
+  watchdog_.async_wait([w = this->weak_from_this()](boost::system::error_code ec) {
+    if (ec) return;
+    if (auto self = w.lock()) self->abort();
+  });
+}
+
+template <class Stream>
+asio::awaitable<void> StreamSession<Stream>::run() {
+  auto self = this->shared_from_this();
+  rec_.start_unix_ms = unix_ms();
+  st_->live.emplace(rec_.connection, [w = this->weak_from_this()] {
+    if (auto s = w.lock()) s->abort();
+  });
+  // A client that connects and says nothing must not hold a connection forever.
+  arm_watchdog(10s);
+  bool ok = true;
+  if constexpr (kIsTls<Stream>) {
+    auto [ec] = co_await stream_.async_handshake(asio::ssl::stream_base::server, kTuple);
+    if (ec) rec_.outcome = "tls_handshake_failed", ok = false;
+  }
+  if (ok && co_await read_request()) {
+    watchdog_.cancel();
+    const auto now_s = unix_ms() / 1000;
+    if (rec_.path != kStreamPath) {
+      rec_.outcome = "not_found";
+      co_await respond_error(404, x_body::not_found_404, RateLimitInfo{st_->config.connects_per_window, 0, 0});
+    } else if (method_ != "GET") {
+      rec_.outcome = "method_not_allowed";
+      co_await respond_error(405, x_body::method_not_allowed_405, RateLimitInfo{});
+    } else if (st_->config.bearer && authorization_ != "Bearer " + *st_->config.bearer) {
+      // Compared whole: a missing header, another scheme, or another token are all 401 at X.
+      rec_.outcome = "unauthorized";
+      co_await respond_error(401, x_body::unauthorized_401, RateLimitInfo{st_->config.connects_per_window, 0, 0});
+    } else if (auto f = st_->faults.on_connect(st_->feed.taken(), ms_since_start(Clock::now()))) {
+      rec_.outcome = "fault_status";
+      co_await respond_error(f->status, f->body, RateLimitInfo{st_->config.connects_per_window, 0, 0});
+    } else if (auto v = st_->window.on_connect(now_s); !v.allowed) {
+      rec_.outcome = "rate_limited";
+      co_await respond_error(429, x_body::rate_limited_429, v.info);
+    } else if (!st_->slots.try_acquire(mono_ms())) {
+      rec_.outcome = "too_many_connections";
+      co_await respond_error(429, x_body::too_many_connections_429, v.info);
+    } else {
+      rec_.outcome = "stream";
+      co_await stream_posts(v.info);
+      st_->slots.release(mono_ms(), rec_.ended == "client_closed");
+    }
+  } else if (ok) {
+    rec_.outcome = rec_.outcome.empty() ? "no_request" : rec_.outcome;
+  }
+  watchdog_.cancel();
+  pace_.cancel();
+  if (!dump_stage_.empty() && st_->dump) {
+    // A line cut by a fault: keep it, but end it so the next connection's lines stay separate.
+    dump_stage_ += '\n';
+    std::fwrite(dump_stage_.data(), 1, dump_stage_.size(), st_->dump.get());
+  }
+  rec_.end_unix_ms = unix_ms();
+  if (rec_.ended.empty()) rec_.ended = st_->stopping ? "server_stopped" : "closed";
+  st_->log.write(rec_);
+  st_->live.erase(rec_.connection);
+}
+
+template <class Stream>
+asio::awaitable<bool> StreamSession<Stream>::read_request() {
+  http::request_parser<http::empty_body> parser;
+  parser.header_limit(16 * 1024);
+  auto [ec, n] = co_await http::async_read(stream_, read_buf_, parser, kTuple);
+  (void)n;
+  if (ec) {
+    rec_.outcome = "bad_request";
+    co_return false;
+  }
+  const auto& req = parser.get();
+  const std::string_view target(req.target().data(), req.target().size());
+  const auto q = target.find('?');
+  rec_.path = std::string(target.substr(0, q));
+  rec_.query = q == std::string_view::npos ? "" : std::string(target.substr(q + 1));
+  method_ = std::string(req.method_string());
+  if (auto it = req.find(http::field::authorization); it != req.end()) authorization_ = std::string(it->value());
+  co_return true;
+}
+
+template <class Stream>
+asio::awaitable<bool> StreamSession<Stream>::write_all(const std::string& bytes) {
+  auto [ec, n] = co_await asio::async_write(stream_, asio::buffer(bytes), kTuple);
+  (void)n;
+  co_return !ec;
+}
+
+template <class Stream>
+asio::awaitable<void> StreamSession<Stream>::close_gracefully() {
+  if constexpr (kIsTls<Stream>) {
+    // close_notify, but never wait long for the peer's answer.
+    arm_watchdog(500ms);
+    co_await stream_.async_shutdown(kTuple);
+    watchdog_.cancel();
+  }
+  boost::system::error_code ec;
+  auto& sock = boost::beast::get_lowest_layer(stream_);
+  sock.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+  sock.close(ec);
+}
+
+template <class Stream>
+asio::awaitable<void> StreamSession<Stream>::respond_error(int status, std::string_view body,
+                                                           const RateLimitInfo& rl) {
+  rec_.status = status;
+  const bool ok = co_await write_all(error_response(status, body, unix_ms() / 1000, rl));
+  rec_.ended = ok ? "responded" : "client_closed";
+  co_await close_gracefully();
+}
+
+template <class Stream>
+void StreamSession<Stream>::dump_consumed(std::string_view bytes) {
+  if (!st_->dump || bytes.empty()) return;
+  // Lines go out with "\r\n"; the dump has "\n". JSON never holds a raw CR, so dropping every CR
+  // is exact. Only whole lines are written, so concurrent connections never interleave mid-line.
+  for (char c : bytes)
+    if (c != '\r') dump_stage_.push_back(c);
+  const auto last_nl = dump_stage_.rfind('\n');
+  if (last_nl == std::string::npos) return;
+  std::fwrite(dump_stage_.data(), 1, last_nl + 1, st_->dump.get());
+  dump_stage_.erase(0, last_nl + 1);
+}
+
+template <class Stream>
+std::size_t StreamSession<Stream>::posts_due(Clock::time_point now) const {
+  if (st_->config.rate <= 0) return SIZE_MAX;
+  const double elapsed = std::chrono::duration<double>(now - stream_start_).count();
+  const auto allowed = std::uint64_t(std::floor(elapsed * st_->config.rate)) + 1;  // the first goes at once
+  return allowed > paced_posts_ ? std::size_t(allowed - paced_posts_) : 0;
+}
+
+template <class Stream>
+StreamSession<Stream>::Clock::time_point StreamSession<Stream>::next_post_time() const {
+  return stream_start_ + std::chrono::duration_cast<Clock::duration>(
+                             std::chrono::duration<double>(double(paced_posts_) / st_->config.rate));
+}
+
+template <class Stream>
+std::int64_t StreamSession<Stream>::ms_since_start(Clock::time_point t) const {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t - st_->started).count();
+}
+
+template <class Stream>
+asio::awaitable<bool> StreamSession<Stream>::write_and_consume(std::string& pending, std::size_t used,
+                                                               const std::string& out) {
+  if (!co_await write_all(out)) {
+    rec_.ended = st_->stopping ? "server_stopped" : "client_closed";
+    co_return false;
+  }
+  dump_consumed(std::string_view(pending).substr(0, used));
+  pending.erase(0, used);
+  co_return true;
+}
+
+template <class Stream>
+asio::awaitable<void> StreamSession<Stream>::stream_posts(const RateLimitInfo& rl) {
+  rec_.status = 200;
+  stream_start_ = Clock::now();
+  if (!co_await write_all(stream_response_head(unix_ms() / 1000, rl, rec_.connection))) {
+    rec_.ended = "client_closed";
+    co_return;
+  }
+  const auto& cfg = st_->config;
+  heartbeat_ = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(cfg.heartbeat_s));
+  next_heartbeat_ = stream_start_ + heartbeat_;
+  std::string pending, out;
+  pending.reserve(cfg.write_bytes + 8 * 1024);
+  out.reserve(cfg.write_bytes + 80 * 1024);
+  if (const int minutes = backfill_minutes(rec_.query); minutes > 0) {
+    // X re-sends what matched in the last N minutes, oldest first, duplicates and all.
+    rec_.backfilled = st_->feed.replay_since(mono_ms() - std::int64_t(minutes) * 60000, pending);
+    rec_.posts += rec_.backfilled;
+  }
+  for (;;) {
+    out.clear();
+    const auto now = Clock::now();
+    if (auto fault = st_->faults.take_due(st_->feed.taken(), ms_since_start(now))) {
+      if (!co_await apply_fault(*fault, pending, out)) co_return;
+      continue;
+    }
+    bool finish = false;
+    if (!st_->feed.exhausted()) {
+      const std::size_t due = std::size_t(std::min<std::uint64_t>(posts_due(now), st_->faults.posts_until_next(st_->feed.taken())));
+      if (due > 0) {
+        const std::size_t n = st_->feed.take(pending, due, cfg.write_bytes, mono_ms());
+        rec_.posts += n;
+        paced_posts_ += n;
+        // The connection that took the last Post ends its body cleanly; others idle on heartbeats.
+        finish = n > 0 && st_->feed.exhausted();
+      }
+    }
+    std::size_t used = 0;
+    if (now >= next_heartbeat_) {
+      used = framer_.frame(pending, true, out);  // a heartbeat goes between lines, never inside one
+      ChunkFramer::append_chunk("\r\n", out);
+      next_heartbeat_ = now + heartbeat_;
+    } else {
+      // Paced streams flush every write (latency matters there); at --rate 0 a tail shorter than the
+      // next chunk waits for the next batch, so chunks span writes as well as messages.
+      used = framer_.frame(pending, finish || cfg.rate > 0, out);
+    }
+    if (finish) ChunkFramer::append_last_chunk(out);
+    if (out.empty()) {
+      auto wake = next_heartbeat_;
+      if (cfg.rate > 0 && !st_->feed.exhausted()) wake = std::min(wake, next_post_time());
+      if (const auto fault_ms = st_->faults.next_ms(); fault_ms != INT64_MAX)
+        wake = std::min(wake, st_->started + std::chrono::milliseconds(fault_ms));
+      pace_.expires_at(wake);
+      auto [ec] = co_await pace_.async_wait(kTuple);
+      if (ec || st_->stopping) {
+        rec_.ended = "server_stopped";
+        co_return;
+      }
+      continue;
+    }
+    if (!co_await write_and_consume(pending, used, out)) co_return;
+    if (finish) {
+      rec_.ended = "count_reached";
+      co_await close_gracefully();
+      if (st_->on_count_done) st_->on_count_done();
+      co_return;
+    }
+  }
+}
+
+// apply_fault is defined and instantiated in stream_session_faults.cpp.
+template class StreamSession<asio::ip::tcp::socket>;
+template class StreamSession<asio::ssl::stream<asio::ip::tcp::socket>>;
+
+}  // namespace spillway::emu

@@ -1,0 +1,68 @@
+#pragma once
+// StreamSession: one client connection, from TLS handshake (when Stream is an ssl::stream) through
+// request, checks (path, method, bearer, connect rate window) to the endless chunked stream: Posts
+// from the shared PostFeed, framed by a per-connection ChunkFramer, written in large writes,
+// heartbeats on a timer, a clean end of body after --count.
+// Runs as one coroutine on the emulator's single io thread; holds the ServerState by shared_ptr
+// and keeps itself alive (shared_from_this) for the life of run().
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/stream.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "bench/emu/chunk_framer.hpp"
+#include "bench/emu/connection_log.hpp"
+#include "bench/emu/fault_plan.hpp"
+#include "bench/emu/server_state.hpp"
+
+namespace spillway::emu {
+
+template <class Stream>
+class StreamSession : public std::enable_shared_from_this<StreamSession<Stream>> {
+ public:
+  StreamSession(std::shared_ptr<ServerState> state, Stream stream, std::uint64_t connection_no);
+  boost::asio::awaitable<void> run();
+  // Closes the socket and cancels timers; the coroutine then ends on its own.
+  void abort();
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  boost::asio::awaitable<bool> read_request();
+  boost::asio::awaitable<void> respond_error(int status, std::string_view body, const RateLimitInfo& rl);
+  boost::asio::awaitable<void> stream_posts(const RateLimitInfo& rl);
+  boost::asio::awaitable<bool> write_all(const std::string& bytes);
+  // Applies a stream fault (stream_session_faults.cpp). Returns true when streaming goes on.
+  boost::asio::awaitable<bool> apply_fault(const Fault& f, std::string& pending, std::string& out);
+  // Writes `out`, then dumps and drops the first `used` bytes of `pending`. False if the peer is gone.
+  boost::asio::awaitable<bool> write_and_consume(std::string& pending, std::size_t used, const std::string& out);
+  std::int64_t ms_since_start(Clock::time_point t) const;
+  boost::asio::awaitable<void> close_gracefully();
+  void arm_watchdog(std::chrono::milliseconds d);
+  void dump_consumed(std::string_view bytes);
+  std::size_t posts_due(Clock::time_point now) const;
+  Clock::time_point next_post_time() const;
+
+  std::shared_ptr<ServerState> st_;
+  Stream stream_;
+  boost::asio::steady_timer watchdog_;
+  boost::asio::steady_timer pace_;
+  boost::beast::flat_buffer read_buf_;
+  std::string method_, authorization_;
+  ChunkFramer framer_;
+  ConnectionRecord rec_;
+  Clock::time_point stream_start_{};
+  Clock::duration heartbeat_{};
+  Clock::time_point next_heartbeat_{};
+  std::uint64_t paced_posts_ = 0;  // new Posts on this connection (backfill excluded), for --rate
+  std::string dump_stage_;
+};
+
+using PlainSession = StreamSession<boost::asio::ip::tcp::socket>;
+using TlsSession = StreamSession<boost::asio::ssl::stream<boost::asio::ip::tcp::socket>>;
+
+}  // namespace spillway::emu

@@ -1,0 +1,230 @@
+#include "config/options.hpp"
+
+#include <algorithm>
+
+namespace spillway::config {
+namespace {
+
+// A capture-less accessor from settings to one field; keeps each table row on a few lines.
+#define SPILLWAY_FIELD(member) [](settings& s) -> field_ref { return &s.member; }
+
+constexpr std::uint64_t kib = 1024;
+constexpr std::uint64_t second = 1000;
+constexpr std::uint64_t minute = 60 * second;
+constexpr std::uint64_t hour = 60 * minute;
+
+std::vector<option_spec> build_table() {
+  using enum option_type;
+  return {
+      // [stream]
+      {.key = "stream.base_url", .type = string, .help = "Origin of the X API, scheme://host[:port] with no path. Point it at the emulator (http://127.0.0.1:PORT) for tests.",
+       .field = SPILLWAY_FIELD(stream.base_url), .check = value_check::http_origin, .required = true},
+      {.key = "stream.ca_file", .type = string, .help = "PEM file of CA certificates to trust instead of the system store (e.g. the emulator's CA). Empty: the system store.",
+       .field = SPILLWAY_FIELD(stream.ca_file)},
+      {.key = "stream.tweet_fields", .type = string, .help = "The tweet.fields query parameter, comma-separated with no spaces. Empty: X's default fields.",
+       .field = SPILLWAY_FIELD(stream.tweet_fields), .check = value_check::field_list},
+      {.key = "stream.expansions", .type = string, .help = "The expansions query parameter, comma-separated with no spaces.",
+       .field = SPILLWAY_FIELD(stream.expansions), .check = value_check::field_list},
+      {.key = "stream.user_fields", .type = string, .help = "The user.fields query parameter, comma-separated with no spaces.",
+       .field = SPILLWAY_FIELD(stream.user_fields), .check = value_check::field_list},
+      {.key = "stream.media_fields", .type = string, .help = "The media.fields query parameter, comma-separated with no spaces.",
+       .field = SPILLWAY_FIELD(stream.media_fields), .check = value_check::field_list},
+      {.key = "stream.max_line_bytes", .type = integer, .help = "Longest accepted stream line in bytes; a longer line goes to the dead-letter store and the stream goes on.",
+       .field = SPILLWAY_FIELD(stream.max_line_bytes), .min = 1 * kib, .max = 64 * kib * kib},
+      {.key = "stream.backfill", .type = boolean, .help = "On reconnect, ask for backfill_minutes sized from the measured gap (at most 5). Enterprise access only; duplicates are dropped by id.",
+       .field = SPILLWAY_FIELD(stream.backfill)},
+      {.key = "stream.rules_sync_on_start", .type = boolean, .help = "Sync [[rules]] with the live rules before connecting.",
+       .field = SPILLWAY_FIELD(stream.rules_sync_on_start)},
+      {.key = "stream.rules_delete_unmanaged", .type = boolean, .help = "When syncing, delete live rules that are not in [[rules]].",
+       .field = SPILLWAY_FIELD(stream.rules_delete_unmanaged)},
+      {.key = "stream.connect_timeout", .type = duration, .help = "Deadline for resolve, connect, TLS handshake and response headers.",
+       .field = SPILLWAY_FIELD(stream.connect_timeout), .min = 1, .max = 5 * minute},
+      // [auth]
+      {.key = "auth.bearer_token_env", .type = string, .help = "Name of the environment variable that holds the app-only Bearer token. The token itself never goes in this file.",
+       .field = SPILLWAY_FIELD(auth.bearer_token_env), .check = value_check::env_var_name},
+      {.key = "auth.bearer_token_file", .type = string, .help = "Alternative to bearer_token_env: a file (readable only by the service user) holding the token on one line.",
+       .field = SPILLWAY_FIELD(auth.bearer_token_file)},
+      // [sinks.rocksdb]
+      {.key = "sinks.rocksdb.path", .type = string, .help = "Directory of the RocksDB database; created if missing.",
+       .field = SPILLWAY_FIELD(rocksdb.path), .required = true},
+      {.key = "sinks.rocksdb.write_batch_posts", .type = integer, .help = "Most Posts written in one RocksDB WriteBatch.",
+       .field = SPILLWAY_FIELD(rocksdb.write_batch_posts), .min = 1, .max = 65536},
+      // [sinks.kafka]
+      {.key = "sinks.kafka.enabled", .type = boolean, .help = "Produce every Post to Kafka (needs bootstrap_servers).",
+       .field = SPILLWAY_FIELD(kafka.enabled)},
+      {.key = "sinks.kafka.bootstrap_servers", .type = string, .help = "Kafka brokers, host:port[,host:port...].",
+       .field = SPILLWAY_FIELD(kafka.bootstrap_servers), .check = value_check::host_port_list},
+      {.key = "sinks.kafka.topic", .type = string, .help = "Topic every Post is produced to (key = Post id, value = the raw line).",
+       .field = SPILLWAY_FIELD(kafka.topic), .check = value_check::kafka_topic, .required = true},
+      {.key = "sinks.kafka.topic_by_rule_tag", .type = boolean, .help = "Produce to the topic named by the first matching rule's tag instead of `topic`.",
+       .field = SPILLWAY_FIELD(kafka.topic_by_rule_tag)},
+      {.key = "sinks.kafka.fallback_topic", .type = string, .help = "With topic_by_rule_tag: topic for Posts whose tag is empty or not a valid topic name. Empty: `topic`.",
+       .field = SPILLWAY_FIELD(kafka.fallback_topic), .check = value_check::kafka_topic},
+      {.key = "sinks.kafka.shutdown_timeout", .type = duration, .help = "How long shutdown waits for delivery reports; undelivered Posts stay in the outbox for the next start.",
+       .field = SPILLWAY_FIELD(kafka.shutdown_timeout), .min = 1, .max = 10 * minute},
+      {.key = "sinks.kafka.properties", .type = properties, .help = "librdkafka properties passed verbatim (string, integer or boolean values). Values of keys naming a password, secret, token or SASL credential are secret: set them with SPILLWAY_SINKS_KAFKA_PROPERTIES__<NAME> rather than in this file."},
+      // [metrics]
+      {.key = "metrics.listen", .type = string, .help = "host:port of the Prometheus /metrics and health endpoint; port 0 picks a free port.",
+       .field = SPILLWAY_FIELD(metrics.listen), .check = value_check::host_port, .required = true},
+      {.key = "metrics.enabled", .type = boolean, .help = "Serve the metrics endpoint.",
+       .field = SPILLWAY_FIELD(metrics.enabled)},
+      // [reconnect] (X's published policy is the default; see docs XAPI.md)
+      {.key = "reconnect.stall_timeout", .type = duration, .help = "No byte for this long (heartbeats count) means the connection is dead. X sends a heartbeat every 20 s: keep it above 20s outside tests.",
+       .field = SPILLWAY_FIELD(reconnect.stall_timeout), .min = 1, .max = 10 * minute},
+      {.key = "reconnect.network_step", .type = duration, .help = "Linear backoff step after TCP/TLS/DNS errors and stalls.",
+       .field = SPILLWAY_FIELD(reconnect.network_step), .min = 1, .max = 1 * minute},
+      {.key = "reconnect.network_cap", .type = duration, .help = "Longest linear backoff wait.",
+       .field = SPILLWAY_FIELD(reconnect.network_cap), .min = 1, .max = 1 * hour},
+      {.key = "reconnect.http_base", .type = duration, .help = "First wait after an HTTP error (5xx); doubles per attempt.",
+       .field = SPILLWAY_FIELD(reconnect.http_base), .min = 1, .max = 1 * hour},
+      {.key = "reconnect.http_cap", .type = duration, .help = "Longest exponential backoff wait after HTTP errors.",
+       .field = SPILLWAY_FIELD(reconnect.http_cap), .min = 1, .max = 24 * hour},
+      {.key = "reconnect.rate_limit_base", .type = duration, .help = "First wait after a 429 without x-rate-limit-reset; doubles after each further 429.",
+       .field = SPILLWAY_FIELD(reconnect.rate_limit_base), .min = 1, .max = 24 * hour},
+      {.key = "reconnect.too_many_base", .type = duration, .help = "First wait after a 429 TooManyConnections right after our own drop (the old connection not yet reaped).",
+       .field = SPILLWAY_FIELD(reconnect.too_many_base), .min = 1, .max = 1 * hour},
+      {.key = "reconnect.jitter", .type = string, .help = "Jitter applied to every wait, so a fleet does not reconnect in lockstep.",
+       .field = SPILLWAY_FIELD(reconnect.jitter), .allowed = {"full", "equal", "decorrelated", "none"}, .required = true},
+      {.key = "reconnect.alert_after", .type = integer, .help = "Consecutive failed attempts before health turns unhealthy and an alert is logged.",
+       .field = SPILLWAY_FIELD(reconnect.alert_after), .min = 1, .max = 1000000},
+      // [pipeline]
+      {.key = "pipeline.ring_capacity", .type = integer, .help = "Slots in the SPSC ring between the network and pipeline threads (a power of two).",
+       .field = SPILLWAY_FIELD(pipeline.ring_capacity), .min = 1024, .max = 1048576, .check = value_check::power_of_two},
+      {.key = "pipeline.dedup_window", .type = integer, .help = "Recent Post ids remembered in memory to drop duplicates before RocksDB is asked.",
+       .field = SPILLWAY_FIELD(pipeline.dedup_window), .min = 1, .max = 100000000},
+      // [[rules]]
+      {.key = "rules", .type = rules, .help = "Desired filtered-stream rules, one [[rules]] table each: value (required, 1-2048 characters, unique) and tag (optional). File only; no environment override."},
+      // top level
+      {.key = "log_level", .type = string, .help = "Least severe log level written.",
+       .field = SPILLWAY_FIELD(log_level), .allowed = {"trace", "debug", "info", "warn", "error", "critical", "off"}, .required = true},
+  };
+}
+#undef SPILLWAY_FIELD
+
+std::string describe_limit(option_type type, std::uint64_t v) {
+  return type == option_type::duration ? format_duration(std::chrono::milliseconds(v)) : std::to_string(v);
+}
+
+std::optional<issue> check_range(const option_spec& spec, std::uint64_t v) {
+  if (v >= spec.min && (spec.max == 0 || v <= spec.max)) return std::nullopt;
+  const std::string got = spec.secret ? std::string() : " (got " + describe_limit(spec.type, v) + ")";
+  if (spec.max == 0) {
+    return issue{"must be at least " + describe_limit(spec.type, spec.min) + got,
+                 "use a value of " + describe_limit(spec.type, spec.min) + " or more"};
+  }
+  return issue{"must be between " + describe_limit(spec.type, spec.min) + " and " +
+                   describe_limit(spec.type, spec.max) + got,
+               "use a value in that range"};
+}
+
+std::optional<issue> check_allowed(const option_spec& spec, const std::string& v) {
+  if (spec.allowed.empty() || std::ranges::find(spec.allowed, v) != spec.allowed.end()) return std::nullopt;
+  std::string list;
+  std::vector<std::string> candidates;
+  for (const auto a : spec.allowed) {
+    list += (list.empty() ? "" : ", ") + std::string(a);
+    candidates.emplace_back(a);
+  }
+  const auto near = closest_match(v, candidates);
+  return issue{"must be one of " + list + (spec.secret ? "" : " (got " + toml_quote(v) + ")"),
+               near ? "did you mean \"" + *near + "\"?" : "use one of " + list};
+}
+
+}  // namespace
+
+const std::vector<option_spec>& option_table() {
+  static const std::vector<option_spec> table = build_table();
+  return table;
+}
+
+const option_spec* find_option(std::string_view key) {
+  for (const auto& spec : option_table()) {
+    if (spec.key == key) return &spec;
+  }
+  return nullptr;
+}
+
+bool is_known_table(std::string_view path) {
+  for (const auto& spec : option_table()) {
+    if (spec.key.size() > path.size() && spec.key.starts_with(path) && spec.key[path.size()] == '.') return true;
+  }
+  return false;
+}
+
+std::string env_var_name(std::string_view key) {
+  std::string name(env_prefix);
+  const auto dot = key.rfind('.');
+  if (dot != std::string_view::npos) {
+    std::string section = ascii_upper(key.substr(0, dot));
+    std::ranges::replace(section, '.', '_');
+    name += section + "__";
+  }
+  return name + ascii_upper(key.substr(dot == std::string_view::npos ? 0 : dot + 1));
+}
+
+std::string_view type_name(option_type type) {
+  switch (type) {
+    case option_type::string: return "string";
+    case option_type::boolean: return "boolean";
+    case option_type::integer: return "integer";
+    case option_type::duration: return "duration";
+    case option_type::properties: return "table";
+    case option_type::rules: return "array of tables";
+  }
+  return "?";
+}
+
+option_value read_option(const option_spec& spec, settings& s) {
+  return std::visit(
+      [](auto* field) -> option_value {
+        using field_type = std::remove_pointer_t<decltype(field)>;
+        if constexpr (std::is_same_v<field_type, std::uint32_t>) return std::uint64_t{*field};
+        else return *field;
+      },
+      spec.field(s));
+}
+
+void write_option(const option_spec& spec, settings& s, const option_value& value) {
+  std::visit(
+      [&value](auto* field) {
+        using field_type = std::remove_pointer_t<decltype(field)>;
+        // The table guarantees the stored alternative matches the field; validate() has bounded it.
+        if constexpr (std::is_same_v<field_type, std::uint32_t>) *field = static_cast<std::uint32_t>(std::get<std::uint64_t>(value));
+        else *field = std::get<field_type>(value);
+      },
+      spec.field(s));
+}
+
+std::string format_value(const option_spec& spec, const option_value& value) {
+  if (spec.type == option_type::duration) return toml_quote(format_duration(std::get<std::chrono::milliseconds>(value)));
+  if (spec.type == option_type::boolean) return std::get<bool>(value) ? "true" : "false";
+  if (spec.type == option_type::integer) return std::to_string(std::get<std::uint64_t>(value));
+  return toml_quote(std::get<std::string>(value));
+}
+
+std::optional<issue> validate(const option_spec& spec, const option_value& value) {
+  switch (spec.type) {
+    case option_type::integer: {
+      const auto v = std::get<std::uint64_t>(value);
+      if (auto bad = check_range(spec, v)) return bad;
+      return check_integer(spec.check, v);
+    }
+    case option_type::duration: {
+      const auto ms = std::get<std::chrono::milliseconds>(value).count();
+      if (ms <= 0) return issue{"must be greater than zero", "write a positive duration such as \"250ms\" or \"5s\""};
+      return check_range(spec, static_cast<std::uint64_t>(ms));
+    }
+    case option_type::string: {
+      const auto& v = std::get<std::string>(value);
+      if (v.empty()) {
+        if (spec.required) return issue{"must not be empty", "set a value, or remove the key to use the default"};
+        return std::nullopt;
+      }
+      if (auto bad = check_allowed(spec, v)) return bad;
+      return check_string(spec.check, v);
+    }
+    default: return std::nullopt;
+  }
+}
+
+}  // namespace spillway::config

@@ -1,0 +1,168 @@
+#include "config/render.hpp"
+
+#include <algorithm>
+
+#include "config/kafka_properties.hpp"
+#include "config/options.hpp"
+
+namespace spillway::config {
+namespace {
+
+std::string_view section_of(std::string_view key) {
+  const auto dot = key.rfind('.');
+  return dot == std::string_view::npos ? std::string_view() : key.substr(0, dot);
+}
+
+std::string_view leaf_of(std::string_view key) {
+  const auto dot = key.rfind('.');
+  return dot == std::string_view::npos ? key : key.substr(dot + 1);
+}
+
+const settings& defaults() {
+  static const settings d{};
+  return d;
+}
+
+std::string value_text(const option_spec& spec, const settings& s) {
+  if (spec.secret) return toml_quote(redacted);
+  settings copy = s;  // the accessors are shared with the loader, which needs them mutable
+  return format_value(spec, read_option(spec, copy));
+}
+
+std::string default_text(const option_spec& spec) {
+  if (spec.field == nullptr) return "(none)";
+  return value_text(spec, defaults());
+}
+
+std::string default_cell(const option_spec& spec) {
+  const std::string text = default_text(spec);
+  if (spec.field == nullptr) return text;
+  return text == "\"\"" ? "(empty)" : "`" + text + "`";
+}
+
+std::string env_text(const option_spec& spec) {
+  if (spec.type == option_type::properties) return std::string(property_env_prefix) + "<NAME>";
+  if (spec.type == option_type::rules) return "";
+  return env_var_name(spec.key);
+}
+
+// What values are accepted beyond the type: "1024..67108864", "one of a, b", "power of two".
+std::string constraints(const option_spec& spec) {
+  std::string text;
+  const auto limit = [&](std::uint64_t v) {
+    return spec.type == option_type::duration ? format_duration(std::chrono::milliseconds(v)) : std::to_string(v);
+  };
+  if (spec.type == option_type::integer || spec.type == option_type::duration) {
+    text = limit(spec.min) + (spec.max != 0 ? ".." + limit(spec.max) : " or more");
+  }
+  switch (spec.check) {
+    case value_check::power_of_two: text += ", a power of two"; break;
+    case value_check::http_origin: text = "http(s)://host[:port]"; break;
+    case value_check::host_port: text = "host:port"; break;
+    case value_check::host_port_list: text = "host:port[,host:port...]"; break;
+    case value_check::field_list: text = "name[,name...]"; break;
+    case value_check::kafka_topic: text = "a Kafka topic name"; break;
+    case value_check::env_var_name: text = "a variable name"; break;
+    case value_check::none: break;
+  }
+  if (!spec.allowed.empty()) {
+    text = "one of";
+    for (const auto a : spec.allowed) text += std::string(text.ends_with("of") ? " " : ", ") + std::string(a);
+  }
+  if (spec.required && spec.allowed.empty()) text += text.empty() ? "not empty" : ", not empty";
+  return text;
+}
+
+std::string escape_cell(std::string_view text) {
+  std::string out;
+  for (const char c : text) {
+    if (c == '|') out += "\\|";
+    else out += c;
+  }
+  return out;
+}
+
+void render_section(std::string& out, std::string_view section, const settings& s) {
+  bool header = section.empty();
+  for (const auto& spec : option_table()) {
+    if (spec.field == nullptr || section_of(spec.key) != section) continue;
+    if (!header) {
+      out += "\n[" + std::string(section) + "]\n";
+      header = true;
+    }
+    out += std::string(leaf_of(spec.key)) + " = " + value_text(spec, s) + "\n";
+  }
+}
+
+}  // namespace
+
+std::string render_effective(const settings& s) {
+  std::string out = "# Effective Spillway configuration";
+  if (!s.source_path.empty()) out += " (from " + s.source_path + " and SPILLWAY_* environment variables)";
+  out += ".\n# Secrets are shown as \"" + std::string(redacted) + "\".\n";
+  std::vector<std::string_view> sections{""};  // top-level keys must precede every table header
+  for (const auto& spec : option_table()) {
+    const auto section = section_of(spec.key);
+    if (spec.field != nullptr && std::ranges::find(sections, section) == sections.end()) sections.push_back(section);
+  }
+  for (const auto section : sections) {
+    render_section(out, section, s);
+    if (section == "sinks.kafka" && !s.kafka.properties.empty()) {
+      out += "\n[sinks.kafka.properties]\n";
+      for (const auto& [key, value] : s.kafka.properties) {
+        out += toml_quote(key) + " = " + toml_quote(is_secret_property(key) ? redacted : std::string_view(value)) + "\n";
+      }
+    }
+  }
+  for (const auto& rule : s.rules) {
+    out += "\n[[rules]]\nvalue = " + toml_quote(rule.value) + "\n";
+    if (!rule.tag.empty()) out += "tag = " + toml_quote(rule.tag) + "\n";
+  }
+  return out;
+}
+
+std::string render_help() {
+  std::string out =
+      "Spillway reads one TOML file (--config). Options, by TOML table:\n"
+      "\n"
+      "Every option can be overridden by an environment variable SPILLWAY_<SECTION>__<KEY>: the table's\n"
+      "name upper-cased with '.' as '_', then two underscores, then the key (sinks.kafka.topic ->\n"
+      "SPILLWAY_SINKS_KAFKA__TOPIC; top-level log_level -> SPILLWAY_LOG_LEVEL). Booleans from the\n"
+      "environment accept true/false, 1/0, yes/no, on/off. Durations are a whole number with a unit:\n"
+      "\"250ms\", \"5s\", \"1m\", \"2h\". The Bearer token never goes in the file: see [auth].\n";
+  std::string_view current = "\x01";
+  for (const auto& spec : option_table()) {
+    const auto section = spec.type == option_type::properties || spec.type == option_type::rules
+                             ? std::string_view(spec.key)
+                             : section_of(spec.key);
+    if (section != current) {
+      current = section;
+      out += "\n" + (section.empty() ? std::string("(top level)")
+                                     : spec.type == option_type::rules ? "[[rules]]" : "[" + std::string(section) + "]") +
+             "\n";
+    }
+    out += "  " + std::string(spec.field ? leaf_of(spec.key) : "") + (spec.field ? " " : "") + "(" +
+           std::string(type_name(spec.type)) + ")";
+    if (spec.field != nullptr) out += " default " + default_text(spec);
+    out += "\n      " + std::string(spec.help) + "\n";
+    if (const auto c = constraints(spec); !c.empty()) out += "      Accepts: " + c + "\n";
+    if (const auto e = env_text(spec); !e.empty()) out += "      Environment: " + e + "\n";
+  }
+  return out;
+}
+
+std::string render_markdown_reference() {
+  std::string out =
+      "| Key | Type | Default | Accepts | Environment variable | Description |\n"
+      "|---|---|---|---|---|---|\n";
+  for (const auto& spec : option_table()) {
+    const std::string env = env_text(spec);
+    out += "| `" + std::string(spec.key) + "` | " + std::string(type_name(spec.type)) + " | " +
+           escape_cell(default_cell(spec)) + " | " +
+           escape_cell(constraints(spec)) + " | " + (env.empty() ? "—" : "`" + env + "`") + " | " +
+           escape_cell(spec.help) + " |\n";
+  }
+  return out;
+}
+
+}  // namespace spillway::config

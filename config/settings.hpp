@@ -1,0 +1,91 @@
+#pragma once
+// Plain settings structs with their defaults. These initialisers are the single source of every
+// default: the option table (options.cpp) reads them from a default-constructed `settings` when it
+// renders help, the Markdown reference and the effective config, so nothing is written twice.
+// Values only; no behaviour. Safe to copy and to share read-only between threads after loading.
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace spillway::config {
+
+struct stream_settings {
+  std::string base_url = "https://api.x.com";
+  std::string ca_file;
+  std::string tweet_fields;
+  std::string expansions;
+  std::string user_fields;
+  std::string media_fields;
+  std::uint64_t max_line_bytes = 1 << 20;
+  bool backfill = false;
+  bool rules_sync_on_start = false;
+  bool rules_delete_unmanaged = true;
+  std::chrono::milliseconds connect_timeout{10000};
+};
+
+struct auth_settings {
+  std::string bearer_token_env = "X_BEARER_TOKEN";
+  std::string bearer_token_file;
+};
+
+struct rocksdb_settings {
+  std::string path = "./spillway-data";
+  std::uint32_t write_batch_posts = 512;
+};
+
+struct kafka_settings {
+  bool enabled = false;
+  std::string bootstrap_servers;
+  std::string topic = "x.posts";
+  bool topic_by_rule_tag = false;
+  std::string fallback_topic;
+  std::chrono::milliseconds shutdown_timeout{10000};
+  // [sinks.kafka.properties] verbatim, in file order, for librdkafka; ints and bools are rendered
+  // as librdkafka expects them ("5", "true"). Some values are secrets: see is_secret_property().
+  std::vector<std::pair<std::string, std::string>> properties;
+};
+
+struct metrics_settings {
+  std::string listen = "127.0.0.1:9464";
+  bool enabled = true;
+};
+
+struct reconnect_settings {
+  std::chrono::milliseconds stall_timeout{30000};
+  std::chrono::milliseconds network_step{250};
+  std::chrono::milliseconds network_cap{16000};
+  std::chrono::milliseconds http_base{5000};
+  std::chrono::milliseconds http_cap{320000};
+  std::chrono::milliseconds rate_limit_base{60000};
+  std::chrono::milliseconds too_many_base{5000};
+  std::string jitter = "full";  // full | equal | decorrelated | none
+  std::uint32_t alert_after = 10;
+};
+
+struct pipeline_settings {
+  std::uint32_t ring_capacity = 65536;
+  std::uint32_t dedup_window = 1000000;
+};
+
+struct rule_spec {
+  std::string value;
+  std::string tag;
+  bool operator==(const rule_spec&) const = default;
+};
+
+struct settings {
+  stream_settings stream;
+  auth_settings auth;
+  rocksdb_settings rocksdb;
+  kafka_settings kafka;
+  metrics_settings metrics;
+  reconnect_settings reconnect;
+  pipeline_settings pipeline;
+  std::vector<rule_spec> rules;
+  std::string log_level = "info";
+  std::string source_path;  // the file (or source name) these settings were loaded from
+};
+
+}  // namespace spillway::config

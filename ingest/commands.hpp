@@ -1,0 +1,13 @@
+#pragma once
+// The `spillway` subcommands. Each returns the process exit code:
+//   0 success · 1 runtime failure (e.g. RocksDB refused a write) · 2 bad config or usage ·
+//   3 the X API refused us for good (401 without refresh, 403)
+#include <cstdint>
+#include <string>
+
+namespace spillway::app {
+
+int run_command(const std::string& config_path);
+int export_command(const std::string& db_path, std::uint64_t from_id, std::uint64_t to_id);
+
+}  // namespace spillway::app

@@ -1,0 +1,60 @@
+// spillway: the service and its subcommands. Argument parsing only; each command lives in its own file.
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include <cstdint>
+#include <iostream>
+#include <limits>
+
+#include "common/log.hpp"
+#include "config/loader.hpp"
+#include "config/render.hpp"
+#include "ingest/commands.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{"spillway: lands every Post of the X API v2 filtered stream in RocksDB and Kafka, exactly once"};
+  app.require_subcommand(1);
+
+  std::string config_path;
+  auto* run = app.add_subcommand("run", "Stream from the X API into the configured sinks until SIGINT/SIGTERM");
+  run->add_option("--config,-c", config_path, "TOML config file")->required();
+
+  std::string db_path;
+  std::uint64_t from_id = 0;
+  std::uint64_t to_id = std::numeric_limits<std::uint64_t>::max();
+  auto* exp = app.add_subcommand("export", "Print stored Posts in id order, one raw JSON line each");
+  exp->add_option("--db", db_path, "RocksDB directory (sinks.rocksdb.path)")->required();
+  exp->add_option("--from-id", from_id, "First Post id to print");
+  exp->add_option("--to-id", to_id, "Last Post id to print");
+
+  auto* cfg = app.add_subcommand("config", "Validate and explain configuration");
+  cfg->require_subcommand(1);
+  std::string check_path;
+  auto* check = cfg->add_subcommand("check", "Validate FILE and print the effective config, secrets redacted");
+  check->add_option("file", check_path, "TOML config file")->required();
+  auto* options = cfg->add_subcommand("options", "List every option with its type, default and help");
+  auto* reference = cfg->add_subcommand("reference", "Print the option reference as a Markdown table");
+
+  CLI11_PARSE(app, argc, argv);
+  spillway::common::init_logging("info");
+  try {
+    if (*run) return spillway::app::run_command(config_path);
+    if (*exp) return spillway::app::export_command(db_path, from_id, to_id);
+    if (*check) {
+      std::cout << spillway::config::render_effective(spillway::config::load_settings(check_path));
+      return 0;
+    }
+    if (*options) {
+      std::cout << spillway::config::render_help();
+      return 0;
+    }
+    if (*reference) {
+      std::cout << spillway::config::render_markdown_reference();
+      return 0;
+    }
+  } catch (const std::exception& e) {
+    spdlog::error("{}", e.what());
+    return 2;
+  }
+  return 2;
+}

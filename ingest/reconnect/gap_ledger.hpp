@@ -1,0 +1,54 @@
+#pragma once
+// Gap ledger arithmetic: how long the stream delivered nothing, how much of that backfill can recover
+// (X re-sends at most the last 5 minutes: `backfill_minutes` 1..5), what is lost beyond, and the record
+// the lead keeps in RocksDB `meta` so a gap survives a restart (kill -9 included).
+//
+// Pure values and functions, any thread. Times are wall-clock (system_clock): a gap may span a restart,
+// where no steady clock survives, and X's backfill window is measured in its wall time.
+
+#include <boost/system/result.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace spillway::reconnect {
+
+inline constexpr std::uint32_t max_backfill_minutes = 5;
+
+// backfill_minutes = min(5, ceil(gap in minutes)); 0 for a gap of 0 or less.
+[[nodiscard]] std::uint32_t backfill_minutes_for(std::chrono::milliseconds gap) noexcept;
+
+// The part of a gap that backfill cannot recover: gap − 5 min, at least 0.
+[[nodiscard]] std::chrono::milliseconds unrecovered_for(std::chrono::milliseconds gap) noexcept;
+
+struct gap_measure {
+  std::chrono::milliseconds gap{0};  // 0 if the wall clock went backwards
+  std::uint32_t backfill_minutes = 0;
+  std::chrono::milliseconds unrecovered{0};
+  [[nodiscard]] double unrecovered_seconds() const noexcept { return static_cast<double>(unrecovered.count()) / 1e3; }
+};
+
+// From the last delivery before the drop to the moment of measuring (the reconnect, for the
+// backfill_minutes of its request; the first delivery after, for the ledger).
+[[nodiscard]] gap_measure measure_gap(std::chrono::system_clock::time_point stopped,
+                                      std::chrono::system_clock::time_point resumed) noexcept;
+
+struct gap_record {
+  std::chrono::system_clock::time_point stopped_at;                 // last delivery before the drop
+  std::optional<std::chrono::system_clock::time_point> resumed_at;  // nullopt while the gap is open
+  friend bool operator==(const gap_record&, const gap_record&) = default;
+};
+
+// 18 bytes: version (1) · flags (bit 0: resumed_at present) · stopped_at · resumed_at, each time as
+// signed milliseconds since the Unix epoch, big-endian (so records sort by stopped_at). Sub-millisecond
+// parts are dropped.
+inline constexpr std::size_t gap_record_size = 18;
+[[nodiscard]] std::string serialize(const gap_record& record);
+
+// errc::bad_message for a wrong size, unknown version or flags, or resumed_at before stopped_at.
+[[nodiscard]] boost::system::result<gap_record> deserialize_gap_record(std::string_view bytes);
+
+}  // namespace spillway::reconnect

@@ -1,0 +1,139 @@
+// `spillway run --config FILE`: the service. Wires config → store → pipeline thread → reader thread.
+#include <sys/stat.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <optional>
+#include <sstream>
+#include <thread>
+
+#include <spdlog/spdlog.h>
+
+#include "common/log.hpp"
+#include "common/metrics.hpp"
+#include "config/loader.hpp"
+#include "ingest/commands.hpp"
+#include "ingest/run_policy.hpp"
+#include "ingest/stream_reader.hpp"
+#include "sinks/pipeline.hpp"
+
+namespace spillway::app {
+
+namespace {
+
+// The token never lives in the config file (XAPI.md "Tokens"); it comes from the environment or a file
+// that only its owner can read. Throws std::runtime_error with the fix.
+std::string load_bearer_token(const config::auth_settings& auth) {
+  if (!auth.bearer_token_file.empty()) {
+    struct stat st {};
+    if (::stat(auth.bearer_token_file.c_str(), &st) != 0) {
+      throw std::runtime_error("cannot read auth.bearer_token_file '" + auth.bearer_token_file +
+                               "': it does not exist; create it with the app's Bearer token (mode 0600)");
+    }
+    if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
+      throw std::runtime_error("auth.bearer_token_file '" + auth.bearer_token_file +
+                               "' is readable by group or others; run: chmod 600 " + auth.bearer_token_file);
+    }
+    std::ifstream in(auth.bearer_token_file);
+    std::string token;
+    std::getline(in, token);
+    while (!token.empty() && (token.back() == '\r' || token.back() == ' ')) token.pop_back();
+    if (token.empty()) {
+      throw std::runtime_error("auth.bearer_token_file '" + auth.bearer_token_file +
+                               "' is empty; put the app's Bearer token on its first line");
+    }
+    return token;
+  }
+  const char* value = std::getenv(auth.bearer_token_env.c_str());
+  if (value == nullptr || *value == '\0') {
+    throw std::runtime_error("no Bearer token: the environment variable " + auth.bearer_token_env +
+                             " is not set; export it with your app's Bearer token from the X developer portal "
+                             "(or set auth.bearer_token_file)");
+  }
+  return value;
+}
+
+std::size_t slab_bytes_for(std::size_t max_line_bytes) {
+  // Room for one maximal partial line plus a full read, rounded to 1 MiB; at least 4 MiB so that a slab
+  // holds thousands of typical Posts and rotations (the one copy) stay rare.
+  const std::size_t need = max_line_bytes + 2 + ingest::line_publisher::min_read_bytes;
+  const std::size_t mib = 1 << 20;
+  const std::size_t rounded = (need + mib - 1) / mib * mib;
+  return rounded < 4 * mib ? 4 * mib : rounded;
+}
+
+}  // namespace
+
+int run_command(const std::string& config_path) {
+  config::settings cfg;
+  std::string token;
+  std::optional<ingest::endpoint> ep;
+  try {
+    cfg = config::load_settings(config_path);
+    common::init_logging(cfg.log_level);
+    token = load_bearer_token(cfg.auth);
+    std::string url_error;
+    ep = ingest::parse_base_url(cfg.stream.base_url, url_error);
+    if (!ep) throw std::runtime_error(url_error);
+  } catch (const std::exception& e) {
+    spdlog::error("{}", e.what());
+    return 2;
+  }
+
+  common::metrics_registry metrics;
+  std::unique_ptr<common::metrics_server> metrics_server;
+  std::unique_ptr<sinks::store> db;
+  try {
+    if (cfg.metrics.enabled) metrics_server = std::make_unique<common::metrics_server>(cfg.metrics.listen, metrics);
+    db = std::make_unique<sinks::store>(cfg.rocksdb.path, sinks::open_mode::read_write);
+  } catch (const std::exception& e) {
+    spdlog::error("{}", e.what());
+    return 2;
+  }
+
+  const std::size_t slab_bytes = slab_bytes_for(cfg.stream.max_line_bytes);
+  // Slabs in flight are bounded by what the ring can reference; 32 slabs of >= 4 MiB absorb a long burst.
+  common::slab_pool pool(slab_bytes, 32);
+  common::spsc_ring<common::stream_item> ring(cfg.pipeline.ring_capacity);
+  ingest::line_publisher publisher(ring, pool, cfg.stream.max_line_bytes, metrics);
+
+  sinks::pipeline_options popts;
+  popts.max_line_bytes = cfg.stream.max_line_bytes;
+  popts.write_batch_posts = cfg.rocksdb.write_batch_posts;
+  popts.dedup_window = cfg.pipeline.dedup_window;
+  sinks::pipeline pipe(ring, pool, *db, metrics, popts, nullptr);
+  spdlog::info("RocksDB at {}: {} recent ids loaded into the dedup window", cfg.rocksdb.path, pipe.warmed_ids());
+
+  bool pipeline_ok = true;
+  std::thread pipeline_thread([&] { pipeline_ok = pipe.run(); });
+
+  ingest::run_policy policy(cfg);
+  ingest::reader_hooks hooks;
+  hooks.on_session_end = [&](const ingest::session_result& r) { return policy.on_session_end(r); };
+  hooks.next_target = [&] { return policy.next_target(); };
+  hooks.bearer = [&] { return token; };
+  hooks.on_established = [&] { policy.on_established(); };
+  ingest::session_options sopts;
+  sopts.connect_timeout = cfg.stream.connect_timeout;
+  sopts.stall_timeout = cfg.reconnect.stall_timeout;
+
+  int exit_code = 0;
+  try {
+    spdlog::info("streaming from {}://{}:{}{}", ep->tls ? "https" : "http", ep->host, ep->port, policy.next_target());
+    ingest::stream_reader reader(*ep, cfg.stream.ca_file, sopts, publisher, hooks, metrics);
+    exit_code = reader.run();
+  } catch (const std::exception& e) {
+    spdlog::error("{}", e.what());
+    exit_code = 2;
+    publisher.finish();
+  }
+  pipe.request_stop();
+  pipeline_thread.join();
+  if (!pipeline_ok) return 1;
+  spdlog::info("stopped: {} Posts stored, {} duplicates dropped; everything received is committed",
+               metrics.counter("spillway_posts_stored_total", "Posts committed to RocksDB").get(),
+               metrics.counter("spillway_duplicates_dropped_total", "Posts dropped because their id was already stored").get());
+  return exit_code;
+}
+
+}  // namespace spillway::app

@@ -1,0 +1,72 @@
+#include "ingest/run_policy.hpp"
+
+namespace spillway::ingest {
+
+reconnect::end_reason to_end_reason(const session_result& r, std::chrono::milliseconds stall_timeout) {
+  using kind = session_result::kind;
+  switch (r.what) {
+    case kind::shutdown:
+      return reconnect::shutdown_requested{};
+    case kind::stream_ended:
+      if (!r.notice.empty()) {
+        if (auto notice = reconnect::classify_in_band(r.notice)) return *notice;
+      }
+      return reconnect::server_closed{};
+    case kind::stall:
+      return reconnect::stall{stall_timeout};
+    case kind::network_error:
+    case kind::protocol_error: {
+      reconnect::network_error e;
+      switch (r.failed_layer) {
+        case session_result::layer::dns: e.layer = reconnect::network_layer::dns; break;
+        case session_result::layer::tcp: e.layer = reconnect::network_layer::tcp; break;
+        case session_result::layer::tls: e.layer = reconnect::network_layer::tls; break;
+        case session_result::layer::http: e.layer = reconnect::network_layer::http; break;
+      }
+      e.message = r.detail;
+      return e;
+    }
+    case kind::http_status:
+      return reconnect::classify_http(r.status, r.body,
+                                      r.rate_limit.reset ? std::to_string(*r.rate_limit.reset) : std::string());
+  }
+  return reconnect::server_closed{};
+}
+
+reconnect::reconnect_options to_reconnect_options(const config::reconnect_settings& s) {
+  reconnect::reconnect_options o;
+  o.stall_timeout = s.stall_timeout;
+  o.network_step = s.network_step;
+  o.network_cap = s.network_cap;
+  o.http_base = s.http_base;
+  o.http_cap = s.http_cap;
+  o.rate_limit_base = s.rate_limit_base;
+  o.too_many_base = s.too_many_base;
+  o.alert_after = s.alert_after;
+  o.jitter = s.jitter == "none"           ? common::jitter::none
+             : s.jitter == "equal"        ? common::jitter::equal
+             : s.jitter == "decorrelated" ? common::jitter::decorrelated
+                                          : common::jitter::full;
+  return o;
+}
+
+run_policy::run_policy(const config::settings& cfg)
+    : stall_timeout_(cfg.reconnect.stall_timeout),
+      query_{cfg.stream.tweet_fields, cfg.stream.expansions, cfg.stream.user_fields, cfg.stream.media_fields, 0},
+      rng_(std::random_device{}()),
+      supervisor_(to_reconnect_options(cfg.reconnect), steady_, wall_, rng_) {}
+
+next_step run_policy::on_session_end(const session_result& r) {
+  // A connection that delivered Posts was a good one: X's rule is to reset the backoff after it.
+  if (r.lines > 0) supervisor_.on_data_received();
+  const auto decision = supervisor_.on_session_end(to_end_reason(r, stall_timeout_));
+  if (const auto* stop = std::get_if<reconnect::stop>(&decision)) {
+    return next_step{true, stop->exit_code, {}, stop->message};
+  }
+  const auto& wait = std::get<reconnect::wait>(decision);
+  std::string message = wait.reason;
+  if (!r.detail.empty() && r.what != session_result::kind::http_status) message = r.detail + " — " + message;
+  return next_step{false, 0, wait.delay, std::move(message)};
+}
+
+}  // namespace spillway::ingest

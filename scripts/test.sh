@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# The README's test command: installs the Debian packages, builds, and runs every test with ctest
+# (unit tests and the integration tests that start the X API emulator and the Kafka mock broker).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-deps.sh
+bash scripts/build.sh
+# Integration tests start their own emulator/broker processes on 127.0.0.1 with free ports, so two run
+# side by side safely; more would only fight over the two cores.
+ctest --test-dir build --output-on-failure -j2 --timeout 900

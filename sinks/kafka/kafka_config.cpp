@@ -1,0 +1,117 @@
+#include "sinks/kafka/kafka_config.hpp"
+
+#include <charconv>
+#include <stdexcept>
+#include <string>
+
+namespace spillway::sinks::kafka {
+
+namespace {
+
+constexpr const char* properties_doc = "https://github.com/confluentinc/librdkafka/blob/v2.0.2/CONFIGURATION.md";
+
+// Defaults chosen for the outbox design: the queue is bounded so memory stays bounded during an outage
+// (the backlog lives in RocksDB's outbox, not in librdkafka), and a short linger batches without adding
+// visible latency.
+constexpr std::pair<const char*, const char*> spillway_defaults[] = {
+    {"queue.buffering.max.messages", "100000"},
+    {"queue.buffering.max.kbytes", "131072"},
+    {"linger.ms", "5"},
+    {"log.connection.close", "false"},
+};
+
+void set_or_throw(rd_kafka_conf_t* conf, const std::string& name, const std::string& value, const char* origin) {
+  char errstr[512];
+  const auto r = rd_kafka_conf_set(conf, name.c_str(), value.c_str(), errstr, sizeof errstr);
+  if (r == RD_KAFKA_CONF_OK) return;
+  rd_kafka_conf_destroy(conf);
+  if (r == RD_KAFKA_CONF_UNKNOWN) {
+    throw std::runtime_error(std::string(origin) + ": librdkafka has no property '" + name +
+                             "'; fix the spelling or remove it (properties are listed at " + properties_doc + ")");
+  }
+  const std::string detail = is_secret_kafka_property(name) ? "invalid value (not shown: secret)" : errstr;
+  throw std::runtime_error(std::string(origin) + ": property '" + name + "': " + detail +
+                           "; set a value librdkafka accepts (see " + properties_doc + ")");
+}
+
+std::string get(rd_kafka_conf_t* conf, const char* name) {
+  char buf[256];
+  size_t size = sizeof buf;
+  if (rd_kafka_conf_get(conf, name, buf, &size) != RD_KAFKA_CONF_OK) return {};
+  return buf;
+}
+
+[[noreturn]] void fail(rd_kafka_conf_t* conf, const std::string& message) {
+  rd_kafka_conf_destroy(conf);
+  throw std::runtime_error(message);
+}
+
+}  // namespace
+
+bool is_secret_kafka_property(std::string_view name) noexcept {
+  for (std::string_view marker : {"password", "secret", "sasl.oauthbearer.config", "ssl.key.pem",
+                                  "ssl_key", "ssl.keystore", "token"}) {
+    if (name.find(marker) != std::string_view::npos) return true;
+  }
+  return false;
+}
+
+producer_conf build_producer_conf(const config::kafka_settings& settings) {
+  if (settings.bootstrap_servers.empty()) {
+    throw std::runtime_error("sinks.kafka.bootstrap_servers is empty; set it to host:port[,host:port] of the cluster");
+  }
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  for (const auto& [name, value] : spillway_defaults) set_or_throw(conf, name, value, "built-in default");
+  for (const auto& [name, value] : settings.properties) {
+    if (name == "bootstrap.servers" || name == "metadata.broker.list") {
+      fail(conf, "[sinks.kafka.properties] sets '" + name +
+                     "'; set sinks.kafka.bootstrap_servers instead and remove it from the properties table");
+    }
+    set_or_throw(conf, name, value, "[sinks.kafka.properties]");
+  }
+  set_or_throw(conf, "bootstrap.servers", settings.bootstrap_servers, "sinks.kafka.bootstrap_servers");
+
+  // Guarantee 2 (ARCHITECTURE.md): idempotent producer, acks=all. A contradicting property is an error,
+  // not something to override behind the operator's back.
+  const auto user_sets = [&](std::initializer_list<std::string_view> names) {
+    for (const auto& [name, value] : settings.properties) {
+      for (auto n : names) {
+        if (name == n) return true;
+      }
+    }
+    return false;
+  };
+  if (user_sets({"enable.idempotence"}) && get(conf, "enable.idempotence") == "false") {
+    fail(conf, "[sinks.kafka.properties] sets enable.idempotence=false; Spillway requires the idempotent "
+               "producer (no reordering or duplicates on retry): remove the property");
+  }
+  const auto acks = get(conf, "acks");
+  if (user_sets({"acks", "request.required.acks"}) && acks != "-1" && acks != "all") {
+    fail(conf, "[sinks.kafka.properties] sets acks=" + acks +
+                   "; Spillway counts a Post as delivered only with acks=all: remove the property");
+  }
+  set_or_throw(conf, "enable.idempotence", "true", "required setting");
+  set_or_throw(conf, "acks", "all", "required setting");
+
+  producer_conf pc;
+  pc.conf = conf;
+  const auto max_msgs = get(conf, "queue.buffering.max.messages");
+  std::from_chars(max_msgs.data(), max_msgs.data() + max_msgs.size(), pc.max_queued);
+  if (pc.max_queued == 0) pc.max_queued = 100000;
+  return pc;
+}
+
+rd_kafka_t* create_producer(producer_conf& pc) {
+  char errstr[512];
+  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, pc.conf, errstr, sizeof errstr);
+  if (rk == nullptr) {
+    rd_kafka_conf_destroy(pc.conf);
+    pc.conf = nullptr;
+    throw std::runtime_error(std::string("cannot start the Kafka producer: ") + errstr +
+                             "; fix the conflicting entries in [sinks.kafka.properties]");
+  }
+  pc.conf = nullptr;  // owned by rk now
+  return rk;
+}
+
+}  // namespace spillway::sinks::kafka

@@ -1,0 +1,50 @@
+#include "sinks/kafka/kafka_metrics.hpp"
+
+#include <prometheus/family.h>
+
+namespace spillway::sinks::kafka {
+
+namespace {
+
+prometheus::Histogram& latency_histogram(common::metrics_registry& registry) {
+  // 1 ms .. 10 min: loopback deliveries take milliseconds; outage backlogs take minutes.
+  static const prometheus::Histogram::BucketBoundaries buckets = {0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2,
+                                                                  0.5,   1,     2,     5,    10,   30,   60,  600};
+  return prometheus::BuildHistogram()
+      .Name("spillway_kafka_delivery_latency_seconds")
+      .Help("Time from receiving a Post to its successful Kafka delivery report (acks=all)")
+      .Register(registry.prometheus_registry())
+      .Add({}, buckets);
+}
+
+}  // namespace
+
+kafka_metrics::kafka_metrics(common::metrics_registry& r)
+    : produced(r.counter("spillway_kafka_produced_total", "Posts handed to librdkafka (live and outbox relay)")),
+      reproduced(r.counter("spillway_kafka_reproduced_total", "Posts re-produced from the RocksDB outbox")),
+      delivered(r.counter("spillway_kafka_delivered_total", "Posts whose delivery report succeeded (acks=all)")),
+      queue_full(r.counter("spillway_kafka_queue_full_total",
+                           "Produce attempts refused because librdkafka's bounded queue was full (Post kept in the outbox)")),
+      orphans(r.counter("spillway_kafka_outbox_orphans_total",
+                        "Outbox entries dropped because the Post itself is no longer in RocksDB (retention)")),
+      outbox_posts(r.gauge("spillway_kafka_outbox_posts", "Posts stored but not yet delivered to Kafka")),
+      outbox_bytes(r.gauge("spillway_kafka_outbox_bytes", "Bytes of the Posts in the outbox")),
+      outbox_oldest_age_ms(r.gauge("spillway_kafka_outbox_oldest_age_milliseconds",
+                                   "Age of the oldest undelivered Post (since it was received)")),
+      queue_depth(r.gauge("spillway_kafka_queue_depth", "Messages inside librdkafka (rd_kafka_outq_len)")),
+      in_flight(r.gauge("spillway_kafka_in_flight", "Posts produced whose delivery report has not arrived")),
+      latency(latency_histogram(r)),
+      registry_(r) {}
+
+common::metric_cell& kafka_metrics::delivery_error(rd_kafka_resp_err_t err) {
+  auto it = errors_.find(static_cast<int>(err));
+  if (it != errors_.end()) return *it->second;
+  auto& cell = registry_.counter("spillway_kafka_delivery_errors_total",
+                                 "Failed delivery reports and refused produce calls, by librdkafka error name "
+                                 "(each Post is retried from the outbox)",
+                                 {{"code", rd_kafka_err2name(err)}});
+  errors_.emplace(static_cast<int>(err), &cell);
+  return cell;
+}
+
+}  // namespace spillway::sinks::kafka

@@ -1,0 +1,236 @@
+#include "sinks/kafka/kafka_sink.hpp"
+
+#include <algorithm>
+#include <span>
+
+#include <spdlog/spdlog.h>
+
+namespace spillway::sinks::kafka {
+
+namespace {
+
+constexpr std::chrono::milliseconds relay_backoff_min{100};
+constexpr std::chrono::milliseconds relay_backoff_max{5000};
+// Entries the relay examines per poll(): bounds the time one poll() can take (~a few ms).
+constexpr std::size_t relay_batch = 2048;
+
+std::int64_t unix_ms_now() noexcept {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::span<const ingest::rule_match> rules_of(const ingest::extracted_post* fields) noexcept {
+  if (fields == nullptr) return {};
+  return {fields->rules.data(), std::min<std::size_t>(fields->rule_count, fields->rules.size())};
+}
+
+}  // namespace
+
+kafka_sink::kafka_sink(store& db, const config::kafka_settings& settings, common::metrics_registry& metrics,
+                       std::size_t max_line_bytes)
+    : db_(db),
+      settings_(settings),
+      metrics_(metrics),
+      producer_(std::make_unique<record_producer>(settings_, static_cast<delivery_listener&>(*this))),
+      tracker_(producer_->max_queued()),
+      relay_(db, max_line_bytes),
+      backoff_(relay_backoff_min) {
+  // Whatever a previous run left undelivered (a crash, an outage at shutdown) is produced again.
+  const auto totals = measure_outbox(db_);
+  outbox_posts_ = totals.posts;
+  outbox_bytes_ = totals.bytes;
+  parked_ = totals.posts;
+  if (totals.posts > 0) {
+    parked_oldest_ms_ = totals.oldest_received_ms;
+    spdlog::info("kafka: {} Posts ({} bytes) in the outbox from a previous run; re-producing them", totals.posts,
+                 totals.bytes);
+  }
+  update_gauges(true);
+}
+
+kafka_sink::~kafka_sink() {
+  commit_deletes(true);
+  producer_.reset();  // before the members its callbacks would touch
+}
+
+void kafka_sink::on_committed(std::span<const committed_post> posts) noexcept {
+  for (const auto& p : posts) {
+    if (tracker_.contains(p.id)) continue;  // the same outbox key, already on its way
+    ++outbox_posts_;
+    outbox_bytes_ += p.line.size();
+    if (!produce(p.id, p.line, p.fields, p.received_ms)) park(p.received_ms);
+  }
+  producer_->poll(std::chrono::milliseconds(0));
+}
+
+bool kafka_sink::produce(std::uint64_t id, std::string_view line, const ingest::extracted_post* fields,
+                         std::int64_t received_ms) noexcept {
+  if (!tracker_.insert(id, received_ms)) {
+    metrics_.queue_full.add();
+    return false;
+  }
+  const auto err = producer_->produce(id, line, rules_of(fields), received_ms);
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    std::int64_t ignored = 0;
+    (void)tracker_.erase(id, ignored);
+    if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+      metrics_.queue_full.add();
+    } else {
+      metrics_.delivery_error(err).add();
+    }
+    return false;
+  }
+  metrics_.produced.add();
+  return true;
+}
+
+void kafka_sink::park(std::int64_t received_ms) noexcept {
+  ++parked_;
+  ++pass_parked_;
+  parked_oldest_ms_ = std::min(parked_oldest_ms_, received_ms);
+}
+
+void kafka_sink::on_delivery(std::uint64_t id, std::size_t bytes, rd_kafka_resp_err_t err) noexcept {
+  std::int64_t received_ms = 0;
+  if (!tracker_.erase(id, received_ms)) return;  // not ours any more (purged producer): the outbox decides
+  const auto now = clock::now();
+  if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    metrics_.delivered.add();
+    metrics_.latency.Observe(static_cast<double>(std::max<std::int64_t>(0, unix_ms_now() - received_ms)) / 1000.0);
+    delete_outbox_entry(id, bytes);
+    // Kafka answers again: whatever waits in the outbox can go now.
+    backoff_ = relay_backoff_min;
+    relay_not_before_ = now;
+    return;
+  }
+  // Never dropped (not even after message.timeout.ms): back to the outbox for the relay.
+  metrics_.delivery_error(err).add();
+  park(received_ms);
+  if (now >= relay_not_before_) {
+    relay_not_before_ = now + backoff_;
+    backoff_ = std::min(backoff_ * 2, relay_backoff_max);
+  }
+}
+
+void kafka_sink::delete_outbox_entry(std::uint64_t id, std::size_t bytes) noexcept {
+  const auto key = encode_post_key(id);
+  deletes_.Delete(db_.outbox(), rocksdb::Slice(key.data(), key.size()));
+  ++pending_deletes_;
+  outbox_posts_ -= std::min<std::uint64_t>(outbox_posts_, 1);
+  outbox_bytes_ -= std::min<std::uint64_t>(outbox_bytes_, bytes);
+}
+
+relay_verdict kafka_sink::relay(std::uint64_t id, std::string_view line, const ingest::extracted_post& fields,
+                                std::int64_t received_ms) noexcept {
+  // Leave half the queue to live Posts, so a backlog drain never starves the stream.
+  if (tracker_.size() >= tracker_.capacity() / 2 || !produce(id, line, &fields, received_ms)) {
+    if (pass_produced_ == 0) parked_oldest_ms_ = received_ms;  // the first waiting Post of this pass
+    return relay_verdict::stop;
+  }
+  metrics_.reproduced.add();
+  ++pass_produced_;
+  if (parked_ > 0) --parked_;
+  return relay_verdict::produced;
+}
+
+void kafka_sink::orphan(std::uint64_t id) noexcept {
+  metrics_.orphans.add();
+  delete_outbox_entry(id, 0);
+  if (parked_ > 0) --parked_;
+}
+
+void kafka_sink::run_relay() noexcept {
+  if (parked_ == 0 || clock::now() < relay_not_before_) return;
+  if (tracker_.size() >= tracker_.capacity() / 2) return;
+  // Every pass starts at the outbox's first entry (the cursor is rewound whenever nothing waits), so a
+  // pass that wraps has seen every entry parked before it began.
+  if (relay_.cursor() == 0) {
+    pass_produced_ = 0;
+    pass_parked_ = 0;
+  }
+  const auto step = relay_.step(relay_batch, *this);
+  if (parked_ == 0) {
+    relay_.rewind();
+    parked_oldest_ms_ = delivery_tracker::none;
+    return;
+  }
+  if (step.wrapped && pass_produced_ == 0 && pass_parked_ == 0) {
+    // A whole pass found nothing waiting and nothing was parked meanwhile: the running count drifted
+    // (e.g. a Post committed twice). Trust the outbox.
+    spdlog::warn("kafka: outbox relay expected {} waiting Posts but found none; resetting the count", parked_);
+    parked_ = 0;
+    parked_oldest_ms_ = delivery_tracker::none;
+  }
+}
+
+void kafka_sink::commit_deletes(bool sync) noexcept {
+  if (pending_deletes_ == 0) return;
+  const auto st = db_.write(deletes_, sync);
+  if (!st.ok()) {
+    // The records are in Kafka; keeping the deletes only risks a duplicate after a restart. Retry later.
+    if (!delete_error_logged_) {
+      spdlog::error("kafka: cannot delete {} delivered Posts from the outbox: {}; they will be retried (a restart "
+                    "now would re-produce them) — check the disk under sinks.rocksdb.path",
+                    pending_deletes_, st.ToString());
+      delete_error_logged_ = true;
+    }
+    return;
+  }
+  deletes_.Clear();
+  pending_deletes_ = 0;
+}
+
+void kafka_sink::update_gauges(bool with_age) noexcept {
+  metrics_.outbox_posts.set(static_cast<std::int64_t>(outbox_posts_));
+  metrics_.outbox_bytes.set(static_cast<std::int64_t>(outbox_bytes_));
+  metrics_.queue_depth.set(producer_->queue_depth());
+  metrics_.in_flight.set(static_cast<std::int64_t>(tracker_.size()));
+  if (!with_age) return;
+  const auto oldest = std::min(tracker_.oldest_received_ms(), parked_ > 0 ? parked_oldest_ms_ : delivery_tracker::none);
+  metrics_.outbox_oldest_age_ms.set(oldest == delivery_tracker::none ? 0 : std::max<std::int64_t>(0, unix_ms_now() - oldest));
+}
+
+void kafka_sink::recreate_producer() noexcept {
+  // The idempotent producer cannot continue after a fatal error: fail everything back to the outbox
+  // and start a fresh producer (new producer id) that the relay feeds.
+  producer_->purge();
+  try {
+    auto fresh = std::make_unique<record_producer>(settings_, static_cast<delivery_listener&>(*this));
+    producer_.swap(fresh);
+  } catch (const std::exception& e) {
+    spdlog::critical("kafka: cannot recreate the producer: {}; Posts stay in the outbox", e.what());
+  }
+}
+
+void kafka_sink::poll() noexcept {
+  producer_->poll(std::chrono::milliseconds(0));
+  if (producer_->fatal()) recreate_producer();
+  commit_deletes(false);
+  run_relay();
+  const auto now = clock::now();
+  const bool with_age = now >= next_age_update_;
+  if (with_age) next_age_update_ = now + std::chrono::seconds(1);
+  update_gauges(with_age);
+}
+
+std::size_t kafka_sink::flush(std::chrono::milliseconds deadline) noexcept {
+  const auto until = clock::now() + deadline;
+  for (;;) {
+    producer_->poll(std::chrono::milliseconds(0));
+    commit_deletes(false);
+    run_relay();
+    const auto now = clock::now();
+    if ((tracker_.size() == 0 && parked_ == 0) || now >= until) break;
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - now);
+    producer_->poll(std::min(left, std::chrono::milliseconds(50)));
+  }
+  commit_deletes(true);
+  update_gauges(true);
+  if (outbox_posts_ > 0) {
+    spdlog::warn("kafka: {} Posts stay in the RocksDB outbox ({} in flight at the deadline); they are produced "
+                 "again at the next start", outbox_posts_, tracker_.size());
+  }
+  return static_cast<std::size_t>(outbox_posts_);
+}
+
+}  // namespace spillway::sinks::kafka

@@ -1,0 +1,92 @@
+#pragma once
+// kafka_sink: delivers every stored Post to Kafka at least once, with RocksDB's outbox as the source of
+// truth (ARCHITECTURE.md, guarantee 2).
+//
+// A Post reaches on_committed() already in `tweets` and `outbox` (one WriteBatch). The sink produces it;
+// only a successful delivery report (acks=all) deletes its outbox entry — deletes are batched into one
+// WriteBatch per poll. Everything else leaves the Post in the outbox to be re-produced by the relay:
+// QUEUE_FULL (the pipeline never blocks on Kafka), a failed or expired delivery, a broker outage, a
+// restart. librdkafka's queue is bounded, so during an outage memory stays flat and the backlog is on disk.
+// Owns: the producer, the in-flight tracker, the outbox relay, the pending delete batch, running totals.
+// Thread: every member function runs on the pipeline thread (delivery reports are served inside poll()
+// and flush()); metric cells are read by the exposer thread.
+// Must outlive it: the store and the metrics registry.
+#include <chrono>
+#include <cstdint>
+#include <memory>
+
+#include <rocksdb/write_batch.h>
+
+#include "common/metrics.hpp"
+#include "config/settings.hpp"
+#include "sinks/kafka/delivery_tracker.hpp"
+#include "sinks/kafka/kafka_metrics.hpp"
+#include "sinks/kafka/outbox_relay.hpp"
+#include "sinks/kafka/record_producer.hpp"
+#include "sinks/post_sink.hpp"
+#include "sinks/rocksdb/store.hpp"
+
+namespace spillway::sinks::kafka {
+
+class kafka_sink final : public post_sink, private delivery_listener, private relay_target {
+ public:
+  // Throws std::runtime_error (start-up) for a bad configuration; an unreachable cluster is not an error.
+  kafka_sink(store& db, const config::kafka_settings& settings, common::metrics_registry& metrics,
+             std::size_t max_line_bytes);
+  ~kafka_sink() override;
+  kafka_sink(const kafka_sink&) = delete;
+  kafka_sink& operator=(const kafka_sink&) = delete;
+
+  void on_committed(std::span<const committed_post> posts) noexcept override;
+  void poll() noexcept override;
+  std::size_t flush(std::chrono::milliseconds deadline) noexcept override;
+
+  // Posts in the outbox (in flight + waiting), as a running total.
+  [[nodiscard]] std::uint64_t outbox_posts() const noexcept { return outbox_posts_; }
+  [[nodiscard]] std::size_t in_flight() const noexcept { return tracker_.size(); }
+  // Posts in the outbox that are not in flight (waiting for the relay).
+  [[nodiscard]] std::uint64_t waiting() const noexcept { return parked_; }
+
+ private:
+  using clock = std::chrono::steady_clock;
+
+  // True when handed to librdkafka; false leaves the Post waiting in the outbox.
+  bool produce(std::uint64_t id, std::string_view line, const ingest::extracted_post* fields,
+               std::int64_t received_ms) noexcept;
+  void park(std::int64_t received_ms) noexcept;
+  void run_relay() noexcept;
+  void commit_deletes(bool sync) noexcept;
+  void update_gauges(bool with_age) noexcept;
+  void recreate_producer() noexcept;
+  void delete_outbox_entry(std::uint64_t id, std::size_t bytes) noexcept;
+
+  void on_delivery(std::uint64_t id, std::size_t bytes, rd_kafka_resp_err_t err) noexcept override;
+  [[nodiscard]] bool in_flight(std::uint64_t id) const noexcept override { return tracker_.contains(id); }
+  relay_verdict relay(std::uint64_t id, std::string_view line, const ingest::extracted_post& fields,
+                      std::int64_t received_ms) noexcept override;
+  void orphan(std::uint64_t id) noexcept override;
+
+  store& db_;
+  config::kafka_settings settings_;
+  kafka_metrics metrics_;
+  std::unique_ptr<record_producer> producer_;
+  delivery_tracker tracker_;
+  outbox_relay relay_;
+  rocksdb::WriteBatch deletes_;
+  std::size_t pending_deletes_ = 0;
+  bool delete_error_logged_ = false;
+
+  std::uint64_t outbox_posts_ = 0;
+  std::uint64_t outbox_bytes_ = 0;
+  std::uint64_t parked_ = 0;  // in the outbox, not in flight: the relay's work
+  std::int64_t parked_oldest_ms_ = delivery_tracker::none;  // a lower bound on the waiting Posts' receive time
+
+  // Relay pacing: after failures wait (doubling up to relay_backoff_max); a success resumes at once.
+  clock::time_point relay_not_before_{};
+  std::chrono::milliseconds backoff_;
+  std::uint64_t pass_produced_ = 0;  // in the current relay pass
+  std::uint64_t pass_parked_ = 0;    // Posts parked since the current relay pass began
+  clock::time_point next_age_update_{};
+};
+
+}  // namespace spillway::sinks::kafka

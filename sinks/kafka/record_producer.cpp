@@ -1,0 +1,94 @@
+#include "sinks/kafka/record_producer.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "sinks/kafka/kafka_config.hpp"
+
+namespace spillway::sinks::kafka {
+
+namespace {
+
+// librdkafka repeats transport errors on every reconnect attempt; one line per kind per interval is enough.
+constexpr auto error_log_interval = std::chrono::seconds(10);
+
+}  // namespace
+
+record_producer::record_producer(const config::kafka_settings& settings, delivery_listener& listener)
+    : listener_(listener) {
+  auto pc = build_producer_conf(settings);
+  max_queued_ = pc.max_queued;
+  rd_kafka_conf_set_opaque(pc.conf, this);
+  rd_kafka_conf_set_dr_msg_cb(pc.conf, &record_producer::on_dr);
+  rd_kafka_conf_set_error_cb(pc.conf, &record_producer::on_error);
+  rk_ = create_producer(pc);
+  try {
+    router_ = std::make_unique<topic_router>(rk_, settings);
+  } catch (...) {
+    rd_kafka_destroy(rk_);
+    throw;
+  }
+}
+
+record_producer::~record_producer() {
+  router_.reset();
+  // Whatever is still queued stays in the outbox; do not wait for it here (flush() is the place).
+  rd_kafka_purge(rk_, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT | RD_KAFKA_PURGE_F_NON_BLOCKING);
+  rd_kafka_destroy_flags(rk_, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
+}
+
+rd_kafka_resp_err_t record_producer::produce(std::uint64_t id, std::string_view line,
+                                             std::span<const ingest::rule_match> rules,
+                                             std::int64_t received_ms) noexcept {
+  headers_.build(id, rules, received_ms);
+  const auto key = headers_.key();
+  const auto ids = headers_.rule_ids();
+  const auto tags = headers_.rule_tags();
+  const auto at = headers_.received_at();
+  // Ids are snowflakes (< 2^63), so the id itself fits in the pointer-sized opaque.
+  static_assert(sizeof(void*) >= sizeof(std::uint64_t), "the Post id travels as the message opaque");
+  void* opaque = reinterpret_cast<void*>(static_cast<std::uintptr_t>(id));
+  return rd_kafka_producev(
+      rk_, RD_KAFKA_V_RKT(router_->route(rules)), RD_KAFKA_V_PARTITION(RD_KAFKA_PARTITION_UA),
+      RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_VALUE(const_cast<char*>(line.data()), line.size()),
+      RD_KAFKA_V_KEY(key.data(), key.size()), RD_KAFKA_V_TIMESTAMP(received_ms),
+      RD_KAFKA_V_HEADER("matching_rule_ids", ids.data(), static_cast<ssize_t>(ids.size())),
+      RD_KAFKA_V_HEADER("matching_rule_tags", tags.data(), static_cast<ssize_t>(tags.size())),
+      RD_KAFKA_V_HEADER("received_at", at.data(), static_cast<ssize_t>(at.size())), RD_KAFKA_V_OPAQUE(opaque),
+      RD_KAFKA_V_END);
+}
+
+int record_producer::poll(std::chrono::milliseconds timeout) noexcept {
+  return rd_kafka_poll(rk_, static_cast<int>(timeout.count()));
+}
+
+void record_producer::purge() noexcept {
+  rd_kafka_purge(rk_, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+  rd_kafka_poll(rk_, 0);  // serve the purge reports now
+}
+
+void record_producer::on_dr(rd_kafka_t*, const rd_kafka_message_t* msg, void* opaque) {
+  auto* self = static_cast<record_producer*>(opaque);
+  const auto id = static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(msg->_private));
+  self->listener_.on_delivery(id, msg->len, msg->err);
+}
+
+void record_producer::on_error(rd_kafka_t* rk, int err, const char* reason, void* opaque) {
+  auto* self = static_cast<record_producer*>(opaque);
+  if (err == RD_KAFKA_RESP_ERR__FATAL) {
+    char why[512];
+    const auto code = rd_kafka_fatal_error(rk, why, sizeof why);
+    self->fatal_ = true;
+    spdlog::critical("kafka: fatal producer error {}: {}; the producer will be recreated and undelivered Posts "
+                     "re-produced from the outbox", rd_kafka_err2name(code), why);
+    return;
+  }
+  const auto now = std::chrono::steady_clock::now();
+  if (err == self->last_error_ && now - self->last_error_log_ < error_log_interval) return;
+  self->last_error_ = err;
+  self->last_error_log_ = now;
+  spdlog::warn("kafka: {} ({}); Posts stay in the RocksDB outbox and are delivered when the cluster is "
+               "reachable — check sinks.kafka.bootstrap_servers and the brokers",
+               reason, rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(err)));
+}
+
+}  // namespace spillway::sinks::kafka

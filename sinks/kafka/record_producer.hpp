@@ -1,0 +1,73 @@
+#pragma once
+// record_producer: one librdkafka producer that writes Spillway records (key, raw line, headers) and
+// hands each delivery report to a listener. Shared by the live sink and `spillway replay`.
+//
+// Produce copies the line once (RD_KAFKA_MSG_F_COPY) — the slab it points into is recycled right after —
+// and passes the Post id as the message opaque, so a delivery report needs no lookup to know its Post.
+// The record timestamp is received_at, so Kafka's CreateTime is when Spillway received the Post.
+// Owns: the rd_kafka_t, its topic handles and header buffers.
+// Thread: produce/poll/flush and every listener callback run on the caller's thread (delivery reports
+// are served inside poll/flush). librdkafka's own threads never call the listener.
+// Must outlive it: the listener.
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string_view>
+
+#include <librdkafka/rdkafka.h>
+
+#include "config/settings.hpp"
+#include "ingest/post_extractor.hpp"
+#include "sinks/kafka/record_headers.hpp"
+#include "sinks/kafka/topic_router.hpp"
+
+namespace spillway::sinks::kafka {
+
+class delivery_listener {
+ public:
+  virtual ~delivery_listener() = default;
+  // bytes = value size; err = RD_KAFKA_RESP_ERR_NO_ERROR when the broker acknowledged (acks=all).
+  virtual void on_delivery(std::uint64_t id, std::size_t bytes, rd_kafka_resp_err_t err) noexcept = 0;
+};
+
+class record_producer {
+ public:
+  // Throws std::runtime_error (start-up) for a bad configuration, naming the property and the fix.
+  record_producer(const config::kafka_settings& settings, delivery_listener& listener);
+  ~record_producer();
+  record_producer(const record_producer&) = delete;
+  record_producer& operator=(const record_producer&) = delete;
+
+  // Enqueues one record. RD_KAFKA_RESP_ERR__QUEUE_FULL when librdkafka's bounded queue is full.
+  [[nodiscard]] rd_kafka_resp_err_t produce(std::uint64_t id, std::string_view line,
+                                            std::span<const ingest::rule_match> rules,
+                                            std::int64_t received_ms) noexcept;
+
+  // Serves delivery reports and errors; returns how many events were served.
+  int poll(std::chrono::milliseconds timeout) noexcept;
+
+  // Messages queued or in flight inside librdkafka.
+  [[nodiscard]] int queue_depth() const noexcept { return rd_kafka_outq_len(rk_); }
+  // queue.buffering.max.messages in effect.
+  [[nodiscard]] std::size_t max_queued() const noexcept { return max_queued_; }
+  // True once librdkafka raised a fatal error (the idempotent producer cannot continue): recreate it.
+  [[nodiscard]] bool fatal() const noexcept { return fatal_; }
+  // Fails every queued message back to the listener (err = purge code), e.g. before recreation.
+  void purge() noexcept;
+
+ private:
+  static void on_dr(rd_kafka_t* rk, const rd_kafka_message_t* msg, void* opaque);
+  static void on_error(rd_kafka_t* rk, int err, const char* reason, void* opaque);
+
+  delivery_listener& listener_;
+  rd_kafka_t* rk_ = nullptr;
+  std::size_t max_queued_ = 0;
+  std::unique_ptr<topic_router> router_;  // destroyed before rk_
+  record_headers headers_;
+  bool fatal_ = false;
+  int last_error_ = 0;
+  std::chrono::steady_clock::time_point last_error_log_{};
+};
+
+}  // namespace spillway::sinks::kafka

@@ -1,0 +1,133 @@
+#include "sinks/kafka/replay.hpp"
+
+#include <cstring>
+#include <memory>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "ingest/post_extractor.hpp"
+#include "sinks/kafka/record_producer.hpp"
+
+namespace spillway::sinks::kafka {
+
+namespace {
+
+using clock = std::chrono::steady_clock;
+
+class replay_run final : public delivery_listener {
+ public:
+  replay_run(store& db, const config::kafka_settings& settings, const replay_options& options,
+             const std::function<void(const replay_progress&)>& progress)
+      : db_(db), options_(options), progress_(progress), extractor_(options.max_line_bytes),
+        producer_(settings, *this), deadline_(clock::now() + options.deadline) {}
+
+  std::uint64_t run(replay_range range) {
+    progress_state_.total = count(range);
+    report(true);
+    const auto from = encode_post_key(range.from_id);
+    std::unique_ptr<rocksdb::Iterator> it(db_.db().NewIterator(rocksdb::ReadOptions(), db_.tweets()));
+    for (it->Seek(rocksdb::Slice(from.data(), from.size())); it->Valid(); it->Next()) {
+      const auto id = decode_post_key(store::to_view(it->key()));
+      if (id > range.to_id) break;
+      produce(id, store::to_view(it->value()));
+    }
+    // Retry failed deliveries (ids only in memory; the lines are read again from RocksDB).
+    while (progress_state_.delivered < progress_state_.total && clock::now() < deadline_) {
+      producer_.poll(std::chrono::milliseconds(50));
+      report(false);
+      std::vector<std::uint64_t> retry;
+      retry.swap(failed_);
+      for (auto id : retry) {
+        const auto key = encode_post_key(id);
+        rocksdb::PinnableSlice line;
+        if (db_.db().Get(rocksdb::ReadOptions(), db_.tweets(), rocksdb::Slice(key.data(), key.size()), &line).ok()) {
+          produce(id, std::string_view(line.data(), line.size()));
+        } else {
+          ++progress_state_.delivered;  // deleted meanwhile (retention): nothing left to deliver
+        }
+      }
+    }
+    report(true);
+    const auto missing = progress_state_.total - progress_state_.delivered;
+    if (missing > 0) {
+      throw std::runtime_error("replay: " + std::to_string(missing) + " of " + std::to_string(progress_state_.total) +
+                               " Posts were not delivered before the deadline; check that the Kafka cluster is "
+                               "reachable and run replay again for the same range");
+    }
+    return progress_state_.delivered;
+  }
+
+ private:
+  std::uint64_t count(replay_range range) {
+    const auto from = encode_post_key(range.from_id);
+    std::unique_ptr<rocksdb::Iterator> it(db_.db().NewIterator(rocksdb::ReadOptions(), db_.tweets()));
+    std::uint64_t n = 0;
+    for (it->Seek(rocksdb::Slice(from.data(), from.size())); it->Valid(); it->Next()) {
+      if (decode_post_key(store::to_view(it->key())) > range.to_id) break;
+      ++n;
+    }
+    return n;
+  }
+
+  void produce(std::uint64_t id, std::string_view stored) {
+    line_.resize(stored.size() + simdjson::SIMDJSON_PADDING);
+    std::memcpy(line_.data(), stored.data(), stored.size());
+    std::memset(line_.data() + stored.size(), 0, simdjson::SIMDJSON_PADDING);
+    const auto fields = extractor_.extract(line_.data(), stored.size(), line_.size());
+    const std::span<const ingest::rule_match> rules(fields.rules.data(), fields.rule_count);
+    const std::string_view line(line_.data(), stored.size());
+    // The received time is not stored with the Post; replayed records carry the replay time.
+    const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::system_clock::now().time_since_epoch()).count();
+    while (producer_.produce(id, line, rules, now_ms) == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+      if (clock::now() >= deadline_) {
+        failed_.push_back(id);  // counted as undelivered at the end
+        return;
+      }
+      producer_.poll(std::chrono::milliseconds(50));
+      report(false);
+    }
+    ++progress_state_.produced;
+    producer_.poll(std::chrono::milliseconds(0));
+    report(false);
+  }
+
+  void on_delivery(std::uint64_t id, std::size_t, rd_kafka_resp_err_t err) noexcept override {
+    if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      ++progress_state_.delivered;
+    } else {
+      ++progress_state_.failed;
+      failed_.push_back(id);
+    }
+  }
+
+  void report(bool force) {
+    const auto now = clock::now();
+    if (!progress_ || (!force && now < next_report_)) return;
+    next_report_ = now + options_.progress_interval;
+    progress_(progress_state_);
+  }
+
+  store& db_;
+  replay_options options_;
+  const std::function<void(const replay_progress&)>& progress_;
+  ingest::post_extractor extractor_;
+  record_producer producer_;
+  clock::time_point deadline_;
+  clock::time_point next_report_{};
+  replay_progress progress_state_;
+  std::vector<std::uint64_t> failed_;
+  std::string line_;
+};
+
+}  // namespace
+
+std::uint64_t replay(store& db, const config::kafka_settings& settings, replay_range range,
+                     const std::function<void(const replay_progress&)>& progress, const replay_options& options) {
+  replay_run run(db, settings, options, progress);
+  return run.run(range);
+}
+
+}  // namespace spillway::sinks::kafka

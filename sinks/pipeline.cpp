@@ -1,0 +1,190 @@
+#include "sinks/pipeline.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <thread>
+
+#include "common/log.hpp"
+
+namespace spillway::sinks {
+
+namespace {
+constexpr std::size_t pop_chunk = 256;
+
+std::array<char, 8> encode_ms(std::int64_t ms) { return encode_post_key(static_cast<std::uint64_t>(ms)); }
+}  // namespace
+
+pipeline::pipeline(common::spsc_ring<common::stream_item>& ring, common::slab_pool& pool, store& db,
+                   common::metrics_registry& metrics, const pipeline_options& options, post_sink* downstream)
+    : ring_(ring),
+      pool_(pool),
+      db_(db),
+      downstream_(downstream),
+      options_(options),
+      extractor_(options.max_line_bytes),
+      window_(options.dedup_window),
+      posts_received_(metrics.counter("spillway_posts_received_total", "Posts parsed from the stream")),
+      posts_stored_(metrics.counter("spillway_posts_stored_total", "Posts committed to RocksDB")),
+      duplicates_(metrics.counter("spillway_duplicates_dropped_total", "Posts dropped because their id was already stored")),
+      malformed_json_(metrics.counter("spillway_malformed_lines_total", "Lines sent to the deadletter store", {{"kind", "invalid_json"}})),
+      malformed_no_id_(metrics.counter("spillway_malformed_lines_total", "Lines sent to the deadletter store", {{"kind", "missing_id"}})),
+      malformed_oversize_(metrics.counter("spillway_malformed_lines_total", "Lines sent to the deadletter store", {{"kind", "oversize"}})),
+      malformed_truncated_(metrics.counter("spillway_malformed_lines_total", "Lines sent to the deadletter store", {{"kind", "truncated"}})),
+      notices_(metrics.counter("spillway_stream_notices_total", "In-band error notices (e.g. operational-disconnect)")),
+      batches_(metrics.counter("spillway_rocksdb_batches_total", "RocksDB write batches committed")),
+      ring_depth_(metrics.gauge("spillway_ring_depth", "Items waiting in the reader-to-pipeline ring")),
+      dedup_reads_(metrics.counter("spillway_dedup_rocksdb_reads_total", "Ids older than the dedup window checked in RocksDB")) {
+  const auto reserve = options_.write_batch_posts + pop_chunk;
+  pending_.reserve(reserve);
+  committed_view_.reserve(reserve);
+  retired_.reserve(reserve);
+  popped_.resize(pop_chunk);
+  deadletter_seq_ = db_.next_deadletter_seq();
+  // Warm the window with the newest stored ids (time-ordered keys) so duplicates re-sent right after a
+  // restart are caught without RocksDB reads; anything older is checked against RocksDB instead.
+  std::vector<std::uint64_t> newest;
+  db_.for_each_newest_id(options_.dedup_window, [&](std::uint64_t id) { newest.push_back(id); });
+  for (auto it = newest.rbegin(); it != newest.rend(); ++it) window_.insert(*it);
+  if (!newest.empty() && newest.size() == options_.dedup_window) window_.raise_floor(newest.back());
+  warmed_ = newest.size();
+}
+
+bool pipeline::run() {
+  auto idle_spins = 0;
+  for (;;) {
+    const bool stopping = stop_.load(std::memory_order_acquire);
+    const auto n = ring_.pop_batch(std::span(popped_));
+    ring_depth_.set(static_cast<std::int64_t>(ring_.size()));
+    for (std::size_t i = 0; i < n; ++i) handle(popped_[i]);
+    const bool drained = n < pop_chunk;
+    if (!pending_.empty() || !retired_.empty()) {
+      if (pending_.size() >= options_.write_batch_posts || drained) {
+        if (!commit(false)) return false;
+      }
+    }
+    if (downstream_ != nullptr) downstream_->poll();
+    if (n == 0) {
+      if (stopping) break;  // stop_ was set before this (empty) pop: nothing more can arrive
+      // Short naps keep an idle pipeline off the CPU while bounding the added latency to ~100 µs.
+      if (++idle_spins < 64) {
+        std::this_thread::yield();
+      } else {
+        std::this_thread::sleep_for(std::chrono::microseconds(100));
+      }
+    } else {
+      idle_spins = 0;
+    }
+  }
+  return commit(true);
+}
+
+void pipeline::handle(const common::stream_item& item) {
+  using kind = common::stream_item::kind;
+  switch (item.what) {
+    case kind::line:
+      handle_line(item);
+      break;
+    case kind::oversize:
+      malformed_oversize_.add();
+      dead_letter("oversize", "line exceeds stream.max_line_bytes (sample of the first bytes)",
+                  {item.bytes(), item.length});
+      break;
+    case kind::truncated:
+      malformed_truncated_.add();
+      dead_letter("truncated", "the stream ended in the middle of this line", {item.bytes(), item.length});
+      break;
+    case kind::slab_retired:
+      retired_.push_back(item.owner);
+      break;
+  }
+}
+
+void pipeline::handle_line(const common::stream_item& item) {
+  const char* bytes = item.bytes();
+  const std::size_t capacity = item.owner->capacity + common::slab_pool::padding_bytes - item.offset;
+  auto fields = extractor_.extract(bytes, item.length, capacity);
+  const std::string_view line(bytes, item.length);
+  switch (fields.kind) {
+    case ingest::line_kind::post:
+      break;
+    case ingest::line_kind::notice:
+      notices_.add();
+      spdlog::warn("stream notice: {} ({}): {}", fields.notice_title, fields.notice_disconnect_type,
+                   common::log_sample(line, 400));
+      return;
+    case ingest::line_kind::malformed:
+      malformed_json_.add();
+      dead_letter("invalid_json", fields.problem, line);
+      return;
+    case ingest::line_kind::missing_id:
+      malformed_no_id_.add();
+      dead_letter("missing_id", fields.problem, line);
+      return;
+  }
+  posts_received_.add();
+  if (is_duplicate(fields.id)) {
+    duplicates_.add();
+    return;
+  }
+  window_.insert(fields.id);
+  const auto key = encode_post_key(fields.id);
+  const rocksdb::Slice key_slice(key.data(), key.size());
+  batch_.Put(db_.tweets(), key_slice, rocksdb::Slice(line.data(), line.size()));
+  if (downstream_ != nullptr) {
+    const auto at = encode_ms(item.received_ms);
+    batch_.Put(db_.outbox(), key_slice, rocksdb::Slice(at.data(), at.size()));
+  }
+  pending_.push_back(pending_post{fields, line, item.received_ms});
+}
+
+bool pipeline::is_duplicate(std::uint64_t id) {
+  if (window_.contains(id)) return true;
+  if (id > window_.floor()) return false;
+  // Older than anything the window vouches for (backfill after a long run): ask RocksDB.
+  dedup_reads_.add();
+  return db_.contains_post(id);
+}
+
+void pipeline::dead_letter(std::string_view kind, std::string_view reason, std::string_view bytes) {
+  const auto index = kind == "invalid_json" ? 0 : kind == "missing_id" ? 1 : kind == "oversize" ? 2 : 3;
+  if (!logged_kind_[index]) {
+    // Once per kind: a flood of bad lines must not flood the log; the metric counts every one.
+    logged_kind_[index] = true;
+    spdlog::warn("{} line sent to the deadletter column family: {}; sample: {}", kind, reason,
+                 common::log_sample(bytes));
+  }
+  std::string value;
+  value.reserve(kind.size() + reason.size() + bytes.size() + 2);
+  value.append(kind).append(": ").append(reason).push_back('\n');
+  value.append(bytes);
+  const auto key = encode_post_key(deadletter_seq_++);
+  batch_.Put(db_.deadletter(), rocksdb::Slice(key.data(), key.size()), value);
+}
+
+bool pipeline::commit(bool sync) {
+  if (batch_.Count() != 0 || sync) {
+    const auto status = db_.write(batch_, sync);
+    if (!status.ok()) {
+      spdlog::critical("RocksDB write failed at {}: {}; stopping without acknowledging these {} Posts "
+                       "(check disk space and permissions)", db_.path(), status.ToString(), pending_.size());
+      return false;
+    }
+    batches_.add();
+  }
+  posts_stored_.add(static_cast<std::int64_t>(pending_.size()));
+  if (downstream_ != nullptr && !pending_.empty()) {
+    committed_view_.clear();
+    for (const auto& p : pending_) {
+      committed_view_.push_back(committed_post{p.fields.id, p.line, &p.fields, p.received_ms});
+    }
+    downstream_->on_committed(committed_view_);
+  }
+  batch_.Clear();
+  pending_.clear();
+  for (auto* s : retired_) pool_.release(s);
+  retired_.clear();
+  return true;
+}
+
+}  // namespace spillway::sinks

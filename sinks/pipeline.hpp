@@ -1,0 +1,95 @@
+#pragma once
+// pipeline: the consumer thread. Pops lines from the SPSC ring, extracts id and rules, drops duplicates,
+// writes each new Post byte for byte to RocksDB (tweets, plus outbox when a downstream sink is attached)
+// in batches, hands the committed Posts to the downstream sink, and returns slabs to their pool.
+//
+// Owns: the extractor, the dedup window, the pending WriteBatch and its bookkeeping (all sized at start).
+// Thread: run() executes on the pipeline thread; request_stop() may be called from any thread.
+// Must outlive it: the ring, the slab pool, the store, the metrics registry and the downstream sink.
+//
+// Ordering contract with the reader: items arrive in the order the bytes arrived; a slab_retired marker
+// comes after every line of that slab, so releasing a slab when its marker has been handled — after the
+// batch holding its lines was committed and handed downstream — never frees bytes still in use.
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <rocksdb/write_batch.h>
+
+#include "common/metrics.hpp"
+#include "common/slab_pool.hpp"
+#include "common/spsc_ring.hpp"
+#include "common/stream_item.hpp"
+#include "ingest/post_extractor.hpp"
+#include "sinks/post_sink.hpp"
+#include "sinks/rocksdb/dedup_window.hpp"
+#include "sinks/rocksdb/store.hpp"
+
+namespace spillway::sinks {
+
+struct pipeline_options {
+  std::size_t max_line_bytes = 1 << 20;
+  std::size_t write_batch_posts = 512;
+  std::size_t dedup_window = 1'000'000;
+};
+
+class pipeline {
+ public:
+  pipeline(common::spsc_ring<common::stream_item>& ring, common::slab_pool& pool, store& db,
+           common::metrics_registry& metrics, const pipeline_options& options, post_sink* downstream);
+
+  // Runs until request_stop() has been called AND the ring is drained; commits with a WAL sync at the end.
+  // Returns false if RocksDB refused a write (the reason is logged); nothing is acknowledged then.
+  bool run();
+
+  // The reader calls this after its last push: run() drains what is queued, then returns.
+  void request_stop() noexcept { stop_.store(true, std::memory_order_release); }
+
+  // Posts in the dedup window after warm-up (for tests and the start-up log).
+  [[nodiscard]] std::size_t warmed_ids() const noexcept { return warmed_; }
+
+ private:
+  struct pending_post {
+    ingest::extracted_post fields;
+    std::string_view line;
+    std::int64_t received_ms;
+  };
+
+  void handle(const common::stream_item& item);
+  void handle_line(const common::stream_item& item);
+  void dead_letter(std::string_view kind, std::string_view reason, std::string_view bytes);
+  bool commit(bool sync);
+  [[nodiscard]] bool is_duplicate(std::uint64_t id);
+
+  common::spsc_ring<common::stream_item>& ring_;
+  common::slab_pool& pool_;
+  store& db_;
+  post_sink* downstream_;
+  pipeline_options options_;
+  ingest::post_extractor extractor_;
+  dedup_window window_;
+  rocksdb::WriteBatch batch_;
+  std::vector<pending_post> pending_;           // Posts in batch_, in order (capacity reserved)
+  std::vector<committed_post> committed_view_;  // reused for the downstream hand-off
+  std::vector<common::slab*> retired_;          // slabs to release after the next commit
+  std::vector<common::stream_item> popped_;     // pop_batch buffer
+  std::uint64_t deadletter_seq_ = 0;
+  std::size_t warmed_ = 0;
+  std::atomic<bool> stop_{false};
+  bool logged_kind_[4] = {false, false, false, false};
+
+  common::metric_cell& posts_received_;
+  common::metric_cell& posts_stored_;
+  common::metric_cell& duplicates_;
+  common::metric_cell& malformed_json_;
+  common::metric_cell& malformed_no_id_;
+  common::metric_cell& malformed_oversize_;
+  common::metric_cell& malformed_truncated_;
+  common::metric_cell& notices_;
+  common::metric_cell& batches_;
+  common::metric_cell& ring_depth_;
+  common::metric_cell& dedup_reads_;
+};
+
+}  // namespace spillway::sinks

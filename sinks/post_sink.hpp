@@ -1,0 +1,34 @@
+#pragma once
+// post_sink: what the pipeline hands committed Posts to (the Kafka sink; a null sink in benchmarks).
+//
+// The pipeline calls on_committed() on its own thread right after the RocksDB batch holding these Posts
+// was written (so every Post given here is already durable and in the outbox), then poll() whenever it
+// has a moment. Views in committed_post point into slabs that are released after on_committed returns:
+// a sink must copy what it keeps (librdkafka's RD_KAFKA_MSG_F_COPY does exactly one copy).
+#include <chrono>
+#include <cstdint>
+#include <span>
+#include <string_view>
+
+#include "ingest/post_extractor.hpp"
+
+namespace spillway::sinks {
+
+struct committed_post {
+  std::uint64_t id = 0;
+  std::string_view line;                   // raw JSON as received, without "\r\n"
+  const ingest::extracted_post* fields = nullptr;  // rule ids/tags (raw JSON tokens into `line`)
+  std::int64_t received_ms = 0;
+};
+
+class post_sink {
+ public:
+  virtual ~post_sink() = default;
+  virtual void on_committed(std::span<const committed_post> posts) noexcept = 0;
+  // Serve callbacks (delivery reports); must not block.
+  virtual void poll() noexcept = 0;
+  // Shutdown: deliver what is in flight within the deadline; returns how many remain undelivered.
+  virtual std::size_t flush(std::chrono::milliseconds deadline) noexcept = 0;
+};
+
+}  // namespace spillway::sinks

@@ -1,0 +1,128 @@
+#pragma once
+// Test support for the `kafka` suite: child processes (the mock broker, kcat, our consumer), a temporary
+// RocksDB store, and Posts committed the way the pipeline commits them (tweets + outbox in one batch).
+// Every child is ended by its pid and waited for; every wait is bounded.
+#include <sys/types.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "config/settings.hpp"
+#include "ingest/post_extractor.hpp"
+#include "sinks/post_sink.hpp"
+#include "sinks/rocksdb/store.hpp"
+
+namespace spillway::test {
+
+class child_process {
+ public:
+  // Starts argv[0] (a path) with stdout piped to us; stdin piped when `with_stdin`.
+  child_process(const std::vector<std::string>& argv, bool with_stdin);
+  ~child_process();  // SIGTERM, bounded wait, then SIGKILL
+  child_process(const child_process&) = delete;
+  child_process& operator=(const child_process&) = delete;
+
+  // One line of stdout without '\n'; "" when none arrived within the timeout or at EOF.
+  std::string read_line(std::chrono::milliseconds timeout);
+  // Everything on stdout until EOF or the timeout.
+  std::string read_all(std::chrono::milliseconds timeout);
+  void write_line(const std::string& line);
+  void close_stdin();
+  // Exit status (0..255), or -1 when it did not exit within the timeout (then it is killed).
+  int wait_exit(std::chrono::milliseconds timeout);
+  [[nodiscard]] pid_t pid() const noexcept { return pid_; }
+
+ private:
+  pid_t pid_ = -1;
+  int out_fd_ = -1;
+  int in_fd_ = -1;
+  std::string buf_;
+  bool exited_ = false;
+  int status_ = -1;
+};
+
+// spillway-kafka-mock as a child process, driven over its stdin.
+class mock_broker {
+ public:
+  explicit mock_broker(int brokers = 1, const std::vector<std::string>& topics = {"x.posts:3"});
+  [[nodiscard]] const std::string& bootstrap() const noexcept { return bootstrap_; }
+  // Sends one command and returns the reply line ("ok ..." / "error ...").
+  std::string command(const std::string& line);
+  child_process& process() noexcept { return proc_; }
+
+ private:
+  child_process proc_;
+  std::string bootstrap_;
+};
+
+// One record read back from Kafka.
+struct kafka_record {
+  std::string topic;
+  std::string key;
+  std::string value;
+  std::map<std::string, std::string> headers;
+};
+
+// Reads `topic` with kcat (-C -e -J) until the end of every partition.
+std::vector<kafka_record> read_with_kcat(const std::string& bootstrap, const std::string& topic);
+// Reads `topic` with spillway-kafka-consume --format json until `expect` records (or idle when 0).
+std::vector<kafka_record> read_with_consumer(const std::string& bootstrap, const std::string& topic,
+                                             std::uint64_t expect);
+
+// A fresh directory under /tmp, removed at destruction.
+class temp_dir {
+ public:
+  temp_dir();
+  ~temp_dir();
+  [[nodiscard]] const std::string& path() const noexcept { return path_; }
+
+ private:
+  std::string path_;
+};
+
+// A Post as the pipeline hands it over: the line in a padded buffer, its extracted fields.
+struct test_post {
+  std::string buffer;  // line + simdjson padding
+  std::size_t length = 0;
+  ingest::extracted_post fields;
+  std::int64_t received_ms = 0;
+  [[nodiscard]] std::string_view line() const noexcept { return {buffer.data(), length}; }
+  [[nodiscard]] std::uint64_t id() const noexcept { return fields.id; }
+};
+
+// The real payloads under SPILLWAY_TESTDATA_DIR (stream_tweet_*.json) followed by generated ones
+// (escapes, unicode, several rules, a rule without a tag), `count` in all, distinct ids.
+std::vector<std::unique_ptr<test_post>> make_posts(std::size_t count, std::uint64_t first_generated_id = 1800000000000000000ull);
+
+// Writes the Posts to tweets + outbox in one WriteBatch (as the pipeline does), then hands them to the sink.
+void commit_posts(sinks::store& db, sinks::post_sink* sink, const std::vector<std::unique_ptr<test_post>>& posts,
+                  std::size_t begin, std::size_t end);
+
+// Entries in the outbox column family.
+std::size_t outbox_entries(sinks::store& db);
+
+// The headers the sink must attach to `post`, derived independently with RapidJSON, in canonical JSON.
+// Compare with canonical_headers() of what Kafka returned.
+std::map<std::string, std::string> expected_headers(const test_post& post);
+std::map<std::string, std::string> canonical_headers(const std::map<std::string, std::string>& headers);
+
+config::kafka_settings kafka_settings_for(const std::string& bootstrap,
+                                          std::vector<std::pair<std::string, std::string>> properties = {});
+
+// Polls the sink until `done()` or the timeout; returns done().
+template <typename F>
+bool poll_until(sinks::post_sink& sink, F&& done, std::chrono::milliseconds timeout) {
+  const auto until = std::chrono::steady_clock::now() + timeout;
+  while (!done() && std::chrono::steady_clock::now() < until) {
+    sink.poll();
+    ::usleep(5000);
+  }
+  return done();
+}
+
+}  // namespace spillway::test
