@@ -102,14 +102,14 @@ void apply_property_overrides(const env_lookup& env, std::vector<property_entry>
 void check_properties(const std::vector<property_entry>& entries, problem_list& problems) {
   for (const auto& e : entries) {
     const std::string value = ascii_lower(e.value);
-    if (e.key == "bootstrap.servers") {
+    if (e.key == "bootstrap.servers" || e.key == "metadata.broker.list") {
       problems.add(e.where, display_key(e.key),
                    {"duplicates sinks.kafka.bootstrap_servers", "remove it and set sinks.kafka.bootstrap_servers"});
     } else if (e.key == "enable.idempotence" && value != "true") {
       problems.add(e.where, display_key(e.key),
                    {"must stay true: Spillway's exactly-once-per-id delivery relies on the idempotent producer",
                     "remove the property"});
-    } else if (e.key == "acks" && value != "all" && value != "-1") {
+    } else if ((e.key == "acks" || e.key == "request.required.acks") && value != "all" && value != "-1") {
       problems.add(e.where, display_key(e.key),
                    {"must stay \"all\": a Post counts as delivered only once every in-sync replica has it",
                     "remove the property"});

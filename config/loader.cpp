@@ -15,11 +15,6 @@
 namespace spillway::config {
 namespace {
 
-std::string_view leaf_of(std::string_view key) {
-  const auto dot = key.rfind('.');
-  return dot == std::string_view::npos ? key : key.substr(dot + 1);
-}
-
 // A key that names a credential rather than where to find one.
 bool names_credential(std::string_view leaf) {
   const std::string k = ascii_lower(leaf);

@@ -162,6 +162,16 @@ std::string env_var_name(std::string_view key) {
   return name + ascii_upper(key.substr(dot == std::string_view::npos ? 0 : dot + 1));
 }
 
+std::string_view section_of(std::string_view key) {
+  const auto dot = key.rfind('.');
+  return dot == std::string_view::npos ? std::string_view() : key.substr(0, dot);
+}
+
+std::string_view leaf_of(std::string_view key) {
+  const auto dot = key.rfind('.');
+  return dot == std::string_view::npos ? key : key.substr(dot + 1);
+}
+
 std::string_view type_name(option_type type) {
   switch (type) {
     case option_type::string: return "string";
@@ -174,14 +184,16 @@ std::string_view type_name(option_type type) {
   return "?";
 }
 
-option_value read_option(const option_spec& spec, settings& s) {
+option_value read_option(const option_spec& spec, const settings& s) {
+  // One accessor per option serves reads and writes; this path only reads through it, so the
+  // const_cast never lets a const settings be modified.
   return std::visit(
       [](auto* field) -> option_value {
         using field_type = std::remove_pointer_t<decltype(field)>;
         if constexpr (std::is_same_v<field_type, std::uint32_t>) return std::uint64_t{*field};
         else return *field;
       },
-      spec.field(s));
+      spec.field(const_cast<settings&>(s)));
 }
 
 void write_option(const option_spec& spec, settings& s, const option_value& value) {

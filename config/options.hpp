@@ -46,8 +46,12 @@ std::string env_var_name(std::string_view key);
 inline constexpr std::string_view env_prefix = "SPILLWAY_";
 inline constexpr std::string_view property_env_prefix = "SPILLWAY_SINKS_KAFKA_PROPERTIES__";
 
+// "sinks.kafka.topic" -> "sinks.kafka" and "topic"; a top-level key has an empty section.
+std::string_view section_of(std::string_view key);
+std::string_view leaf_of(std::string_view key);
+
 std::string_view type_name(option_type type);
-option_value read_option(const option_spec& spec, settings& s);
+option_value read_option(const option_spec& spec, const settings& s);
 void write_option(const option_spec& spec, settings& s, const option_value& value);
 // The value as it is written in TOML: "\"text\"", "true", "512", "\"30s\"".
 std::string format_value(const option_spec& spec, const option_value& value);

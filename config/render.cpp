@@ -8,16 +8,6 @@
 namespace spillway::config {
 namespace {
 
-std::string_view section_of(std::string_view key) {
-  const auto dot = key.rfind('.');
-  return dot == std::string_view::npos ? std::string_view() : key.substr(0, dot);
-}
-
-std::string_view leaf_of(std::string_view key) {
-  const auto dot = key.rfind('.');
-  return dot == std::string_view::npos ? key : key.substr(dot + 1);
-}
-
 const settings& defaults() {
   static const settings d{};
   return d;
@@ -25,8 +15,7 @@ const settings& defaults() {
 
 std::string value_text(const option_spec& spec, const settings& s) {
   if (spec.secret) return toml_quote(redacted);
-  settings copy = s;  // the accessors are shared with the loader, which needs them mutable
-  return format_value(spec, read_option(spec, copy));
+  return format_value(spec, read_option(spec, s));
 }
 
 std::string default_text(const option_spec& spec) {
@@ -71,6 +60,36 @@ std::string constraints(const option_spec& spec) {
   }
   if (spec.required && spec.allowed.empty()) text += text.empty() ? "not empty" : ", not empty";
   return text;
+}
+
+std::string synopsis(const option_spec& spec) {
+  switch (spec.type) {
+    case option_type::properties: return "\"<librdkafka property>\" = string, integer or boolean";
+    case option_type::rules: return "value = \"<rule>\" (required), tag = \"<tag>\" (optional)";
+    default:
+      return std::string(leaf_of(spec.key)) + " (" + std::string(type_name(spec.type)) + ") default " + default_text(spec);
+  }
+}
+
+// Help text wrapped at 100 columns, each line indented.
+std::string wrap(std::string_view text, std::string_view indent) {
+  constexpr std::size_t width = 100;
+  std::string out;
+  std::string line(indent);
+  std::size_t start = 0;
+  while (start < text.size()) {
+    auto end = text.find(' ', start);
+    if (end == std::string_view::npos) end = text.size();
+    const auto word = text.substr(start, end - start);
+    if (line.size() > indent.size() && line.size() + 1 + word.size() > width) {
+      out += line + "\n";
+      line = indent;
+    }
+    if (line.size() > indent.size()) line += ' ';
+    line += word;
+    start = end + 1;
+  }
+  return out + line + "\n";
 }
 
 std::string escape_cell(std::string_view text) {
@@ -141,10 +160,7 @@ std::string render_help() {
                                      : spec.type == option_type::rules ? "[[rules]]" : "[" + std::string(section) + "]") +
              "\n";
     }
-    out += "  " + std::string(spec.field ? leaf_of(spec.key) : "") + (spec.field ? " " : "") + "(" +
-           std::string(type_name(spec.type)) + ")";
-    if (spec.field != nullptr) out += " default " + default_text(spec);
-    out += "\n      " + std::string(spec.help) + "\n";
+    out += "  " + synopsis(spec) + "\n" + wrap(spec.help, "      ");
     if (const auto c = constraints(spec); !c.empty()) out += "      Accepts: " + c + "\n";
     if (const auto e = env_text(spec); !e.empty()) out += "      Environment: " + e + "\n";
   }

@@ -43,7 +43,10 @@ std::optional<rule_spec> load_rule(const toml::table& table, const std::string& 
                  {"is not a rule setting", near ? "did you mean `" + *near + "`?" : "a rule has only `value` and `tag`"});
   }
   const std::string where = position(source, table.source());
-  if (has_value && (rule.value.empty() || rule.value.size() > max_rule_length)) {
+  if (has_value && rule.value.empty()) {
+    problems.add(where, name + ".value", {"is empty", "write the rule text, or delete this [[rules]] table"});
+    ok = false;
+  } else if (has_value && rule.value.size() > max_rule_length) {
     problems.add(where, name + ".value",
                  {"must be 1 to " + std::to_string(max_rule_length) + " characters (has " +
                       std::to_string(rule.value.size()) + ")",

@@ -106,6 +106,11 @@ std::optional<issue> check_kafka_topic(std::string_view topic) {
 
 std::optional<issue> check_env_var_name(std::string_view name) {
   if (name.empty()) return std::nullopt;
+  if (name.size() > 64) {
+    // Not quoted back: a value this long is most likely the token itself.
+    return issue{"is too long for a variable name (it looks like a token)",
+                 "give the name of the variable that holds the token, e.g. X_BEARER_TOKEN"};
+  }
   const bool first_ok = !(name[0] >= '0' && name[0] <= '9');
   if (!first_ok || name.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_") !=
                        std::string_view::npos) {
@@ -156,6 +161,7 @@ std::optional<std::uint64_t> parse_uint(std::string_view text) {
 }
 
 std::optional<issue> check_string(value_check check, std::string_view value) {
+  if (value.empty()) return std::nullopt;
   switch (check) {
     case value_check::http_origin: return check_http_origin(value);
     case value_check::host_port: return check_authority(value, true, true);

@@ -27,6 +27,10 @@ int main(int argc, char** argv) {
   exp->add_option("--from-id", from_id, "First Post id to print");
   exp->add_option("--to-id", to_id, "Last Post id to print");
 
+  std::string stats_db;
+  auto* stats = app.add_subcommand("stats", "Print what landed (Posts, bytes, id range, outbox, deadletter) as JSON");
+  stats->add_option("--db", stats_db, "RocksDB directory (sinks.rocksdb.path)")->required();
+
   auto* cfg = app.add_subcommand("config", "Validate and explain configuration");
   cfg->require_subcommand(1);
   std::string check_path;
@@ -40,6 +44,7 @@ int main(int argc, char** argv) {
   try {
     if (*run) return spillway::app::run_command(config_path);
     if (*exp) return spillway::app::export_command(db_path, from_id, to_id);
+    if (*stats) return spillway::app::stats_command(stats_db);
     if (*check) {
       std::cout << spillway::config::render_effective(spillway::config::load_settings(check_path));
       return 0;

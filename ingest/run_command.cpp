@@ -130,8 +130,11 @@ int run_command(const std::string& config_path) {
   pipe.request_stop();
   pipeline_thread.join();
   if (!pipeline_ok) return 1;
-  spdlog::info("stopped: {} Posts stored, {} duplicates dropped; everything received is committed",
-               metrics.counter("spillway_posts_stored_total", "Posts committed to RocksDB").get(),
+  const auto t = pipe.stored_throughput();
+  spdlog::info("stopped: {} Posts stored ({} MB) in {:.3f} s of streaming = {:.0f} Posts/s, {:.1f} MB/s; "
+               "{} duplicates dropped; everything received is committed",
+               t.posts, t.bytes / 1000000, t.seconds, t.seconds > 0 ? t.posts / t.seconds : 0.0,
+               t.seconds > 0 ? t.bytes / t.seconds / 1e6 : 0.0,
                metrics.counter("spillway_duplicates_dropped_total", "Posts dropped because their id was already stored").get());
   return exit_code;
 }

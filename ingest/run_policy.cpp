@@ -43,10 +43,7 @@ reconnect::reconnect_options to_reconnect_options(const config::reconnect_settin
   o.rate_limit_base = s.rate_limit_base;
   o.too_many_base = s.too_many_base;
   o.alert_after = s.alert_after;
-  o.jitter = s.jitter == "none"           ? common::jitter::none
-             : s.jitter == "equal"        ? common::jitter::equal
-             : s.jitter == "decorrelated" ? common::jitter::decorrelated
-                                          : common::jitter::full;
+  o.jitter = common::parse_jitter(s.jitter).value_or(common::jitter::full);  // validated by the config
   return o;
 }
 
@@ -64,8 +61,9 @@ next_step run_policy::on_session_end(const session_result& r) {
     return next_step{true, stop->exit_code, {}, stop->message};
   }
   const auto& wait = std::get<reconnect::wait>(decision);
+  // Stream ends carry the wire-level detail (which the end reason does not repeat); errors already do.
   std::string message = wait.reason;
-  if (!r.detail.empty() && r.what != session_result::kind::http_status) message = r.detail + " — " + message;
+  if (r.what == session_result::kind::stream_ended && r.notice.empty()) message = r.detail + " — " + message;
   return next_step{false, 0, wait.delay, std::move(message)};
 }
 

@@ -55,6 +55,7 @@ bool pipeline::run() {
   for (;;) {
     const bool stopping = stop_.load(std::memory_order_acquire);
     const auto n = ring_.pop_batch(std::span(popped_));
+    if (n != 0 && stored_posts_ == 0 && pending_.empty()) first_popped_ = std::chrono::steady_clock::now();
     ring_depth_.set(static_cast<std::int64_t>(ring_.size()));
     for (std::size_t i = 0; i < n; ++i) handle(popped_[i]);
     const bool drained = n < pop_chunk;
@@ -77,6 +78,12 @@ bool pipeline::run() {
     }
   }
   return commit(true);
+}
+
+pipeline::throughput pipeline::stored_throughput() const noexcept {
+  throughput t{stored_posts_, stored_bytes_, 0};
+  if (stored_posts_ != 0) t.seconds = std::chrono::duration<double>(last_commit_ - first_popped_).count();
+  return t;
 }
 
 void pipeline::handle(const common::stream_item& item) {
@@ -136,6 +143,7 @@ void pipeline::handle_line(const common::stream_item& item) {
     batch_.Put(db_.outbox(), key_slice, rocksdb::Slice(at.data(), at.size()));
   }
   pending_.push_back(pending_post{fields, line, item.received_ms});
+  pending_bytes_ += line.size();
 }
 
 bool pipeline::is_duplicate(std::uint64_t id) {
@@ -173,6 +181,12 @@ bool pipeline::commit(bool sync) {
     batches_.add();
   }
   posts_stored_.add(static_cast<std::int64_t>(pending_.size()));
+  if (!pending_.empty()) {
+    stored_posts_ += pending_.size();
+    stored_bytes_ += pending_bytes_;
+    last_commit_ = std::chrono::steady_clock::now();
+  }
+  pending_bytes_ = 0;
   if (downstream_ != nullptr && !pending_.empty()) {
     committed_view_.clear();
     for (const auto& p : pending_) {

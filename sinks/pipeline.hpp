@@ -11,6 +11,7 @@
 // comes after every line of that slab, so releasing a slab when its marker has been handled — after the
 // batch holding its lines was committed and handed downstream — never frees bytes still in use.
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -46,6 +47,14 @@ class pipeline {
   // The reader calls this after its last push: run() drains what is queued, then returns.
   void request_stop() noexcept { stop_.store(true, std::memory_order_release); }
 
+  // Steady-clock span from the first Post popped to the last batch committed (benchmarks, shutdown log).
+  struct throughput {
+    std::uint64_t posts = 0;
+    std::uint64_t bytes = 0;
+    double seconds = 0;
+  };
+  [[nodiscard]] throughput stored_throughput() const noexcept;
+
   // Posts in the dedup window after warm-up (for tests and the start-up log).
   [[nodiscard]] std::size_t warmed_ids() const noexcept { return warmed_; }
 
@@ -75,6 +84,11 @@ class pipeline {
   std::vector<common::slab*> retired_;          // slabs to release after the next commit
   std::vector<common::stream_item> popped_;     // pop_batch buffer
   std::uint64_t deadletter_seq_ = 0;
+  std::uint64_t stored_posts_ = 0;
+  std::uint64_t stored_bytes_ = 0;
+  std::uint64_t pending_bytes_ = 0;
+  std::chrono::steady_clock::time_point first_popped_{};
+  std::chrono::steady_clock::time_point last_commit_{};
   std::size_t warmed_ = 0;
   std::atomic<bool> stop_{false};
   bool logged_kind_[4] = {false, false, false, false};

@@ -27,8 +27,7 @@ struct Draft {
   std::string ref_id;
   std::vector<std::pair<std::string, std::string>> context;  // (domain, entity) names
   int n_users = 0, n_tweets = 0, n_media = 0;
-  bool rich_urls = false, metrics = false, created_at = true, edit_history = true, attachments_empty = false;
-  bool geo_empty = false, sensitive = false, note = false, edit_controls = false;
+  bool rich_urls = false, created_at = true, edit_history = true, attachments_empty = false, sensitive = false;
   std::vector<std::pair<std::string, int>> rules;  // (id, tag index; -1 = no tag key)
   std::vector<std::string> order;                  // data field order
 };
@@ -306,6 +305,7 @@ std::string PostDraftMaker::make(Rng& rng) const {
   d.text = PostTextBuilder().make(rng, std::min<std::int64_t>(280, std::int64_t(target / 12) + rng.range(5, 40)),
                                   d.kind == 1);
   d.created_at = rng.chance(0.92);
+  d.sensitive = rng.chance(0.05);
   d.edit_history = rng.chance(0.9);
   // The 12 rule ids this "app" has; tags "" and missing both occur in real captures.
   const int n_rules = rng.chance(0.75) ? 1 : int(rng.range(2, 3));
@@ -325,7 +325,7 @@ std::string PostDraftMaker::make(Rng& rng) const {
   // Fillers in the order they are tried; each makes the message bigger.
   std::vector<std::function<bool()>> fillers = {
       [&] { return d.order.push_back("lang"), d.order.push_back("possibly_sensitive"), true; },
-      [&] { return d.metrics = true, d.order.push_back("public_metrics"), true; },
+      [&] { return d.order.push_back("public_metrics"), true; },
       [&] { return d.order.push_back("conversation_id"), d.order.push_back("reply_settings"), true; },
       [&] { return d.n_users = 1, true; },
       [&] {
@@ -338,6 +338,11 @@ std::string PostDraftMaker::make(Rng& rng) const {
         return d.order.push_back("attachments"), true;
       },
       [&] { return d.rich_urls = true, d.order.push_back("edit_controls"), true; },
+      [&] {
+        // Long Posts carry their full text in note_tweet (X's 2023+ shape).
+        if (target < 2500 || !rng.chance(0.3)) return false;
+        return d.order.push_back("note_tweet"), true;
+      },
   };
   if (rng.chance(0.2)) d.order.push_back("geo");
   std::string out = serialize(d, detail_seed, reference_ms_);

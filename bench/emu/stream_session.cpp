@@ -92,7 +92,9 @@ asio::awaitable<void> StreamSession<Stream>::run() {
     auto [ec] = co_await stream_.async_handshake(asio::ssl::stream_base::server, kTuple);
     if (ec) rec_.outcome = "tls_handshake_failed", ok = false;
   }
-  if (ok && co_await read_request()) {
+  bool have_request = false;
+  if (ok) have_request = co_await read_request();
+  if (have_request) {
     watchdog_.cancel();
     const auto now_s = unix_ms() / 1000;
     if (rec_.path != kStreamPath) {
@@ -220,7 +222,9 @@ std::int64_t StreamSession<Stream>::ms_since_start(Clock::time_point t) const {
 template <class Stream>
 asio::awaitable<bool> StreamSession<Stream>::write_and_consume(std::string& pending, std::size_t used,
                                                                const std::string& out) {
-  if (!co_await write_all(out)) {
+  // (Bound to a variable first: GCC 12 miscompiles some co_await inside an if condition.)
+  const bool written = co_await write_all(out);
+  if (!written) {
     rec_.ended = st_->stopping ? "server_stopped" : "client_closed";
     co_return false;
   }
@@ -233,7 +237,8 @@ template <class Stream>
 asio::awaitable<void> StreamSession<Stream>::stream_posts(const RateLimitInfo& rl) {
   rec_.status = 200;
   stream_start_ = Clock::now();
-  if (!co_await write_all(stream_response_head(unix_ms() / 1000, rl, rec_.connection))) {
+  const bool head_written = co_await write_all(stream_response_head(unix_ms() / 1000, rl, rec_.connection));
+  if (!head_written) {
     rec_.ended = "client_closed";
     co_return;
   }
@@ -252,7 +257,8 @@ asio::awaitable<void> StreamSession<Stream>::stream_posts(const RateLimitInfo& r
     out.clear();
     const auto now = Clock::now();
     if (auto fault = st_->faults.take_due(st_->feed.taken(), ms_since_start(now))) {
-      if (!co_await apply_fault(*fault, pending, out)) co_return;
+      const bool go_on = co_await apply_fault(*fault, pending, out);
+      if (!go_on) co_return;
       continue;
     }
     bool finish = false;
@@ -290,7 +296,8 @@ asio::awaitable<void> StreamSession<Stream>::stream_posts(const RateLimitInfo& r
       }
       continue;
     }
-    if (!co_await write_and_consume(pending, used, out)) co_return;
+    const bool written = co_await write_and_consume(pending, used, out);
+    if (!written) co_return;
     if (finish) {
       rec_.ended = "count_reached";
       co_await close_gracefully();

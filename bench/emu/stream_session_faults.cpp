@@ -59,7 +59,8 @@ asio::awaitable<bool> StreamSession<Stream>::apply_fault(const Fault& f, std::st
         ChunkFramer::append_chunk(last, out);
         out.resize(out.size() - 2 - last.size() / 2);  // drop the chunk's CRLF and half its data
       }
-      if (co_await write_and_consume(pending, used, out)) dump_consumed(last.substr(0, last.size() - last.size() / 2));
+      const bool written = co_await write_and_consume(pending, used, out);
+      if (written) dump_consumed(last.substr(0, last.size() - last.size() / 2));
       rec_.ended = "fault_truncate";
       co_await close_gracefully();
       co_return false;
@@ -69,7 +70,8 @@ asio::awaitable<bool> StreamSession<Stream>::apply_fault(const Fault& f, std::st
   // end) or the socket just closes mid-body (fin).
   const std::size_t used = framer_.frame(pending, true, out);
   if (f.action == A::disconnect || f.close_mode == Fault::CloseMode::end) ChunkFramer::append_last_chunk(out);
-  if (co_await write_and_consume(pending, used, out)) rec_.ended = f.action == A::disconnect ? "fault_disconnect" : "fault_close";
+  const bool written = co_await write_and_consume(pending, used, out);
+  if (written) rec_.ended = f.action == A::disconnect ? "fault_disconnect" : "fault_close";
   co_await close_gracefully();
   co_return false;
 }

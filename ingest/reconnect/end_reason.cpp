@@ -154,8 +154,8 @@ std::string describe(const end_reason& reason) {
               "if this repeats, check the network path and any proxy's idle timeout",
               r.silent_for.count());
         } else if constexpr (std::is_same_v<T, network_error>) {
-          return fmt::format("{} error: {} — check DNS, connectivity to api.x.com:443, proxy and CA certificates",
-                             to_string(r.layer), r.message);
+          // The session's message already names the host from stream.base_url and the fix.
+          return fmt::format("{} error: {}", to_string(r.layer), r.message);
         } else if constexpr (std::is_same_v<T, http_problem>) {
           return describe_http(r);
         } else {

@@ -147,9 +147,7 @@ class basic_supervisor {
   }
 
   std::string alert_note() const {
-    return "; " + std::to_string(options_.alert_after) +
-           " consecutive failures: marking the stream unhealthy "
-           "(still retrying)";
+    return "; " + std::to_string(options_.alert_after) + " consecutive failures: the stream is unhealthy (still retrying)";
   }
 
   // Until `instant` on the wall clock, plus 0..reset_margin so a fleet does not return in one second.

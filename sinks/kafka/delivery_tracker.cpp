@@ -58,6 +58,13 @@ bool delivery_tracker::erase(std::uint64_t id, std::int64_t& received_ms) noexce
   return true;
 }
 
+std::size_t delivery_tracker::clear() noexcept {
+  const std::size_t n = size_;
+  if (n > 0) std::fill(slots_.begin(), slots_.end(), slot{});
+  size_ = 0;
+  return n;
+}
+
 std::int64_t delivery_tracker::oldest_received_ms() const noexcept {
   std::int64_t oldest = none;
   if (size_ == 0) return oldest;

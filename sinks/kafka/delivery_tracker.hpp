@@ -23,6 +23,8 @@ class delivery_tracker {
   // False when not tracked; else removes it and returns its received time.
   [[nodiscard]] bool erase(std::uint64_t id, std::int64_t& received_ms) noexcept;
   [[nodiscard]] bool contains(std::uint64_t id) const noexcept;
+  // Forgets every id (their producer is gone); returns how many there were.
+  std::size_t clear() noexcept;
 
   [[nodiscard]] std::size_t size() const noexcept { return size_; }
   [[nodiscard]] std::size_t capacity() const noexcept { return capacity_; }

@@ -199,7 +199,12 @@ void kafka_sink::recreate_producer() noexcept {
     producer_.swap(fresh);
   } catch (const std::exception& e) {
     spdlog::critical("kafka: cannot recreate the producer: {}; Posts stay in the outbox", e.what());
+    return;
   }
+  // Reports the old producer never served: those Posts are waiting in the outbox now.
+  const auto lost = tracker_.clear();
+  parked_ += lost;
+  pass_parked_ += lost;
 }
 
 void kafka_sink::poll() noexcept {

@@ -20,6 +20,7 @@ record_producer::record_producer(const config::kafka_settings& settings, deliver
   rd_kafka_conf_set_opaque(pc.conf, this);
   rd_kafka_conf_set_dr_msg_cb(pc.conf, &record_producer::on_dr);
   rd_kafka_conf_set_error_cb(pc.conf, &record_producer::on_error);
+  rd_kafka_conf_set_log_cb(pc.conf, &record_producer::on_log);
   rk_ = create_producer(pc);
   try {
     router_ = std::make_unique<topic_router>(rk_, settings);
@@ -83,12 +84,22 @@ void record_producer::on_error(rd_kafka_t* rk, int err, const char* reason, void
     return;
   }
   const auto now = std::chrono::steady_clock::now();
-  if (err == self->last_error_ && now - self->last_error_log_ < error_log_interval) return;
-  self->last_error_ = err;
-  self->last_error_log_ = now;
+  auto& last = self->last_error_log_[err];
+  if (last != std::chrono::steady_clock::time_point{} && now - last < error_log_interval) return;
+  last = now;
   spdlog::warn("kafka: {} ({}); Posts stay in the RocksDB outbox and are delivered when the cluster is "
                "reachable — check sinks.kafka.bootstrap_servers and the brokers",
                reason, rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(err)));
+}
+
+void record_producer::on_log(const rd_kafka_t*, int level, const char* facility, const char* message) {
+  // Runs on librdkafka's threads (spdlog is thread-safe). Connection failures reach on_error already,
+  // rate-limited; here they would repeat on every reconnect attempt.
+  if (level <= 4 && std::string_view(facility) != "FAIL") {
+    spdlog::warn("kafka: librdkafka {}: {}", facility, message);
+  } else {
+    spdlog::debug("kafka: librdkafka {}: {}", facility, message);
+  }
 }
 
 }  // namespace spillway::sinks::kafka

@@ -11,6 +11,7 @@
 // Must outlive it: the listener.
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <span>
 #include <string_view>
@@ -59,6 +60,7 @@ class record_producer {
  private:
   static void on_dr(rd_kafka_t* rk, const rd_kafka_message_t* msg, void* opaque);
   static void on_error(rd_kafka_t* rk, int err, const char* reason, void* opaque);
+  static void on_log(const rd_kafka_t* rk, int level, const char* facility, const char* message);
 
   delivery_listener& listener_;
   rd_kafka_t* rk_ = nullptr;
@@ -66,8 +68,7 @@ class record_producer {
   std::unique_ptr<topic_router> router_;  // destroyed before rk_
   record_headers headers_;
   bool fatal_ = false;
-  int last_error_ = 0;
-  std::chrono::steady_clock::time_point last_error_log_{};
+  std::map<int, std::chrono::steady_clock::time_point> last_error_log_;  // per error code; errors only
 };
 
 }  // namespace spillway::sinks::kafka

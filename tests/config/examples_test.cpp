@@ -1,4 +1,6 @@
 // The shipped example configurations load cleanly and mean what their comments say.
+#include <cstdlib>
+
 #include "tests/config/config_test_util.hpp"
 
 using namespace spillway::config;
@@ -45,4 +47,13 @@ TEST_CASE("production.toml loads: api.x.com, kafka over SASL_SSL, rules", "[conf
   CHECK(rendered.find("prod-password-value") == std::string::npos);
   // Also without the password in the environment: the file itself is valid.
   CHECK_NOTHROW(load_settings(examples / "production.toml", env_lookup{}));
+}
+
+TEST_CASE("load_settings(file) reads SPILLWAY_* variables from the process environment", "[config]") {
+  constexpr const char* name = "SPILLWAY_PIPELINE__DEDUP_WINDOW";
+  REQUIRE(::setenv(name, "777", 1) == 0);
+  const auto s = load_settings(examples / "demo.toml");
+  ::unsetenv(name);
+  CHECK(s.pipeline.dedup_window == 777);
+  CHECK(load_settings(examples / "demo.toml").pipeline.dedup_window == 1000000);
 }

@@ -13,7 +13,7 @@ namespace {
 
 struct error_case {
   const char* name;
-  const char* toml;
+  std::string toml;
   const char* where;    // "test.toml:<line>:"
   const char* key;
   const char* message;  // a fragment of the problem or fix
@@ -85,6 +85,9 @@ TEST_CASE("each error class names file, line, key and a fix", "[config]") {
        "did you mean `tag`?"},
       {"duplicate rule", "[[rules]]\nvalue = \"a\"\n[[rules]]\nvalue = \"a\"\n", "test.toml:3:", "rules[1].value",
        "repeats the rule at test.toml:1:"},
+      {"empty rule", "[[rules]]\nvalue = \"\"\n", "test.toml:1:", "rules[0].value", "write the rule text"},
+      {"rule too long", "[[rules]]\nvalue = \"" + std::string(2049, 'a') + "\"\n", "test.toml:1:", "rules[0].value",
+       "must be 1 to 2048 characters (has 2049)"},
       {"rule value wrong type", "[[rules]]\nvalue = 7\n", "test.toml:2:", "rules[0].value", "must be a string"},
       {"property of wrong type", "[sinks.kafka.properties]\n\"linger.ms\" = [1, 2]\n", "test.toml:2:",
        "sinks.kafka.properties.\"linger.ms\"", "must be a string, number or boolean"},
@@ -92,6 +95,12 @@ TEST_CASE("each error class names file, line, key and a fix", "[config]") {
        "sinks.kafka.properties.\"acks\"", "must stay \"all\""},
       {"property duplicating brokers", "[sinks.kafka.properties]\n\"bootstrap.servers\" = \"a:1\"\n",
        "test.toml:2:", "sinks.kafka.properties.\"bootstrap.servers\"", "sinks.kafka.bootstrap_servers"},
+      {"property alias duplicating brokers", "[sinks.kafka.properties]\n\"metadata.broker.list\" = \"a:1\"\n",
+       "test.toml:2:", "sinks.kafka.properties.\"metadata.broker.list\"", "sinks.kafka.bootstrap_servers"},
+      {"property alias weakening acks", "[sinks.kafka.properties]\n\"request.required.acks\" = 0\n",
+       "test.toml:2:", "sinks.kafka.properties.\"request.required.acks\"", "must stay \"all\""},
+      {"property disabling idempotence", "[sinks.kafka.properties]\nenable.idempotence = false\n",
+       "test.toml:2:", "sinks.kafka.properties.\"enable.idempotence\"", "must stay true"},
       {"token in the file", "[auth]\nbearer_token = \"AAAA\"\n", "test.toml:2:", "auth.bearer_token",
        "environment variable named by auth.bearer_token_env"},
       {"syntax error", "[stream\nbase_url = 1\n", "test.toml:1:", "TOML syntax error", "correct the syntax"},

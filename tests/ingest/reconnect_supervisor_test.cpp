@@ -265,3 +265,21 @@ TEST_CASE("every jitter kind keeps each wait within its bounds", "[reconnect][su
     }
   }
 }
+
+TEST_CASE("usage-cap period resets and message formatting", "[reconnect][supervisor]") {
+  using std::chrono::sys_days;
+  using namespace std::chrono;
+  const auto at = [](sys_days d, system_clock::duration t = {}) { return system_clock::time_point{d} + t; };
+  CHECK(next_period_reset("Monthly", at(2026y / December / 31, 23h)) == at(2027y / January / 1));
+  CHECK(next_period_reset("Monthly", at(2028y / February / 1)) == at(2028y / March / 1));
+  CHECK(next_period_reset("Daily", at(2028y / February / 28, 5h)) == at(2028y / February / 29));
+  CHECK(next_period_reset("Daily", at(2026y / November / 29)) == at(2026y / November / 30));  // at midnight: next one
+  CHECK_FALSE(next_period_reset("Weekly", noon).has_value());
+  CHECK_FALSE(next_period_reset("", noon).has_value());
+  CHECK(format_utc(noon + 5s) == "2026-11-29T12:00:05Z");
+  CHECK(format_wait(250ms) == "250 ms");
+  CHECK(format_wait(16s) == "16 s");
+  CHECK(format_wait(1250ms) == "1.250 s");
+  CHECK(format_wait(320s) == "5 min 20 s");
+  CHECK(format_wait(2h + 5min + 3s) == "2 h 5 min");
+}

@@ -12,8 +12,10 @@
 #include <string>
 #include <vector>
 
+#include "common/metrics.hpp"
 #include "config/settings.hpp"
 #include "ingest/post_extractor.hpp"
+#include "sinks/kafka/kafka_sink.hpp"
 #include "sinks/post_sink.hpp"
 #include "sinks/rocksdb/store.hpp"
 
@@ -124,5 +126,26 @@ bool poll_until(sinks::post_sink& sink, F&& done, std::chrono::milliseconds time
   }
   return done();
 }
+
+// The usual integration set-up: a mock broker, a fresh store, Posts, and (after start()) a sink.
+struct kafka_rig {
+  explicit kafka_rig(std::size_t post_count, const std::vector<std::string>& topics = {"x.posts:3"});
+
+  sinks::kafka::kafka_sink& start(std::vector<std::pair<std::string, std::string>> properties = {});
+  sinks::kafka::kafka_sink& start(const config::kafka_settings& settings);
+  // Commits posts[begin, end) in pipeline-sized batches, polling the sink between them.
+  void commit(std::size_t begin, std::size_t end, std::size_t batch = 256);
+  // Polls until the outbox is empty (true) or the timeout passed (false).
+  bool drained(std::chrono::milliseconds timeout);
+  std::int64_t counter(const std::string& name) { return metrics.counter(name, "").get(); }
+  std::int64_t gauge(const std::string& name) { return metrics.gauge(name, "").get(); }
+
+  mock_broker broker;
+  temp_dir dir;
+  sinks::store db;
+  common::metrics_registry metrics;
+  std::vector<std::unique_ptr<test_post>> posts;
+  std::unique_ptr<sinks::kafka::kafka_sink> sink;
+};
 
 }  // namespace spillway::test

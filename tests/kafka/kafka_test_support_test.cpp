@@ -88,7 +88,7 @@ std::string generated_line(std::uint64_t id, std::size_t n) {
   for (std::size_t i = 0; i < rule_count; ++i) {
     if (i > 0) rules += ',';
     rules += R"({"id":")" + std::to_string(1600000000000000000ull + n * 10 + i) + '"';
-    const char* tag = tags[(n + i) % 4];
+    const char* tag = tags[(n / 4 + i) % 4];
     if (*tag != '\0') rules += std::string(R"(,"tag":)") + tag;
     rules += '}';
   }
@@ -347,6 +347,29 @@ config::kafka_settings kafka_settings_for(const std::string& bootstrap,
   s.topic = "x.posts";
   s.properties = std::move(properties);
   return s;
+}
+
+kafka_rig::kafka_rig(std::size_t post_count, const std::vector<std::string>& topics)
+    : broker(1, topics), db(dir.path(), sinks::open_mode::read_write), posts(make_posts(post_count)) {}
+
+sinks::kafka::kafka_sink& kafka_rig::start(std::vector<std::pair<std::string, std::string>> properties) {
+  return start(kafka_settings_for(broker.bootstrap(), std::move(properties)));
+}
+
+sinks::kafka::kafka_sink& kafka_rig::start(const config::kafka_settings& settings) {
+  sink = std::make_unique<sinks::kafka::kafka_sink>(db, settings, metrics, 1 << 20);
+  return *sink;
+}
+
+void kafka_rig::commit(std::size_t begin, std::size_t end, std::size_t batch) {
+  for (std::size_t i = begin; i < end; i += batch) {
+    commit_posts(db, sink.get(), posts, i, std::min(end, i + batch));
+    sink->poll();
+  }
+}
+
+bool kafka_rig::drained(std::chrono::milliseconds timeout) {
+  return poll_until(*sink, [&] { return sink->outbox_posts() == 0; }, timeout);
 }
 
 }  // namespace spillway::test

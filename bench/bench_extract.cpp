@@ -1,0 +1,170 @@
+// bench-extract: framing + extraction throughput on a corpus of realistic Posts, simdjson On-Demand
+// (the hot path) beside RapidJSON in-situ and DOM, on the same bytes. Results are checked against each
+// other before anything is timed. Prints one JSON object.
+//
+//   bench-extract --corpus FILE.jsonl [--rounds 5]
+// The corpus is one Post per line, e.g. `spillway-emu --count 100000 --dump FILE` output.
+#include <rapidjson/document.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "ingest/line_framer.hpp"
+#include "ingest/post_extractor.hpp"
+
+namespace {
+
+using clock_type = std::chrono::steady_clock;
+
+struct corpus {
+  std::string body;  // lines joined by "\r\n", as the stream delivers them, plus simdjson padding
+  std::size_t body_bytes = 0;
+  std::vector<std::pair<std::size_t, std::size_t>> lines;  // offset, length
+};
+
+corpus load(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    std::fprintf(stderr, "bench-extract: cannot read corpus '%s'; make one with: spillway-emu --count 100000 --dump FILE\n", path.c_str());
+    std::exit(2);
+  }
+  corpus c;
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.empty()) continue;
+    c.lines.emplace_back(c.body.size(), line.size());
+    c.body += line;
+    c.body += "\r\n";
+  }
+  c.body_bytes = c.body.size();
+  c.body.append(simdjson::SIMDJSON_PADDING, ' ');
+  return c;
+}
+
+// RapidJSON reference: data.id digits and the rule ids, from a parsed DOM.
+bool reference(const rapidjson::Document& d, std::uint64_t& id, std::vector<std::string>& rules) {
+  if (!d.IsObject() || !d.HasMember("data") || !d["data"].IsObject()) return false;
+  const auto& data = d["data"];
+  if (!data.HasMember("id") || !data["id"].IsString()) return false;
+  if (!spillway::ingest::parse_post_id(data["id"].GetString(), id)) return false;
+  rules.clear();
+  if (d.HasMember("matching_rules") && d["matching_rules"].IsArray()) {
+    for (const auto& r : d["matching_rules"].GetArray()) {
+      if (r.IsObject() && r.HasMember("id") && r["id"].IsString()) rules.emplace_back(r["id"].GetString());
+    }
+  }
+  return true;
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+std::string cpu_model() {
+  std::ifstream in("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("model name", 0) == 0) return line.substr(line.find(':') + 2);
+  }
+  return "unknown";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string path;
+  int rounds = 5;
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--corpus") == 0 && i + 1 < argc) path = argv[++i];
+    else if (std::strcmp(argv[i], "--rounds") == 0 && i + 1 < argc) rounds = std::max(1, std::atoi(argv[++i]));
+  }
+  if (path.empty()) {
+    std::fprintf(stderr, "usage: bench-extract --corpus FILE.jsonl [--rounds N]\n");
+    return 2;
+  }
+  const corpus c = load(path);
+  const std::size_t max_line = 1 << 20;
+  spillway::ingest::post_extractor extractor(max_line);
+
+  // 1. Check: simdjson and RapidJSON agree on every Post before anything is timed.
+  std::size_t disagreements = 0;
+  std::vector<std::string> rules;
+  for (const auto& [off, len] : c.lines) {
+    rapidjson::Document d;
+    d.Parse(c.body.data() + off, len);
+    std::uint64_t ref_id = 0;
+    const bool ok = !d.HasParseError() && reference(d, ref_id, rules);
+    const auto got = extractor.extract(c.body.data() + off, len, c.body.size() - off);
+    bool same = ok == (got.kind == spillway::ingest::line_kind::post) && (!ok || got.id == ref_id);
+    if (same && ok) {
+      same = got.rule_count == rules.size();
+      for (std::size_t r = 0; same && r < rules.size(); ++r) same = got.rules[r].id_json == "\"" + rules[r] + "\"";
+    }
+    disagreements += !same;
+  }
+  if (disagreements != 0) {
+    std::fprintf(stderr, "bench-extract: simdjson and RapidJSON disagree on %zu of %zu lines; not timing\n",
+                 disagreements, c.lines.size());
+    return 1;
+  }
+
+  // 2. Frame + extract with the production pieces (line_framer + post_extractor), bytes left intact.
+  std::vector<double> simd_s;
+  std::uint64_t checksum = 0;
+  for (int r = 0; r < rounds; ++r) {
+    spillway::ingest::line_framer framer(max_line);
+    const auto t0 = clock_type::now();
+    framer.feed(c.body.data(), c.body_bytes, [&](const spillway::ingest::frame_event& e) {
+      if (e.kind != spillway::ingest::frame_kind::line) return;
+      const auto got = extractor.extract(c.body.data() + e.offset, e.length, c.body.size() - e.offset);
+      checksum += got.id + got.rule_count;
+    });
+    simd_s.push_back(std::chrono::duration<double>(clock_type::now() - t0).count());
+  }
+
+  // 3. RapidJSON in-situ (needs a writable copy: it unescapes in place) and DOM, same fields.
+  std::vector<double> insitu_s, dom_s;
+  std::string scratch;
+  for (int r = 0; r < rounds; ++r) {
+    auto t0 = clock_type::now();
+    for (const auto& [off, len] : c.lines) {
+      scratch.assign(c.body.data() + off, len);
+      rapidjson::Document d;
+      d.ParseInsitu(scratch.data());
+      std::uint64_t id = 0;
+      checksum += reference(d, id, rules) ? id + rules.size() : 0;
+    }
+    insitu_s.push_back(std::chrono::duration<double>(clock_type::now() - t0).count());
+    t0 = clock_type::now();
+    for (const auto& [off, len] : c.lines) {
+      rapidjson::Document d;
+      d.Parse(c.body.data() + off, len);
+      std::uint64_t id = 0;
+      checksum += reference(d, id, rules) ? id + rules.size() : 0;
+    }
+    dom_s.push_back(std::chrono::duration<double>(clock_type::now() - t0).count());
+  }
+
+  const double mb = static_cast<double>(c.body_bytes) / 1e6;
+  const double posts = static_cast<double>(c.lines.size());
+  const auto row = [&](const char* name, const std::vector<double>& s) {
+    const double m = median(s);
+    return "\"" + std::string(name) + "\":{\"median_s\":" + std::to_string(m) + ",\"mb_per_s\":" +
+           std::to_string(mb / m) + ",\"posts_per_s\":" + std::to_string(posts / m) + "}";
+  };
+  std::printf("{\"benchmark\":\"frame+extract\",\"machine\":{\"cpu\":\"%s\",\"cores\":%u},\"corpus\":{\"posts\":%zu,"
+              "\"mb\":%.2f,\"mean_post_bytes\":%.0f},\"rounds\":%d,\"checked_lines\":%zu,%s,%s,%s,\"checksum\":%llu}\n",
+              cpu_model().c_str(), std::thread::hardware_concurrency(), c.lines.size(), mb,
+              static_cast<double>(c.body_bytes) / posts, rounds, c.lines.size(),
+              row("simdjson_ondemand_framed", simd_s).c_str(), row("rapidjson_insitu_with_copy", insitu_s).c_str(),
+              row("rapidjson_dom", dom_s).c_str(), static_cast<unsigned long long>(checksum));
+  return 0;
+}
