@@ -34,7 +34,8 @@ for run in $(seq 1 "$runs"); do
   run_pid=$!
   for _ in $(seq 1 1200); do
     grep -q "Posts stored\|stopped" "$work/run.log" 2>/dev/null && break
-    n=$("$bin/spillway" stats --db "$work/db" 2>/dev/null | sed -n 's/.*"posts":\([0-9]*\).*/\1/p')
+    # The database does not exist until spillway has started: a failing stats is "not yet".
+    n=$("$bin/spillway" stats --db "$work/db" 2>/dev/null | sed -n 's/.*"posts":\([0-9]*\).*/\1/p' || true)
     [ "${n:-0}" -ge "$posts" ] && break
     sleep 0.5
   done
@@ -47,7 +48,7 @@ for run in $(seq 1 "$runs"); do
   mbs=$(sed -n 's/.*Posts\/s, \([0-9.]*\) MB\/s.*/\1/p' <<< "$line")
   stored=$(sed -n 's/.*stopped: \([0-9]*\) Posts stored.*/\1/p' <<< "$line")
   cpu_s=$(awk -v u="$utime" -v s="$stime" -v t="$ticks" 'BEGIN {printf "%.2f", (u+s)/t}')
-  us_per_post=$(awk -v c="$cpu_s" -v n="$stored" 'BEGIN {printf "%.2f", n > 0 ? c*1e6/n : 0}')
+  us_per_post=$(awk -v c="$cpu_s" -v n="$stored" 'BEGIN {printf "%.2f", (n > 0 ? c*1e6/n : 0)}')
   json="{\"run\":$run,\"tls\":$tls,\"posts\":$stored,\"posts_per_s\":$rate,\"mb_per_s\":$mbs,\"spillway_cpu_s\":$cpu_s,\"cpu_us_per_post\":$us_per_post,\"peak_rss_mb\":$((hwm_kb / 1024))}"
   echo "$json"
   results+=("$rate")

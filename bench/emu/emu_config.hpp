@@ -32,6 +32,7 @@ struct EmuConfig {
   std::optional<std::uint64_t> chaos_seed;  // seeded random faults
   int max_connections = 1;               // concurrent streams; X: 1 below Enterprise (0 = no limit)
   std::int64_t reap_ms = 3000;           // a client-dropped stream keeps its slot this long
+  bool require_rules = false;            // stream connects with no rules get X's 409
 };
 
 }  // namespace spillway::emu

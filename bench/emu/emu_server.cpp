@@ -4,6 +4,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <chrono>
 #include <filesystem>
@@ -48,7 +49,10 @@ asio::awaitable<void> accept_loop(std::shared_ptr<ServerState> st, tcp::acceptor
     auto [ec, sock] = co_await acceptor.async_accept(asio::as_tuple(asio::use_awaitable));
     if (ec) {
       if (!acceptor.is_open() || st->stopping) co_return;
-      continue;  // e.g. EMFILE: keep serving the connections we have
+      // e.g. EMFILE: keep serving the connections we have, and do not spin while fds are short.
+      asio::steady_timer pause(acceptor.get_executor(), std::chrono::milliseconds(50));
+      co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
+      continue;
     }
     boost::system::error_code ignored;
     sock.set_option(tcp::no_delay(true), ignored);

@@ -37,17 +37,18 @@ int main(int argc, char** argv) {
   app.add_option("--start-ms", cfg.start_ms, "Unix ms of the first Post id (0 = now)");
   app.add_flag("--exit-after-count", cfg.exit_after_count, "exit 0 once the --count-th Post is sent and closed");
   app.add_option("--pool", cfg.pool_size, "number of Post templates generated at start");
-  app.add_option("--write-kb", cfg.write_bytes, "socket write size in KiB at --rate 0")->transform([](std::string s) {
-    return std::to_string(std::stoull(s) * 1024);
-  });
+  std::size_t write_kb = cfg.write_bytes / 1024;
+  app.add_option("--write-kb", write_kb, "socket write size in KiB at --rate 0")->check(CLI::Range(16, 65536));
   app.add_option("--log", cfg.log_path, "append one JSON line per connection attempt to this file");
   app.add_option("--faults", cfg.faults_path, "JSON list of scripted faults (see bench/emu/README.md)");
   std::uint64_t chaos = 0;
   auto* chaos_opt = app.add_option("--chaos", chaos, "seeded random faults (excludes --faults)");
   app.add_option("--max-connections", cfg.max_connections, "concurrent streams before 429 TooManyConnections (0 = no limit)");
   app.add_option("--reap-ms", cfg.reap_ms, "ms a client-dropped stream keeps counting toward the limit");
+  app.add_flag("--require-rules", cfg.require_rules, "answer stream connects with X's 409 while no rules exist");
   CLI11_PARSE(app, argc, argv);
   if (chaos_opt->count() > 0) cfg.chaos_seed = chaos;
+  cfg.write_bytes = write_kb * 1024;
   if (bearer_opt->count() > 0) cfg.bearer = bearer;
   if (cfg.exit_after_count && cfg.count == 0) {
     std::cerr << "spillway-emu: --exit-after-count needs --count N (N > 0)\n";

@@ -18,6 +18,12 @@ class RateWindow {
     RateLimitInfo info;
   };
 
+  // The window as headers would describe it now, without spending a connect (for error replies).
+  RateLimitInfo peek(std::int64_t now_unix_s) const {
+    if (reset_s_ == 0 || now_unix_s >= reset_s_) return RateLimitInfo{limit_, limit_, now_unix_s + window_s_};
+    return RateLimitInfo{limit_, limit_ - used_, reset_s_};
+  }
+
   Verdict on_connect(std::int64_t now_unix_s) {
     if (reset_s_ == 0 || now_unix_s >= reset_s_) {
       reset_s_ = now_unix_s + window_s_;

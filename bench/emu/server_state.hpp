@@ -19,6 +19,7 @@
 #include "bench/emu/post_feed.hpp"
 #include "bench/emu/post_pool.hpp"
 #include "bench/emu/rate_window.hpp"
+#include "bench/emu/rule_store.hpp"
 
 namespace spillway::emu {
 
@@ -40,6 +41,9 @@ struct ServerState {
   PostPool pool;
   PostFeed feed;
   RateWindow window;
+  RateWindow rules_get_window{450};  // X: rules GET 450, POST 100 per 15 minutes
+  RateWindow rules_post_window{100};
+  RuleStore rules;
   ConnectionSlots slots;
   FaultPlan faults;
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();

@@ -4,7 +4,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/stream_traits.hpp>
-#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <algorithm>
@@ -20,6 +20,7 @@ using namespace std::chrono_literals;
 namespace {
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::string_view kStreamPath = "/2/tweets/search/stream";
+constexpr std::string_view kRulesPath = "/2/tweets/search/stream/rules";
 template <class S>
 constexpr bool kIsTls = !std::is_same_v<S, asio::ip::tcp::socket>;
 
@@ -96,31 +97,7 @@ asio::awaitable<void> StreamSession<Stream>::run() {
   if (ok) have_request = co_await read_request();
   if (have_request) {
     watchdog_.cancel();
-    const auto now_s = unix_ms() / 1000;
-    if (rec_.path != kStreamPath) {
-      rec_.outcome = "not_found";
-      co_await respond_error(404, x_body::not_found_404, RateLimitInfo{st_->config.connects_per_window, 0, 0});
-    } else if (method_ != "GET") {
-      rec_.outcome = "method_not_allowed";
-      co_await respond_error(405, x_body::method_not_allowed_405, RateLimitInfo{});
-    } else if (st_->config.bearer && authorization_ != "Bearer " + *st_->config.bearer) {
-      // Compared whole: a missing header, another scheme, or another token are all 401 at X.
-      rec_.outcome = "unauthorized";
-      co_await respond_error(401, x_body::unauthorized_401, RateLimitInfo{st_->config.connects_per_window, 0, 0});
-    } else if (auto f = st_->faults.on_connect(st_->feed.taken(), ms_since_start(Clock::now()))) {
-      rec_.outcome = "fault_status";
-      co_await respond_error(f->status, f->body, RateLimitInfo{st_->config.connects_per_window, 0, 0});
-    } else if (auto v = st_->window.on_connect(now_s); !v.allowed) {
-      rec_.outcome = "rate_limited";
-      co_await respond_error(429, x_body::rate_limited_429, v.info);
-    } else if (!st_->slots.try_acquire(mono_ms())) {
-      rec_.outcome = "too_many_connections";
-      co_await respond_error(429, x_body::too_many_connections_429, v.info);
-    } else {
-      rec_.outcome = "stream";
-      co_await stream_posts(v.info);
-      st_->slots.release(mono_ms(), rec_.ended == "client_closed");
-    }
+    co_await route();
   } else if (ok) {
     rec_.outcome = rec_.outcome.empty() ? "no_request" : rec_.outcome;
   }
@@ -138,9 +115,67 @@ asio::awaitable<void> StreamSession<Stream>::run() {
 }
 
 template <class Stream>
+asio::awaitable<void> StreamSession<Stream>::route() {
+  const auto now_s = unix_ms() / 1000;
+  const RateLimitInfo current = st_->window.peek(now_s);
+  const bool stream = rec_.path == kStreamPath;
+  if (!stream && rec_.path != kRulesPath) {
+    rec_.outcome = "not_found";
+    co_await respond_error(404, x_body::not_found_404, current);
+  } else if (method_ != "GET" && !(method_ == "POST" && !stream)) {
+    rec_.outcome = "method_not_allowed";
+    co_await respond_error(405, x_body::method_not_allowed_405, current);
+  } else if (st_->config.bearer && authorization_ != "Bearer " + *st_->config.bearer) {
+    // Compared whole: a missing header, another scheme, or another token are all 401 at X.
+    rec_.outcome = "unauthorized";
+    co_await respond_error(401, x_body::unauthorized_401, current);
+  } else if (!stream) {
+    co_await serve_rules();
+  } else if (auto f = st_->faults.on_connect(st_->feed.taken(), ms_since_start(Clock::now()))) {
+    rec_.outcome = "fault_status";
+    RateLimitInfo rl = current;
+    if (f->body == x_body::rate_limited_429) rl.remaining = 0;  // as if the window were spent
+    co_await respond_error(f->status, f->body, rl);
+  } else if (st_->config.require_rules && st_->rules.size() == 0) {
+    rec_.outcome = "no_rules";
+    co_await respond_error(409, x_body::no_rules_409, current);
+  } else if (auto v = st_->window.on_connect(now_s); !v.allowed) {
+    rec_.outcome = "rate_limited";
+    co_await respond_error(429, x_body::rate_limited_429, v.info);
+  } else if (!st_->slots.try_acquire(mono_ms())) {
+    rec_.outcome = "too_many_connections";
+    co_await respond_error(429, x_body::too_many_connections_429, v.info);
+  } else {
+    rec_.outcome = "stream";
+    co_await stream_posts(v.info);
+    st_->slots.release(mono_ms(), rec_.ended == "client_closed");
+  }
+}
+
+template <class Stream>
+asio::awaitable<void> StreamSession<Stream>::serve_rules() {
+  const bool get = method_ == "GET";
+  auto verdict = (get ? st_->rules_get_window : st_->rules_post_window).on_connect(unix_ms() / 1000);
+  if (!verdict.allowed) {
+    rec_.outcome = "rate_limited";
+    co_await respond_error(429, x_body::rate_limited_429, verdict.info);
+    co_return;
+  }
+  const auto reply = get ? st_->rules.get(rec_.query, unix_ms()) : st_->rules.post(rec_.query, body_, unix_ms());
+  rec_.outcome = get ? "rules_get" : "rules_post";
+  rec_.status = reply.status;
+  const std::string resp = reply.problem ? error_response(reply.status, reply.body, unix_ms() / 1000, verdict.info)
+                                         : json_response(reply.status, reply.body, unix_ms() / 1000, verdict.info);
+  const bool written = co_await write_all(resp);
+  rec_.ended = written ? "responded" : "client_closed";
+  co_await close_gracefully();
+}
+
+template <class Stream>
 asio::awaitable<bool> StreamSession<Stream>::read_request() {
-  http::request_parser<http::empty_body> parser;
+  http::request_parser<http::string_body> parser;
   parser.header_limit(16 * 1024);
+  parser.body_limit(1024 * 1024);
   auto [ec, n] = co_await http::async_read(stream_, read_buf_, parser, kTuple);
   (void)n;
   if (ec) {
@@ -154,6 +189,7 @@ asio::awaitable<bool> StreamSession<Stream>::read_request() {
   rec_.query = q == std::string_view::npos ? "" : std::string(target.substr(q + 1));
   method_ = std::string(req.method_string());
   if (auto it = req.find(http::field::authorization); it != req.end()) authorization_ = std::string(it->value());
+  body_ = req.body();
   co_return true;
 }
 

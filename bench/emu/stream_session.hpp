@@ -1,8 +1,9 @@
 #pragma once
 // StreamSession: one client connection, from TLS handshake (when Stream is an ssl::stream) through
-// request, checks (path, method, bearer, connect rate window) to the endless chunked stream: Posts
-// from the shared PostFeed, framed by a per-connection ChunkFramer, written in large writes,
-// heartbeats on a timer, a clean end of body after --count.
+// request, checks (path, method, bearer, armed status faults, connect rate window, connection limit)
+// to the endless chunked stream: backfill first, then Posts from the shared PostFeed, framed by a
+// per-connection ChunkFramer, written in large writes, heartbeats on a timer, stream faults when
+// due (stream_session_faults.cpp), a clean end of body after --count. Logs one record when done.
 // Runs as one coroutine on the emulator's single io thread; holds the ServerState by shared_ptr
 // and keeps itself alive (shared_from_this) for the life of run().
 
@@ -33,6 +34,8 @@ class StreamSession : public std::enable_shared_from_this<StreamSession<Stream>>
  private:
   using Clock = std::chrono::steady_clock;
   boost::asio::awaitable<bool> read_request();
+  boost::asio::awaitable<void> route();  // after the request: which answer, then give it
+  boost::asio::awaitable<void> serve_rules();
   boost::asio::awaitable<void> respond_error(int status, std::string_view body, const RateLimitInfo& rl);
   boost::asio::awaitable<void> stream_posts(const RateLimitInfo& rl);
   boost::asio::awaitable<bool> write_all(const std::string& bytes);
@@ -52,7 +55,7 @@ class StreamSession : public std::enable_shared_from_this<StreamSession<Stream>>
   boost::asio::steady_timer watchdog_;
   boost::asio::steady_timer pace_;
   boost::beast::flat_buffer read_buf_;
-  std::string method_, authorization_;
+  std::string method_, authorization_, body_;
   ChunkFramer framer_;
   ConnectionRecord rec_;
   Clock::time_point stream_start_{};

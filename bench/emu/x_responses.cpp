@@ -19,6 +19,7 @@ std::string http_date(std::int64_t unix_s) {
 std::string_view reason(int status) {
   switch (status) {
     case 200: return "OK";
+    case 201: return "Created";
     case 400: return "Bad Request";
     case 401: return "Unauthorized";
     case 403: return "Forbidden";
@@ -70,16 +71,25 @@ std::string stream_response_head(std::int64_t now_unix_s, const RateLimitInfo& r
   return h;
 }
 
-std::string error_response(int status, std::string_view body, std::int64_t now_unix_s, const RateLimitInfo& rl) {
+namespace {
+std::string complete_response(int status, std::string_view body, std::int64_t now_unix_s, const RateLimitInfo& rl,
+                              bool problem) {
   std::string h = "HTTP/1.1 " + std::to_string(status) + " " + std::string(reason(status)) + "\r\n";
   h += common_headers(now_unix_s, rl, std::uint64_t(status));
-  // Problem documents (they carry "title"/"type") go out as problem+json, as X does.
-  const bool problem = body.find("\"type\"") != std::string_view::npos;
   h += problem ? "content-type: application/problem+json\r\n" : "content-type: application/json; charset=utf-8\r\n";
   h += "content-length: " + std::to_string(body.size()) + "\r\n";
   h += "connection: close\r\n\r\n";
   h.append(body);
   return h;
+}
+}  // namespace
+
+std::string error_response(int status, std::string_view body, std::int64_t now_unix_s, const RateLimitInfo& rl) {
+  return complete_response(status, body, now_unix_s, rl, body.find("\"type\"") != std::string_view::npos);
+}
+
+std::string json_response(int status, std::string_view body, std::int64_t now_unix_s, const RateLimitInfo& rl) {
+  return complete_response(status, body, now_unix_s, rl, false);
 }
 
 std::string_view default_body(int status) {

@@ -42,8 +42,11 @@ struct RateLimitInfo {
 
 // "HTTP/1.1 200 OK" head of the endless chunked stream, ending with the blank line.
 std::string stream_response_head(std::int64_t now_unix_s, const RateLimitInfo& rl, std::uint64_t connection_no);
-// A complete non-200 response (content-length body, connection: close).
+// A complete error response (content-length body, connection: close). Problem documents (with a
+// "type") go out as application/problem+json, as X does; legacy {"errors":[...]} as JSON.
 std::string error_response(int status, std::string_view body, std::int64_t now_unix_s, const RateLimitInfo& rl);
+// A complete application/json response (e.g. the rules endpoints), connection: close.
+std::string json_response(int status, std::string_view body, std::int64_t now_unix_s, const RateLimitInfo& rl);
 // The canned body for a status, when the caller has no more specific one.
 std::string_view default_body(int status);
 // One in-band notice line (no "\r\n"), shaped exactly like stream_msg_operational_disconnect.json.

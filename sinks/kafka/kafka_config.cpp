@@ -4,6 +4,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "config/kafka_properties.hpp"
+
 namespace spillway::sinks::kafka {
 
 namespace {
@@ -29,7 +31,7 @@ void set_or_throw(rd_kafka_conf_t* conf, const std::string& name, const std::str
     throw std::runtime_error(std::string(origin) + ": librdkafka has no property '" + name +
                              "'; fix the spelling or remove it (properties are listed at " + properties_doc + ")");
   }
-  const std::string detail = is_secret_kafka_property(name) ? "invalid value (not shown: secret)" : errstr;
+  const std::string detail = config::is_secret_property(name) ? "invalid value (not shown: secret)" : errstr;
   throw std::runtime_error(std::string(origin) + ": property '" + name + "': " + detail +
                            "; set a value librdkafka accepts (see " + properties_doc + ")");
 }
@@ -47,14 +49,6 @@ std::string get(rd_kafka_conf_t* conf, const char* name) {
 }
 
 }  // namespace
-
-bool is_secret_kafka_property(std::string_view name) noexcept {
-  for (std::string_view marker : {"password", "secret", "sasl.oauthbearer.config", "ssl.key.pem",
-                                  "ssl_key", "ssl.keystore", "token"}) {
-    if (name.find(marker) != std::string_view::npos) return true;
-  }
-  return false;
-}
 
 producer_conf build_producer_conf(const config::kafka_settings& settings) {
   if (settings.bootstrap_servers.empty()) {

@@ -7,7 +7,6 @@
 // property and the fix; values of secret properties never appear in a message.
 // Thread: start-up only. Owns nothing after returning (the caller owns the rd_kafka_conf_t).
 #include <cstddef>
-#include <string_view>
 
 #include <librdkafka/rdkafka.h>
 
@@ -25,8 +24,5 @@ struct producer_conf {
 
 // Creates the producer from `pc` (takes ownership of pc.conf in every case). Throws std::runtime_error.
 [[nodiscard]] rd_kafka_t* create_producer(producer_conf& pc);
-
-// Passwords, keys, tokens: values never logged or echoed in errors.
-[[nodiscard]] bool is_secret_kafka_property(std::string_view name) noexcept;
 
 }  // namespace spillway::sinks::kafka

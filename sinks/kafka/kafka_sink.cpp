@@ -13,6 +13,11 @@ constexpr std::chrono::milliseconds relay_backoff_min{100};
 constexpr std::chrono::milliseconds relay_backoff_max{5000};
 // Entries the relay examines per poll(): bounds the time one poll() can take (~a few ms).
 constexpr std::size_t relay_batch = 2048;
+// Outbox deletes are written when this many are pending or this long after the first one: poll() may run
+// far more often than deliveries arrive, and each RocksDB write costs a WAL append. A crash loses at most
+// this window of deletes, i.e. re-produces (never loses) those Posts.
+constexpr std::size_t delete_batch = 1024;
+constexpr std::chrono::milliseconds delete_delay{5};
 
 std::int64_t unix_ms_now() noexcept {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
@@ -58,30 +63,31 @@ void kafka_sink::on_committed(std::span<const committed_post> posts) noexcept {
     if (tracker_.contains(p.id)) continue;  // the same outbox key, already on its way
     ++outbox_posts_;
     outbox_bytes_ += p.line.size();
-    if (!produce(p.id, p.line, p.fields, p.received_ms)) park(p.received_ms);
+    if (produce(p.id, p.line, p.fields, p.received_ms) != produce_result::handed) park(p.received_ms);
   }
   producer_->poll(std::chrono::milliseconds(0));
 }
 
-bool kafka_sink::produce(std::uint64_t id, std::string_view line, const ingest::extracted_post* fields,
-                         std::int64_t received_ms) noexcept {
+kafka_sink::produce_result kafka_sink::produce(std::uint64_t id, std::string_view line,
+                                               const ingest::extracted_post* fields,
+                                               std::int64_t received_ms) noexcept {
   if (!tracker_.insert(id, received_ms)) {
     metrics_.queue_full.add();
-    return false;
+    return produce_result::no_room;
   }
   const auto err = producer_->produce(id, line, rules_of(fields), received_ms);
-  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    std::int64_t ignored = 0;
-    (void)tracker_.erase(id, ignored);
-    if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
-      metrics_.queue_full.add();
-    } else {
-      metrics_.delivery_error(err).add();
-    }
-    return false;
+  if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    metrics_.produced.add();
+    return produce_result::handed;
   }
-  metrics_.produced.add();
-  return true;
+  std::int64_t ignored = 0;
+  (void)tracker_.erase(id, ignored);
+  if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+    metrics_.queue_full.add();
+    return produce_result::no_room;
+  }
+  metrics_.delivery_error(err).add();
+  return produce_result::refused;
 }
 
 void kafka_sink::park(std::int64_t received_ms) noexcept {
@@ -93,26 +99,30 @@ void kafka_sink::park(std::int64_t received_ms) noexcept {
 void kafka_sink::on_delivery(std::uint64_t id, std::size_t bytes, rd_kafka_resp_err_t err) noexcept {
   std::int64_t received_ms = 0;
   if (!tracker_.erase(id, received_ms)) return;  // not ours any more (purged producer): the outbox decides
-  const auto now = clock::now();
   if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
     metrics_.delivered.add();
     metrics_.latency.Observe(static_cast<double>(std::max<std::int64_t>(0, unix_ms_now() - received_ms)) / 1000.0);
     delete_outbox_entry(id, bytes);
     // Kafka answers again: whatever waits in the outbox can go now.
     backoff_ = relay_backoff_min;
-    relay_not_before_ = now;
+    relay_not_before_ = clock::now();
     return;
   }
   // Never dropped (not even after message.timeout.ms): back to the outbox for the relay.
   metrics_.delivery_error(err).add();
   park(received_ms);
-  if (now >= relay_not_before_) {
-    relay_not_before_ = now + backoff_;
-    backoff_ = std::min(backoff_ * 2, relay_backoff_max);
-  }
+  back_off();
+}
+
+void kafka_sink::back_off() noexcept {
+  const auto now = clock::now();
+  if (now < relay_not_before_) return;  // one step per failure burst, not one per failed Post
+  relay_not_before_ = now + backoff_;
+  backoff_ = std::min(backoff_ * 2, relay_backoff_max);
 }
 
 void kafka_sink::delete_outbox_entry(std::uint64_t id, std::size_t bytes) noexcept {
+  if (pending_deletes_ == 0) first_pending_delete_ = clock::now();
   const auto key = encode_post_key(id);
   deletes_.Delete(db_.outbox(), rocksdb::Slice(key.data(), key.size()));
   ++pending_deletes_;
@@ -123,9 +133,18 @@ void kafka_sink::delete_outbox_entry(std::uint64_t id, std::size_t bytes) noexce
 relay_verdict kafka_sink::relay(std::uint64_t id, std::string_view line, const ingest::extracted_post& fields,
                                 std::int64_t received_ms) noexcept {
   // Leave half the queue to live Posts, so a backlog drain never starves the stream.
-  if (tracker_.size() >= tracker_.capacity() / 2 || !produce(id, line, &fields, received_ms)) {
-    if (pass_produced_ == 0) parked_oldest_ms_ = received_ms;  // the first waiting Post of this pass
+  const auto result = tracker_.size() >= tracker_.capacity() / 2 ? produce_result::no_room
+                                                                 : produce(id, line, &fields, received_ms);
+  if (result == produce_result::no_room) {
+    if (pass_found_ == 0) parked_oldest_ms_ = received_ms;  // the first waiting Post of this pass
     return relay_verdict::stop;
+  }
+  ++pass_found_;
+  if (result == produce_result::refused) {
+    // This Post cannot be produced as it is (counted by error name); it stays in the outbox and the
+    // relay moves past it, slowed by the backoff, so one bad Post never blocks the rest.
+    back_off();
+    return relay_verdict::skipped;
   }
   metrics_.reproduced.add();
   ++pass_produced_;
@@ -142,10 +161,14 @@ void kafka_sink::orphan(std::uint64_t id) noexcept {
 void kafka_sink::run_relay() noexcept {
   if (parked_ == 0 || clock::now() < relay_not_before_) return;
   if (tracker_.size() >= tracker_.capacity() / 2) return;
+  // The relay must not see entries whose delivery is known but whose delete is still pending.
+  commit_deletes(false);
+  if (pending_deletes_ > 0) return;
   // Every pass starts at the outbox's first entry (the cursor is rewound whenever nothing waits), so a
   // pass that wraps has seen every entry parked before it began.
   if (relay_.cursor() == 0) {
     pass_produced_ = 0;
+    pass_found_ = 0;
     pass_parked_ = 0;
   }
   const auto step = relay_.step(relay_batch, *this);
@@ -154,7 +177,7 @@ void kafka_sink::run_relay() noexcept {
     parked_oldest_ms_ = delivery_tracker::none;
     return;
   }
-  if (step.wrapped && pass_produced_ == 0 && pass_parked_ == 0) {
+  if (step.wrapped && pass_found_ == 0 && pass_parked_ == 0) {
     // A whole pass found nothing waiting and nothing was parked meanwhile: the running count drifted
     // (e.g. a Post committed twice). Trust the outbox.
     spdlog::warn("kafka: outbox relay expected {} waiting Posts but found none; resetting the count", parked_);
@@ -210,9 +233,11 @@ void kafka_sink::recreate_producer() noexcept {
 void kafka_sink::poll() noexcept {
   producer_->poll(std::chrono::milliseconds(0));
   if (producer_->fatal()) recreate_producer();
-  commit_deletes(false);
-  run_relay();
   const auto now = clock::now();
+  if (pending_deletes_ >= delete_batch || (pending_deletes_ > 0 && now - first_pending_delete_ >= delete_delay)) {
+    commit_deletes(false);
+  }
+  run_relay();
   const bool with_age = now >= next_age_update_;
   if (with_age) next_age_update_ = now + std::chrono::seconds(1);
   update_gauges(with_age);

@@ -4,7 +4,7 @@
 //
 // A Post reaches on_committed() already in `tweets` and `outbox` (one WriteBatch). The sink produces it;
 // only a successful delivery report (acks=all) deletes its outbox entry — deletes are batched into one
-// WriteBatch per poll. Everything else leaves the Post in the outbox to be re-produced by the relay:
+// WriteBatch (up to 1024 or 5 ms, whichever first). Everything else leaves the Post in the outbox to be re-produced by the relay:
 // QUEUE_FULL (the pipeline never blocks on Kafka), a failed or expired delivery, a broker outage, a
 // restart. librdkafka's queue is bounded, so during an outage memory stays flat and the backlog is on disk.
 // Owns: the producer, the in-flight tracker, the outbox relay, the pending delete batch, running totals.
@@ -50,9 +50,12 @@ class kafka_sink final : public post_sink, private delivery_listener, private re
  private:
   using clock = std::chrono::steady_clock;
 
-  // True when handed to librdkafka; false leaves the Post waiting in the outbox.
-  bool produce(std::uint64_t id, std::string_view line, const ingest::extracted_post* fields,
-               std::int64_t received_ms) noexcept;
+  // handed: librdkafka has it. no_room: the bounded queue is full. refused: librdkafka rejected this
+  // Post itself (e.g. larger than message.max.bytes). Anything but handed leaves it waiting in the outbox.
+  enum class produce_result { handed, no_room, refused };
+  produce_result produce(std::uint64_t id, std::string_view line, const ingest::extracted_post* fields,
+                         std::int64_t received_ms) noexcept;
+  void back_off() noexcept;
   void park(std::int64_t received_ms) noexcept;
   void run_relay() noexcept;
   void commit_deletes(bool sync) noexcept;
@@ -74,6 +77,7 @@ class kafka_sink final : public post_sink, private delivery_listener, private re
   outbox_relay relay_;
   rocksdb::WriteBatch deletes_;
   std::size_t pending_deletes_ = 0;
+  clock::time_point first_pending_delete_{};
   bool delete_error_logged_ = false;
 
   std::uint64_t outbox_posts_ = 0;
@@ -85,6 +89,7 @@ class kafka_sink final : public post_sink, private delivery_listener, private re
   clock::time_point relay_not_before_{};
   std::chrono::milliseconds backoff_;
   std::uint64_t pass_produced_ = 0;  // in the current relay pass
+  std::uint64_t pass_found_ = 0;     // waiting Posts the current pass met (produced or refused)
   std::uint64_t pass_parked_ = 0;    // Posts parked since the current relay pass began
   clock::time_point next_age_update_{};
 };

@@ -25,7 +25,7 @@ struct outbox_totals {
 // One full scan (start-up only): how many Posts the outbox holds and their size.
 [[nodiscard]] outbox_totals measure_outbox(store& db);
 
-enum class relay_verdict { produced, stop };
+enum class relay_verdict { produced, skipped, stop };
 
 // What the relay feeds: the sink (or a test double).
 class relay_target {
@@ -33,7 +33,8 @@ class relay_target {
   virtual ~relay_target() = default;
   // True while the Post is with librdkafka: the relay leaves it alone.
   [[nodiscard]] virtual bool in_flight(std::uint64_t id) const noexcept = 0;
-  // produced, or stop when there is no room (the cursor stays on this entry).
+  // produced; skipped (refused: it stays waiting, the cursor moves on); or stop when there is no room
+  // (the cursor stays on this entry).
   virtual relay_verdict relay(std::uint64_t id, std::string_view line, const ingest::extracted_post& fields,
                               std::int64_t received_ms) noexcept = 0;
   // The outbox names a Post that `tweets` no longer holds (retention): nothing is left to deliver.

@@ -7,7 +7,7 @@
 using spillway::emu::ChunkFramer;
 using spillway::emu::test::ChunkDecoder;
 
-TEST_CASE("append_chunk writes hex size, data, CRLF; empty data writes nothing", "[bench][framer]") {
+TEST_CASE("append_chunk writes hex size, data, CRLF, empty data writes nothing", "[bench][framer]") {
   const struct {
     std::string data, framed;
   } table[] = {{"a", "1\r\na\r\n"}, {"\r\n", "2\r\n\r\n\r\n"}, {std::string(26, 'x'), "1a\r\n" + std::string(26, 'x') + "\r\n"},

@@ -12,28 +12,13 @@
 
 using namespace spillway::emu;
 using test::read_response;
+using test::slurp;
+using test::temp_path;
+using test::testdata;
 using test::Response;
 using test::TestClient;
 
 namespace {
-
-std::string slurp(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
-
-std::string testdata(const std::string& name) {
-  std::string s = slurp(std::string(SPILLWAY_TESTDATA_DIR) + "/" + name);
-  while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
-  return s;
-}
-
-std::string temp_path(const std::string& name) {
-  return (std::filesystem::temp_directory_path() / ("spillway-emu-test-" + std::to_string(::getpid()) + "-" + name))
-      .string();
-}
 
 EmuConfig base_config() {
   EmuConfig c;
@@ -104,6 +89,23 @@ TEST_CASE("plain stream: X's headers, chunked body, --count ends it cleanly", "[
   CHECK(r2.headers["x-rate-limit-remaining"] == "48");
 }
 
+TEST_CASE("same seed and start give byte-identical streams, chunking included", "[bench][integration]") {
+  auto body_of = [](std::uint64_t seed) {
+    auto cfg = base_config();
+    cfg.seed = seed;
+    cfg.count = 2000;
+    EmuServer server(cfg);
+    server.start_thread();
+    auto r = test::fetch_until_done(server.port());
+    REQUIRE(r.chunks.done());
+    return r.raw_body;
+  };
+  const auto a = body_of(5);
+  CHECK(a.size() > 1000000);
+  CHECK(a == body_of(5));
+  CHECK(a != body_of(6));
+}
+
 TEST_CASE("TLS stream verifies against the --cert-out certificate", "[bench][integration]") {
   auto cfg = base_config();
   cfg.tls = true;
@@ -144,6 +146,34 @@ TEST_CASE("bearer: missing or wrong token gets X's exact 401", "[bench][integrat
   CHECK(r.status == 200);
 }
 
+TEST_CASE("TLS with --tls-cert/--tls-key files, start-up errors name the fix", "[bench][integration]") {
+  const std::string key = temp_path("key.pem"), cert = temp_path("own-cert.pem");
+  const std::string cmd = "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=localhost "
+                          "-addext subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout " + key + " -out " + cert + " 2>/dev/null";
+  REQUIRE(std::system(cmd.c_str()) == 0);
+  auto cfg = base_config();
+  cfg.tls = true;
+  cfg.tls_cert = cert;
+  cfg.tls_key = key;
+  cfg.count = 5;
+  {
+    EmuServer server(cfg);
+    server.start_thread();
+    TestClient c(server.port(), slurp(cert));
+    c.get("/2/tweets/search/stream");
+    auto r = read_response(c, [](const Response& x) { return x.chunks.done(); });
+    CHECK(post_lines(r) == 5);
+    // The port is taken now: a second server on it must say so and how to fix it.
+    auto clash = base_config();
+    clash.port = server.port();
+    CHECK_THROWS_WITH(EmuServer(clash), Catch::Contains("pick another --port"));
+  }
+  cfg.tls_key = temp_path("missing-key.pem");
+  CHECK_THROWS_WITH(EmuServer(cfg), Catch::Contains("--tls-key"));
+  std::filesystem::remove(key);
+  std::filesystem::remove(cert);
+}
+
 TEST_CASE("unknown path gets a 404 problem document", "[bench][integration]") {
   EmuServer server(base_config());
   server.start_thread();
@@ -168,9 +198,7 @@ TEST_CASE("dump file holds exactly the lines received, LF-terminated, no heartbe
   {
     EmuServer server(cfg);
     server.start_thread();
-    TestClient c(server.port());
-    c.get("/2/tweets/search/stream");
-    auto r = read_response(c, [](const Response& x) { return x.chunks.done(); });
+    auto r = test::fetch_until_done(server.port());
     REQUIRE(r.chunks.done());
     body = r.chunks.body();
   }  // server stopped: dump flushed and closed

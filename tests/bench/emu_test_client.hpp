@@ -12,12 +12,35 @@
 
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <map>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 namespace spillway::emu::test {
+
+inline std::string slurp(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+// A capture from /work/shared/testdata/xapi, without the trailing newline some files have.
+inline std::string testdata(const std::string& name) {
+  std::string s = slurp(std::string(SPILLWAY_TESTDATA_DIR) + "/" + name);
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
+  return s;
+}
+
+// A per-process path in the temp directory (tests may run in parallel under ctest).
+inline std::string temp_path(const std::string& name) {
+  return (std::filesystem::temp_directory_path() / ("spillway-emu-test-" + std::to_string(::getpid()) + "-" + name))
+      .string();
+}
 
 // Decodes "size\r\ndata\r\n"... "0\r\n\r\n". Records each chunk's size; flags malformed framing.
 class ChunkDecoder {
@@ -174,6 +197,14 @@ Response read_response(TestClient& c, Pred enough, double max_s = 5) {
     if (enough(r)) break;
   }
   return r;
+}
+
+// One GET of the stream, read until the chunked body ends or the server closes (bounded by max_s).
+inline Response fetch_until_done(std::uint16_t port, const std::string& target = "/2/tweets/search/stream",
+                                 const std::string& ca_pem = "", double max_s = 5) {
+  TestClient c(port, ca_pem);
+  c.get(target);
+  return read_response(c, [](const Response& r) { return r.chunks.done(); }, max_s);
 }
 
 }  // namespace spillway::emu::test

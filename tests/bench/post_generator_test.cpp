@@ -97,7 +97,7 @@ TEST_CASE("field order varies between Posts", "[bench][generator]") {
   CHECK(first_keys.size() >= 4);
 }
 
-TEST_CASE("same seed and start give byte-identical Posts; another seed does not", "[bench][generator]") {
+TEST_CASE("same seed and start give byte-identical Posts, another seed does not", "[bench][generator]") {
   CHECK(take_lines(7, 500) == take_lines(7, 500));
   CHECK(take_lines(7, 500) != take_lines(8, 500));
 }

@@ -61,12 +61,11 @@ TEST_CASE("properties that break the delivery guarantee are refused", "[kafka]")
 }
 
 TEST_CASE("an invalid value of a secret property is reported without the value", "[kafka]") {
-  const auto e = start_up_error(kafka_settings_for("127.0.0.1:1", {{"ssl.key.password", std::string(600, 'S')}}));
-  // Either accepted by librdkafka (then no error) or refused without echoing it.
-  CHECK(e.find("SSSS") == std::string::npos);
+  // A SASL setting counts as secret (config::is_secret_property); an int property makes librdkafka refuse.
+  const auto e = start_up_error(kafka_settings_for("127.0.0.1:1", {{"sasl.kerberos.min.time.before.relogin", "hunter2-xyz"}}));
+  CHECK_THAT(e, Catch::Contains("sasl.kerberos.min.time.before.relogin"));
+  CHECK_THAT(e, Catch::Contains("not shown"));
+  CHECK(e.find("hunter2") == std::string::npos);
   const auto e2 = start_up_error(kafka_settings_for("127.0.0.1:1", {{"linger.ms", "not-a-number"}}));
   CHECK_THAT(e2, Catch::Contains("linger.ms"));
-  CHECK(is_secret_kafka_property("sasl.password"));
-  CHECK(is_secret_kafka_property("ssl.key.password"));
-  CHECK_FALSE(is_secret_kafka_property("linger.ms"));
 }

@@ -172,3 +172,26 @@ TEST_CASE("topic_by_rule_tag routes by the first rule's tag, else to the fallbac
     check_records(records, list);
   }
 }
+
+TEST_CASE("a Post librdkafka refuses stays in the outbox and does not block the others", "[integration]") {
+  kafka_rig rig(300, {"x.posts:2"});
+  // Keep Posts clearly below or clearly above message.max.bytes (record overhead blurs the edge).
+  std::erase_if(rig.posts, [](const auto& p) { return p->length > 700 && p->length < 1500; });
+  std::size_t too_large = 0;
+  for (const auto& p : rig.posts) too_large += p->length >= 1500 ? 1 : 0;
+  REQUIRE(too_large >= 1);
+  auto& sink = rig.start({{"message.max.bytes", "1200"}});
+  rig.commit(0, rig.posts.size());
+  REQUIRE(poll_until(sink, [&] { return sink.outbox_posts() == too_large; }, 30s));
+  poll_until(sink, [] { return false; }, 500ms);  // the relay retries them; they stay
+  CHECK(sink.flush(100ms) == too_large);
+  CHECK(sink.waiting() == too_large);
+  CHECK(rig.counter("spillway_kafka_delivered_total") == static_cast<std::int64_t>(rig.posts.size() - too_large));
+  CHECK(outbox_entries(rig.db) == too_large);
+  CHECK(rig.metrics.counter("spillway_kafka_delivery_errors_total", "", {{"code", "MSG_SIZE_TOO_LARGE"}}).get() > 0);
+  post_list small;
+  for (const auto& p : rig.posts) {
+    if (p->length < 1500) small.push_back(std::make_unique<test_post>(*p));
+  }
+  verify_topic(rig.broker.bootstrap(), "x.posts", small);
+}

@@ -18,6 +18,7 @@
 #include "sinks/kafka/kafka_sink.hpp"
 #include "sinks/post_sink.hpp"
 #include "sinks/rocksdb/store.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace spillway::test {
 
@@ -76,16 +77,7 @@ std::vector<kafka_record> read_with_kcat(const std::string& bootstrap, const std
 std::vector<kafka_record> read_with_consumer(const std::string& bootstrap, const std::string& topic,
                                              std::uint64_t expect);
 
-// A fresh directory under /tmp, removed at destruction.
-class temp_dir {
- public:
-  temp_dir();
-  ~temp_dir();
-  [[nodiscard]] const std::string& path() const noexcept { return path_; }
-
- private:
-  std::string path_;
-};
+using testing::temp_dir;  // tests/support: a fresh directory, removed at scope exit
 
 // A Post as the pipeline hands it over: the line in a padded buffer, its extracted fields.
 struct test_post {

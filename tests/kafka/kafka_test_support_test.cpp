@@ -239,17 +239,6 @@ std::vector<kafka_record> read_with_consumer(const std::string& bootstrap, const
   return parse_json_lines(out, false);
 }
 
-temp_dir::temp_dir() {
-  char pattern[] = "/tmp/spillway-kafka-test-XXXXXX";
-  if (::mkdtemp(pattern) == nullptr) throw std::runtime_error("mkdtemp failed");
-  path_ = pattern;
-}
-
-temp_dir::~temp_dir() {
-  std::error_code ec;
-  std::filesystem::remove_all(path_, ec);
-}
-
 std::vector<std::unique_ptr<test_post>> make_posts(std::size_t count, std::uint64_t first_generated_id) {
   static ingest::post_extractor extractor(1 << 20);
   std::vector<std::string> lines;
@@ -350,7 +339,7 @@ config::kafka_settings kafka_settings_for(const std::string& bootstrap,
 }
 
 kafka_rig::kafka_rig(std::size_t post_count, const std::vector<std::string>& topics)
-    : broker(1, topics), db(dir.path(), sinks::open_mode::read_write), posts(make_posts(post_count)) {}
+    : broker(1, topics), db(dir.str(), sinks::open_mode::read_write), posts(make_posts(post_count)) {}
 
 sinks::kafka::kafka_sink& kafka_rig::start(std::vector<std::pair<std::string, std::string>> properties) {
   return start(kafka_settings_for(broker.bootstrap(), std::move(properties)));
@@ -369,7 +358,9 @@ void kafka_rig::commit(std::size_t begin, std::size_t end, std::size_t batch) {
 }
 
 bool kafka_rig::drained(std::chrono::milliseconds timeout) {
-  return poll_until(*sink, [&] { return sink->outbox_posts() == 0; }, timeout);
+  if (!poll_until(*sink, [&] { return sink->outbox_posts() == 0; }, timeout)) return false;
+  // Deletes are written in batches; a short flush writes what is pending so the store can be checked.
+  return sink->flush(std::chrono::milliseconds(100)) == 0;
 }
 
 }  // namespace spillway::test

@@ -12,7 +12,7 @@ using namespace std::chrono_literals;
 TEST_CASE("replay re-publishes a stored id range with the same key, value and rule headers", "[integration]") {
   mock_broker broker(1, {"x.posts:2", "x.replayed:2"});
   temp_dir dir;
-  sinks::store db(dir.path(), sinks::open_mode::read_write);
+  sinks::store db(dir.str(), sinks::open_mode::read_write);
   auto posts = make_posts(300);
   commit_posts(db, nullptr, posts, 0, posts.size());  // stored; no live sink
   std::vector<std::uint64_t> ids;
@@ -58,7 +58,7 @@ TEST_CASE("replay re-publishes a stored id range with the same key, value and ru
 
 TEST_CASE("replay to an unreachable cluster gives up at its deadline with a clear error", "[integration]") {
   temp_dir dir;
-  sinks::store db(dir.path(), sinks::open_mode::read_write);
+  sinks::store db(dir.str(), sinks::open_mode::read_write);
   auto posts = make_posts(20);
   commit_posts(db, nullptr, posts, 0, posts.size());
   sinks::kafka::replay_options options;
