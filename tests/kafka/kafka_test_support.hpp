@@ -121,7 +121,7 @@ bool poll_until(sinks::post_sink& sink, F&& done, std::chrono::milliseconds time
 
 // The usual integration set-up: a mock broker, a fresh store, Posts, and (after start()) a sink.
 struct kafka_rig {
-  explicit kafka_rig(std::size_t post_count, const std::vector<std::string>& topics = {"x.posts:3"});
+  explicit kafka_rig(std::size_t post_count, const std::vector<std::string>& topics = {"x.posts:3"}, int brokers = 1);
 
   sinks::kafka::kafka_sink& start(std::vector<std::pair<std::string, std::string>> properties = {});
   sinks::kafka::kafka_sink& start(const config::kafka_settings& settings);

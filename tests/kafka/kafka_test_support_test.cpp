@@ -338,8 +338,8 @@ config::kafka_settings kafka_settings_for(const std::string& bootstrap,
   return s;
 }
 
-kafka_rig::kafka_rig(std::size_t post_count, const std::vector<std::string>& topics)
-    : broker(1, topics), db(dir.str(), sinks::open_mode::read_write), posts(make_posts(post_count)) {}
+kafka_rig::kafka_rig(std::size_t post_count, const std::vector<std::string>& topics, int brokers)
+    : broker(brokers, topics), db(dir.str(), sinks::open_mode::read_write), posts(make_posts(post_count)) {}
 
 sinks::kafka::kafka_sink& kafka_rig::start(std::vector<std::pair<std::string, std::string>> properties) {
   return start(kafka_settings_for(broker.bootstrap(), std::move(properties)));
