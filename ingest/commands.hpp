@@ -8,6 +8,7 @@
 namespace spillway::app {
 
 int run_command(const std::string& config_path);
+int replay_command(const std::string& config_path, std::uint64_t from_id, std::uint64_t to_id);
 int stats_command(const std::string& db_path);
 int export_command(const std::string& db_path, std::uint64_t from_id, std::uint64_t to_id);
 

@@ -27,6 +27,13 @@ int main(int argc, char** argv) {
   exp->add_option("--from-id", from_id, "First Post id to print");
   exp->add_option("--to-id", to_id, "Last Post id to print");
 
+  std::uint64_t replay_from = 0;
+  std::uint64_t replay_to = std::numeric_limits<std::uint64_t>::max();
+  auto* replay = app.add_subcommand("replay", "Re-publish stored Posts to Kafka (same key, value, headers)");
+  replay->add_option("--config,-c", config_path, "TOML config file (sinks.rocksdb and sinks.kafka)")->required();
+  replay->add_option("--from-id", replay_from, "First Post id to re-publish");
+  replay->add_option("--to-id", replay_to, "Last Post id to re-publish");
+
   std::string stats_db;
   auto* stats = app.add_subcommand("stats", "Print what landed (Posts, bytes, id range, outbox, deadletter) as JSON");
   stats->add_option("--db", stats_db, "RocksDB directory (sinks.rocksdb.path)")->required();
@@ -44,6 +51,7 @@ int main(int argc, char** argv) {
   try {
     if (*run) return spillway::app::run_command(config_path);
     if (*exp) return spillway::app::export_command(db_path, from_id, to_id);
+    if (*replay) return spillway::app::replay_command(config_path, replay_from, replay_to);
     if (*stats) return spillway::app::stats_command(stats_db);
     if (*check) {
       std::cout << spillway::config::render_effective(spillway::config::load_settings(check_path));

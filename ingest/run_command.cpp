@@ -15,6 +15,7 @@
 #include "ingest/commands.hpp"
 #include "ingest/run_policy.hpp"
 #include "ingest/stream_reader.hpp"
+#include "sinks/kafka/kafka_sink.hpp"
 #include "sinks/pipeline.hpp"
 
 namespace spillway::app {
@@ -80,6 +81,15 @@ int run_command(const std::string& config_path) {
     return 2;
   }
 
+  // Options the config accepts for features still being built: say so instead of silently ignoring them.
+  if (cfg.stream.rules_sync_on_start) {
+    spdlog::warn("stream.rules_sync_on_start is not implemented in this version: rules are left as they are "
+                 "on X (manage them with the X developer portal or the rules API)");
+  }
+  if (cfg.stream.backfill) {
+    spdlog::warn("stream.backfill is not implemented in this version: reconnects do not ask for backfill_minutes");
+  }
+
   common::metrics_registry metrics;
   std::unique_ptr<common::metrics_server> metrics_server;
   std::unique_ptr<sinks::store> db;
@@ -101,7 +111,17 @@ int run_command(const std::string& config_path) {
   popts.max_line_bytes = cfg.stream.max_line_bytes;
   popts.write_batch_posts = cfg.rocksdb.write_batch_posts;
   popts.dedup_window = cfg.pipeline.dedup_window;
-  sinks::pipeline pipe(ring, pool, *db, metrics, popts, nullptr);
+  std::unique_ptr<sinks::kafka::kafka_sink> kafka;
+  if (cfg.kafka.enabled) {
+    try {
+      // Starts even when no broker is reachable: Posts wait in the outbox until Kafka answers.
+      kafka = std::make_unique<sinks::kafka::kafka_sink>(*db, cfg.kafka, metrics, cfg.stream.max_line_bytes);
+    } catch (const std::exception& e) {
+      spdlog::error("{}", e.what());
+      return 2;
+    }
+  }
+  sinks::pipeline pipe(ring, pool, *db, metrics, popts, kafka.get());
   spdlog::info("RocksDB at {}: {} recent ids loaded into the dedup window", cfg.rocksdb.path, pipe.warmed_ids());
 
   bool pipeline_ok = true;
@@ -130,6 +150,12 @@ int run_command(const std::string& config_path) {
   pipe.request_stop();
   pipeline_thread.join();
   if (!pipeline_ok) return 1;
+  if (kafka) {
+    // The pipeline thread is joined: this thread now owns the sink.
+    const auto left = kafka->flush(cfg.kafka.shutdown_timeout);
+    spdlog::info("kafka: {} Posts still in the outbox after flushing for {} ms; they are re-produced at the next start",
+                 left, cfg.kafka.shutdown_timeout.count());
+  }
   const auto t = pipe.stored_throughput();
   spdlog::info("stopped: {} Posts stored ({} MB) in {:.3f} s of streaming = {:.0f} Posts/s, {:.1f} MB/s; "
                "{} duplicates dropped; everything received is committed",

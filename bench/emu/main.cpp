@@ -31,7 +31,8 @@ int main(int argc, char** argv) {
   app.add_option("--count", cfg.count, "total Posts for the emulator's lifetime (0 = unlimited)");
   app.add_option("--rate", cfg.rate, "Posts per second per connection (0 = as fast as possible)");
   app.add_option("--heartbeat", cfg.heartbeat_s, "seconds between heartbeat lines (fractions allowed)");
-  auto* bearer_opt = app.add_option("--bearer", bearer, "require 'Authorization: Bearer TOKEN' (else 401)");
+  auto* bearer_opt = app.add_option("--bearer", bearer, "require 'Authorization: Bearer TOKEN' (else 401)")
+                         ->envname("SPILLWAY_EMU_BEARER");  // env keeps the token out of `ps`
   app.add_option("--dump", cfg.dump_path, "write every Post line sent, '\\n'-terminated, to this file");
   app.add_option("--seed", cfg.seed, "seed for Posts and chunking (same seed + --start-ms = same bytes)");
   app.add_option("--start-ms", cfg.start_ms, "Unix ms of the first Post id (0 = now)");
@@ -49,6 +50,8 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   if (chaos_opt->count() > 0) cfg.chaos_seed = chaos;
   cfg.write_bytes = write_kb * 1024;
+  // Any TLS file option means TLS; silently serving plain HTTP instead would only confuse.
+  cfg.tls = cfg.tls || !cfg.tls_cert.empty() || !cfg.tls_key.empty() || !cfg.cert_out.empty();
   if (bearer_opt->count() > 0) cfg.bearer = bearer;
   if (cfg.exit_after_count && cfg.count == 0) {
     std::cerr << "spillway-emu: --exit-after-count needs --count N (N > 0)\n";

@@ -6,6 +6,7 @@
 // It also keeps a bounded history (id, template) of Posts handed out, so backfill can re-render
 // them exactly. Owned by the server state; used only on the emulator's io thread.
 
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <string>
@@ -14,6 +15,12 @@
 #include "bench/emu/snowflake.hpp"
 
 namespace spillway::emu {
+
+// The monotonic clock (ms) that take() callers pass as now_ms; backfill windows are measured on it.
+inline std::int64_t feed_now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
 
 class PostFeed {
  public:

@@ -46,10 +46,7 @@ int backfill_minutes(std::string_view query) {
   }
   return 0;
 }
-std::int64_t mono_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
+std::int64_t mono_ms() { return feed_now_ms(); }
 }  // namespace
 
 template <class Stream>

@@ -52,7 +52,7 @@ asio::awaitable<bool> StreamSession<Stream>::apply_fault(const Fault& f, std::st
     case A::truncate: {
       // Frame every whole line, then announce a chunk holding the next Post but send only half of it.
       const std::size_t whole = pending.size();
-      if (st_->feed.take(pending, 1, SIZE_MAX, 0) == 1) ++rec_.posts;
+      if (st_->feed.take(pending, 1, SIZE_MAX, feed_now_ms()) == 1) ++rec_.posts;
       const std::size_t used = framer_.frame(std::string_view(pending).substr(0, whole), true, out);
       const std::string_view last = std::string_view(pending).substr(whole);
       if (!last.empty()) {

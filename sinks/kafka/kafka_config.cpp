@@ -17,7 +17,7 @@ constexpr const char* properties_doc = "https://github.com/confluentinc/librdkaf
 // visible latency.
 constexpr std::pair<const char*, const char*> spillway_defaults[] = {
     {"queue.buffering.max.messages", "100000"},
-    {"queue.buffering.max.kbytes", "131072"},
+    {"queue.buffering.max.kbytes", "65536"},  // 64 MiB: ~40k Posts, far more than a healthy cluster keeps in flight
     {"linger.ms", "5"},
     {"log.connection.close", "false"},
 };

@@ -27,6 +27,8 @@ kafka_metrics::kafka_metrics(common::metrics_registry& r)
                            "Produce attempts refused because librdkafka's bounded queue was full (Post kept in the outbox)")),
       orphans(r.counter("spillway_kafka_outbox_orphans_total",
                         "Outbox entries dropped because the Post itself is no longer in RocksDB (retention)")),
+      producer_restarts(r.counter("spillway_kafka_producer_restarts_total",
+                                  "Producers recreated after a fatal librdkafka error (Posts re-produced from the outbox)")),
       outbox_posts(r.gauge("spillway_kafka_outbox_posts", "Posts stored but not yet delivered to Kafka")),
       outbox_bytes(r.gauge("spillway_kafka_outbox_bytes", "Bytes of the Posts in the outbox")),
       outbox_oldest_age_ms(r.gauge("spillway_kafka_outbox_oldest_age_milliseconds",

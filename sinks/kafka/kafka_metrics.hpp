@@ -27,6 +27,7 @@ class kafka_metrics {
   common::metric_cell& delivered;
   common::metric_cell& queue_full;
   common::metric_cell& orphans;
+  common::metric_cell& producer_restarts;
   common::metric_cell& outbox_posts;
   common::metric_cell& outbox_bytes;
   common::metric_cell& outbox_oldest_age_ms;

@@ -13,6 +13,8 @@ constexpr std::chrono::milliseconds relay_backoff_min{100};
 constexpr std::chrono::milliseconds relay_backoff_max{5000};
 // Entries the relay examines per poll(): bounds the time one poll() can take (~a few ms).
 constexpr std::size_t relay_batch = 2048;
+// In flight at most (whatever queue.buffering.max.messages says): the tracker's table is 16 B × 2 × this.
+constexpr std::size_t max_tracked = std::size_t{1} << 20;
 // Outbox deletes are written when this many are pending or this long after the first one: poll() may run
 // far more often than deliveries arrive, and each RocksDB write costs a WAL append. A crash loses at most
 // this window of deletes, i.e. re-produces (never loses) those Posts.
@@ -37,7 +39,7 @@ kafka_sink::kafka_sink(store& db, const config::kafka_settings& settings, common
       settings_(settings),
       metrics_(metrics),
       producer_(std::make_unique<record_producer>(settings_, static_cast<delivery_listener&>(*this))),
-      tracker_(producer_->max_queued()),
+      tracker_(std::min(producer_->max_queued(), max_tracked)),
       relay_(db, max_line_bytes),
       backoff_(relay_backoff_min) {
   // Whatever a previous run left undelivered (a crash, an outage at shutdown) is produced again.
@@ -224,6 +226,7 @@ void kafka_sink::recreate_producer() noexcept {
     spdlog::critical("kafka: cannot recreate the producer: {}; Posts stay in the outbox", e.what());
     return;
   }
+  metrics_.producer_restarts.add();
   // Reports the old producer never served: those Posts are waiting in the outbox now.
   const auto lost = tracker_.clear();
   parked_ += lost;

@@ -46,6 +46,8 @@ class kafka_sink final : public post_sink, private delivery_listener, private re
   [[nodiscard]] std::size_t in_flight() const noexcept { return tracker_.size(); }
   // Posts in the outbox that are not in flight (waiting for the relay).
   [[nodiscard]] std::uint64_t waiting() const noexcept { return parked_; }
+  // Tests: make the producer fail fatally, as an idempotence violation would.
+  void inject_fatal_error(const char* reason) noexcept { producer_->inject_fatal_error(reason); }
 
  private:
   using clock = std::chrono::steady_clock;

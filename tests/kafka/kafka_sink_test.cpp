@@ -211,3 +211,20 @@ TEST_CASE("one broker of three down, then up: its partitions catch up, nothing l
   CHECK(outbox_entries(rig.db) == 0);
   verify_topic(rig.broker.bootstrap(), "x.posts", rig.posts, rig.posts.size());
 }
+
+TEST_CASE("a fatal producer error recreates the producer and loses nothing", "[integration]") {
+  kafka_rig rig(1000, {"x.posts:3"});
+  auto& sink = rig.start();
+  rig.commit(0, 300);
+  REQUIRE(rig.drained(20s));
+  REQUIRE(rig.broker.command("down 1") == "ok down 1");
+  rig.commit(300, 700);  // in flight when the producer dies
+  sink.inject_fatal_error("test: simulated idempotence failure");
+  poll_until(sink, [&] { return rig.counter("spillway_kafka_producer_restarts_total") > 0; }, 5s);
+  CHECK(rig.counter("spillway_kafka_producer_restarts_total") == 1);
+  REQUIRE(rig.broker.command("up 1") == "ok up 1");
+  rig.commit(700, rig.posts.size());
+  REQUIRE(rig.drained(40s));
+  CHECK(outbox_entries(rig.db) == 0);
+  verify_topic(rig.broker.bootstrap(), "x.posts", rig.posts, rig.posts.size());
+}
