@@ -123,7 +123,7 @@ asio::awaitable<session_result> stream_session::run(std::string target, std::str
   if (rec) {
     result.failed_layer = session_result::layer::dns;
     fail(result, session_result::kind::network_error,
-         "cannot resolve host '" + ep_.host + "': " + rec.message() + "; check stream.base_url and DNS");
+         "cannot resolve host '" + ep_.host + "': " + rec.message());
     co_return result;
   }
   tcp_stream.expires_after(options_.connect_timeout);
@@ -131,7 +131,7 @@ asio::awaitable<session_result> stream_session::run(std::string target, std::str
   if (cancelled_) co_return shutdown_result();
   if (cec) {
     fail(result, session_result::kind::network_error,
-         "cannot connect to " + where(ep_) + ": " + cec.message() + "; check stream.base_url and that the host is reachable");
+         "cannot connect to " + where(ep_) + ": " + cec.message());
     co_return result;
   }
   tcp_stream.socket().set_option(tcp::no_delay(true));
@@ -158,8 +158,7 @@ asio::awaitable<session_result> stream_session::run(std::string target, std::str
       result.failed_layer = session_result::layer::tls;
       fail(result, session_result::kind::network_error,
            "TLS handshake with " + where(ep_) + " failed: " + hec.message() +
-               "; if the certificate is not signed by a system root, set stream.ca_file to its CA; "
-               "if the server speaks plain HTTP, use an http:// stream.base_url");
+               " (if the server speaks plain HTTP, use an http:// stream.base_url)");
       co_return result;
     }
     co_await exchange(tls_stream, target, bearer, result);

@@ -154,8 +154,15 @@ std::string describe(const end_reason& reason) {
               "if this repeats, check the network path and any proxy's idle timeout",
               r.silent_for.count());
         } else if constexpr (std::is_same_v<T, network_error>) {
-          // The session's message already names the host from stream.base_url and the fix.
-          return fmt::format("{} error: {}", to_string(r.layer), r.message);
+          // The message names the host and port (from stream.base_url); the fix depends on the layer.
+          std::string_view fix;
+          switch (r.layer) {
+            case network_layer::dns: fix = "check DNS and the host name in stream.base_url"; break;
+            case network_layer::tcp: fix = "check stream.base_url and that the host is reachable (firewall, proxy)"; break;
+            case network_layer::tls: fix = "check the system CA certificates, or set stream.ca_file to the server's CA"; break;
+            case network_layer::http: return fmt::format("{} error: {}", to_string(r.layer), r.message);
+          }
+          return fmt::format("{} error: {} — {}", to_string(r.layer), r.message, fix);
         } else if constexpr (std::is_same_v<T, http_problem>) {
           return describe_http(r);
         } else {

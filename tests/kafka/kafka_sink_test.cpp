@@ -45,6 +45,7 @@ void verify_topic(const std::string& bootstrap, const std::string& topic, const 
 }  // namespace
 
 TEST_CASE("Posts committed through the sink reach Kafka byte for byte with their headers", "[integration]") {
+  SPILLWAY_NEEDS_LIBRDKAFKA_THREADS();
   kafka_rig rig(3000);
   auto& sink = rig.start();
   rig.commit(0, rig.posts.size());
@@ -60,6 +61,7 @@ TEST_CASE("Posts committed through the sink reach Kafka byte for byte with their
 }
 
 TEST_CASE("broker down mid-stream, then up: nothing lost, the outbox drains", "[integration]") {
+  SPILLWAY_NEEDS_LIBRDKAFKA_THREADS();
   kafka_rig rig(2000);
   // A short message timeout makes librdkafka give up during the outage, so the outbox path carries the load.
   auto& sink = rig.start({{"message.timeout.ms", "1500"}});
@@ -84,6 +86,7 @@ TEST_CASE("broker down mid-stream, then up: nothing lost, the outbox drains", "[
 }
 
 TEST_CASE("injected produce errors are retried and none is lost", "[integration]") {
+  SPILLWAY_NEEDS_LIBRDKAFKA_THREADS();
   kafka_rig rig(1000, {"x.posts:2"});
   rig.start();
   rig.commit(0, 100);
@@ -97,6 +100,7 @@ TEST_CASE("injected produce errors are retried and none is lost", "[integration]
 }
 
 TEST_CASE("a full librdkafka queue never blocks: Posts wait in the outbox and are relayed", "[integration]") {
+  SPILLWAY_NEEDS_LIBRDKAFKA_THREADS();
   kafka_rig rig(3000, {"x.posts:2"});
   auto& sink = rig.start({{"queue.buffering.max.messages", "200"}});
   commit_posts(rig.db, &sink, rig.posts, 0, rig.posts.size());  // one batch far larger than the queue
@@ -110,6 +114,7 @@ TEST_CASE("a full librdkafka queue never blocks: Posts wait in the outbox and ar
 
 TEST_CASE("cluster unreachable at start: the sink starts, keeps Posts, delivers once a broker is there",
           "[integration]") {
+  SPILLWAY_NEEDS_LIBRDKAFKA_THREADS();
   kafka_rig rig(500);
   REQUIRE(rig.broker.command("down 1") == "ok down 1");
   auto& sink = rig.start();
@@ -124,6 +129,7 @@ TEST_CASE("cluster unreachable at start: the sink starts, keeps Posts, delivers 
 }
 
 TEST_CASE("a restart with a non-empty outbox re-produces it", "[integration]") {
+  SPILLWAY_NEEDS_LIBRDKAFKA_THREADS();
   kafka_rig rig(800);
   {
     // Nothing listens on port 1: every Post stays in the outbox, and flush says so within its deadline.
@@ -147,6 +153,7 @@ TEST_CASE("a restart with a non-empty outbox re-produces it", "[integration]") {
 }
 
 TEST_CASE("topic_by_rule_tag routes by the first rule's tag, else to the fallback topic", "[integration]") {
+  SPILLWAY_NEEDS_LIBRDKAFKA_THREADS();
   kafka_rig rig(200, {"x.fallback:1"});
   auto settings = kafka_settings_for(rig.broker.bootstrap());
   settings.topic_by_rule_tag = true;
@@ -174,6 +181,7 @@ TEST_CASE("topic_by_rule_tag routes by the first rule's tag, else to the fallbac
 }
 
 TEST_CASE("a Post librdkafka refuses stays in the outbox and does not block the others", "[integration]") {
+  SPILLWAY_NEEDS_LIBRDKAFKA_THREADS();
   kafka_rig rig(300, {"x.posts:2"});
   // Keep Posts clearly below or clearly above message.max.bytes (record overhead blurs the edge).
   std::erase_if(rig.posts, [](const auto& p) { return p->length > 700 && p->length < 1500; });
@@ -197,6 +205,7 @@ TEST_CASE("a Post librdkafka refuses stays in the outbox and does not block the 
 }
 
 TEST_CASE("one broker of three down, then up: its partitions catch up, nothing lost", "[integration]") {
+  SPILLWAY_NEEDS_LIBRDKAFKA_THREADS();
   kafka_rig rig(1500, {"x.posts:6"}, 3);
   auto& sink = rig.start({{"message.timeout.ms", "2000"}});
   rig.commit(0, 300);
@@ -213,6 +222,7 @@ TEST_CASE("one broker of three down, then up: its partitions catch up, nothing l
 }
 
 TEST_CASE("a fatal producer error recreates the producer and loses nothing", "[integration]") {
+  SPILLWAY_NEEDS_LIBRDKAFKA_THREADS();
   kafka_rig rig(1000, {"x.posts:3"});
   auto& sink = rig.start();
   rig.commit(0, 300);

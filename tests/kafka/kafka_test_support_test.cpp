@@ -368,6 +368,7 @@ bool kafka_rig::drained(std::chrono::milliseconds timeout) {
 using namespace spillway::test;
 
 TEST_CASE("spillway-kafka-mock answers its commands", "[integration]") {
+  SPILLWAY_NEEDS_LIBRDKAFKA_THREADS();
   mock_broker broker(2, {"x.posts:2"});
   CHECK(broker.command("topic extra 4") == "ok topic extra 4");
   CHECK(broker.command("down 2") == "ok down 2");
@@ -382,6 +383,7 @@ TEST_CASE("spillway-kafka-mock answers its commands", "[integration]") {
 }
 
 TEST_CASE("spillway-kafka-mock exits 0 on SIGTERM and on stdin EOF", "[integration]") {
+  SPILLWAY_NEEDS_LIBRDKAFKA_THREADS();
   {
     mock_broker broker;
     REQUIRE(::kill(broker.process().pid(), SIGTERM) == 0);
@@ -395,6 +397,7 @@ TEST_CASE("spillway-kafka-mock exits 0 on SIGTERM and on stdin EOF", "[integrati
 }
 
 TEST_CASE("kcat and spillway-kafka-consume read the same records from the mock", "[integration]") {
+  SPILLWAY_NEEDS_LIBRDKAFKA_THREADS();
   mock_broker broker(1, {"t:2"});
   child_process producer({"/usr/bin/kcat", "-b", broker.bootstrap(), "-P", "-t", "t", "-K", ":", "-H", "h=[\"1\"]"},
                          true);

@@ -10,6 +10,7 @@ using namespace spillway::test;
 using namespace std::chrono_literals;
 
 TEST_CASE("replay re-publishes a stored id range with the same key, value and rule headers", "[integration]") {
+  SPILLWAY_NEEDS_LIBRDKAFKA_THREADS();
   mock_broker broker(1, {"x.posts:2", "x.replayed:2"});
   temp_dir dir;
   sinks::store db(dir.str(), sinks::open_mode::read_write);
@@ -57,6 +58,7 @@ TEST_CASE("replay re-publishes a stored id range with the same key, value and ru
 }
 
 TEST_CASE("replay to an unreachable cluster gives up at its deadline with a clear error", "[integration]") {
+  SPILLWAY_NEEDS_LIBRDKAFKA_THREADS();
   temp_dir dir;
   sinks::store db(dir.str(), sinks::open_mode::read_write);
   auto posts = make_posts(20);

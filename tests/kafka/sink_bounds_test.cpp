@@ -50,6 +50,7 @@ using namespace spillway::test;
 using namespace std::chrono_literals;
 
 TEST_CASE("on_committed allocates nothing per Post in steady state", "[integration]") {
+  SPILLWAY_NEEDS_LIBRDKAFKA_THREADS();
   kafka_rig rig(3000, {"x.posts:2"});
   auto& sink = rig.start();
   commit_posts(rig.db, &sink, rig.posts, 0, 1000);  // warm-up: topic handles, header buffers, first deliveries
@@ -72,6 +73,7 @@ TEST_CASE("on_committed allocates nothing per Post in steady state", "[integrati
 }
 
 TEST_CASE("during an outage in-flight Posts stay bounded and the backlog lives in the outbox", "[integration]") {
+  SPILLWAY_NEEDS_LIBRDKAFKA_THREADS();
   // librdkafka's mock keeps ~5 MiB per partition (older records are dropped like retention): 8 partitions
   // hold these 20,000 Posts (~13 MB) with room to spare.
   kafka_rig rig(20000, {"x.posts:8"});
