@@ -5,6 +5,7 @@
 #include <rapidjson/writer.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <sstream>
 
 #include "bench/emu/snowflake.hpp"
@@ -82,12 +83,24 @@ std::vector<std::string> RuleStore::syntax_errors(const std::string& value) cons
 
 RuleStore::Reply RuleStore::get(std::string_view query, std::int64_t now_ms) const {
   const std::string ids = query_value(query, "ids");
+  // Pages: max_results (1-1000, X's bound) and an opaque pagination_token (here: the offset).
+  const std::string max_text = query_value(query, "max_results");
+  const std::string token = query_value(query, "pagination_token");
+  std::size_t page = 1000, offset = 0;
+  if (!max_text.empty()) {
+    page = std::size_t(std::strtoull(max_text.c_str(), nullptr, 10));
+    if (page < 1 || page > 1000) return invalid_request("The `max_results` query parameter value [" + max_text + "] is not between 1 and 1000");
+  }
+  if (!token.empty()) offset = std::size_t(std::strtoull(token.c_str(), nullptr, 10));
+  std::vector<const Rule*> selected;
+  for (const auto& r : rules_)
+    if (ids.empty() || ("," + ids + ",").find("," + r.id + ",") != std::string::npos) selected.push_back(&r);
   rapidjson::StringBuffer sb;
   Writer w(sb);
   w.StartObject();
   std::size_t n = 0;
-  for (const auto& r : rules_) {
-    if (!ids.empty() && ("," + ids + ",").find("," + r.id + ",") == std::string::npos) continue;
+  for (std::size_t i = offset; i < selected.size() && n < page; ++i) {
+    const Rule& r = *selected[i];
     if (n++ == 0) w.Key("data"), w.StartArray();
     w.StartObject();
     put(w, "id", r.id);
@@ -100,6 +113,7 @@ RuleStore::Reply RuleStore::get(std::string_view query, std::int64_t now_ms) con
   w.StartObject();
   meta_sent(w, now_ms);
   w.Key("result_count"), w.Uint64(n);
+  if (offset + n < selected.size()) put(w, "next_token", std::to_string(offset + n));
   w.EndObject();
   w.EndObject();
   return {200, sb.GetString(), false};

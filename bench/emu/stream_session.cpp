@@ -21,6 +21,7 @@ namespace {
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::string_view kStreamPath = "/2/tweets/search/stream";
 constexpr std::string_view kRulesPath = "/2/tweets/search/stream/rules";
+constexpr std::string_view kUsersMePath = "/2/users/me";
 template <class S>
 constexpr bool kIsTls = !std::is_same_v<S, asio::ip::tcp::socket>;
 
@@ -116,7 +117,8 @@ asio::awaitable<void> StreamSession<Stream>::route() {
   const auto now_s = unix_ms() / 1000;
   const RateLimitInfo current = st_->window.peek(now_s);
   const bool stream = rec_.path == kStreamPath;
-  if (!stream && rec_.path != kRulesPath) {
+  const bool users_me = rec_.path == kUsersMePath;
+  if (!stream && !users_me && rec_.path != kRulesPath) {
     rec_.outcome = "not_found";
     co_await respond_error(404, x_body::not_found_404, current);
   } else if (method_ != "GET" && !(method_ == "POST" && !stream)) {
@@ -126,6 +128,10 @@ asio::awaitable<void> StreamSession<Stream>::route() {
     // Compared whole: a missing header, another scheme, or another token are all 401 at X.
     rec_.outcome = "unauthorized";
     co_await respond_error(401, x_body::unauthorized_401, current);
+  } else if (users_me) {
+    // Every token the emulator accepts is app-only; X refuses those here (a user token is needed).
+    rec_.outcome = "unsupported_authentication";
+    co_await respond_error(403, x_body::unsupported_auth_403, current);
   } else if (!stream) {
     co_await serve_rules();
   } else if (auto f = st_->faults.on_connect(st_->feed.taken(), ms_since_start(Clock::now()))) {

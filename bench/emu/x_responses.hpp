@@ -30,6 +30,9 @@ inline constexpr std::string_view service_unavailable_503 =
     R"({"title":"Service Unavailable","detail":"Service Unavailable","type":"about:blank","status":503})";
 inline constexpr std::string_view not_found_404 =
     R"({"title":"Not Found Error","detail":"The requested resource could not be found.","type":"https://api.twitter.com/2/problems/resource-not-found","status":404})";
+// GET /2/users/me with an app-only Bearer: X's answer (the endpoint needs a user-context token).
+inline constexpr std::string_view unsupported_auth_403 =
+    R"({"title":"Unsupported Authentication","detail":"Authenticating with OAuth 2.0 Application-Only is forbidden for this endpoint.  Supported authentication types are [OAuth 1.0a User Context, OAuth 2.0 User Context].","type":"https://api.twitter.com/2/problems/unsupported-authentication","status":403})";
 inline constexpr std::string_view method_not_allowed_405 =
     R"({"title":"Method Not Allowed","detail":"Method Not Allowed","type":"about:blank","status":405})";
 }  // namespace x_body
