@@ -184,6 +184,9 @@ asio::awaitable<void> stream_session::exchange(Stream& stream, const std::string
   }
 
   beast::flat_buffer buffer;
+  // Beast sizes each read by the buffer's spare capacity (at most 64 KiB): without this reserve a fresh
+  // buffer reads ~1 KiB at a time, one syscall per Post.
+  buffer.reserve(256 * 1024);
   http::response_parser<http::buffer_body> parser;
   parser.body_limit(boost::none);  // the stream body never ends
   auto [hec, header_bytes] = co_await http::async_read_header(stream, buffer, parser, use_tuple);
