@@ -1,5 +1,6 @@
 #include "ingest/gap_tracker.hpp"
 
+#include <algorithm>
 #include <memory>
 
 #include <spdlog/spdlog.h>
@@ -105,8 +106,9 @@ void gap_tracker::on_delivered(wall_time at) {
 }
 
 void gap_tracker::on_stopped(wall_time now) {
-  if (open_) return;
-  open_ = last_delivery_.value_or(now);
+  // Nothing delivered yet in this database: there is no stream to have a gap in.
+  if (open_ || !last_delivery_) return;
+  open_ = std::min(*last_delivery_, now);
   put({*open_, std::nullopt});
   open_gap_since_.set(unix_ms(*open_));
 }

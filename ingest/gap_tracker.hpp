@@ -39,7 +39,8 @@ class gap_tracker {
 
   // The stream delivered lines at `at` (sampled by the reader's tick): closes an open gap.
   void on_delivered(wall_time at);
-  // A session ended: delivery stopped at the last delivery seen (opens a gap if none is open).
+  // A session ended: delivery stopped at the last delivery seen (opens a gap if none is open and
+  // anything was ever delivered).
   void on_stopped(wall_time now);
   // backfill_minutes for the connect about to start (0 = none: backfill off, or no gap).
   [[nodiscard]] std::uint32_t backfill_minutes(wall_time now);

@@ -10,6 +10,7 @@
 #include "config/loader.hpp"
 #include "config/render.hpp"
 #include "ingest/commands.hpp"
+#include "ingest/gaps_command.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"spillway: lands every Post of the X API v2 filtered stream in RocksDB and Kafka, exactly once"};
@@ -38,6 +39,26 @@ int main(int argc, char** argv) {
   auto* stats = app.add_subcommand("stats", "Print what landed (Posts, bytes, id range, outbox, deadletter) as JSON");
   stats->add_option("--db", stats_db, "RocksDB directory (sinks.rocksdb.path)")->required();
 
+  auto* rules = app.add_subcommand("rules", "Rules as code: compare and sync the live rules with [[rules]]");
+  rules->require_subcommand(1);
+  bool rules_dry_run = false;
+  auto* rules_list = rules->add_subcommand("list", "Print the live rules (id, value, tag)");
+  rules_list->add_option("--config,-c", config_path, "TOML config file")->required();
+  auto* rules_diff = rules->add_subcommand("diff", "Show what a sync would change (exit 1 when not in sync)");
+  rules_diff->add_option("--config,-c", config_path, "TOML config file")->required();
+  auto* rules_sync = rules->add_subcommand("sync", "Validate, then delete stale and add missing rules");
+  rules_sync->add_option("--config,-c", config_path, "TOML config file")->required();
+  rules_sync->add_flag("--dry-run", rules_dry_run, "Validate and show the plan; change nothing");
+
+  bool diagnose_json = false;
+  auto* diagnose = app.add_subcommand("diagnose", "Check token, rules, access and rate limits; print cause and fix");
+  diagnose->add_option("--config,-c", config_path, "TOML config file")->required();
+  diagnose->add_flag("--json", diagnose_json, "Print the findings as JSON");
+
+  std::string gaps_db;
+  auto* gaps = app.add_subcommand("gaps", "List stream gaps (stopped, resumed, backfilled or unrecovered) from the ledger");
+  gaps->add_option("--db", gaps_db, "RocksDB directory (sinks.rocksdb.path)")->required();
+
   auto* cfg = app.add_subcommand("config", "Validate and explain configuration");
   cfg->require_subcommand(1);
   std::string check_path;
@@ -52,7 +73,12 @@ int main(int argc, char** argv) {
     if (*run) return spillway::app::run_command(config_path);
     if (*exp) return spillway::app::export_command(db_path, from_id, to_id);
     if (*replay) return spillway::app::replay_command(config_path, replay_from, replay_to);
+    if (*gaps) return spillway::app::gaps_command(gaps_db);
     if (*stats) return spillway::app::stats_command(stats_db);
+    if (*rules_list) return spillway::app::rules_command("list", config_path, false);
+    if (*rules_diff) return spillway::app::rules_command("diff", config_path, false);
+    if (*rules_sync) return spillway::app::rules_command("sync", config_path, rules_dry_run);
+    if (*diagnose) return spillway::app::diagnose_command(config_path, diagnose_json);
     if (*check) {
       std::cout << spillway::config::render_effective(spillway::config::load_settings(check_path));
       return 0;

@@ -34,7 +34,7 @@ rate_limit_headers parse_rate_limit_headers(std::string_view limit, std::string_
 }
 
 void rate_limit_tracker::record(const std::string& endpoint, const rate_limit_headers& headers) {
-  if (headers.any()) last_[endpoint] = headers;
+  if (any(headers)) last_[endpoint] = headers;
 }
 
 std::chrono::seconds rate_limit_tracker::wait_before(const std::string& endpoint, std::int64_t now_unix_s,

@@ -13,15 +13,12 @@
 #include <string>
 #include <string_view>
 
+#include "ingest/session_result.hpp"
+
 namespace spillway::ingest {
 
-struct rate_limit_headers {
-  std::optional<std::int64_t> limit;      // requests per window
-  std::optional<std::int64_t> remaining;  // requests left in the current window
-  std::optional<std::int64_t> reset;      // Unix seconds when the window resets
-
-  [[nodiscard]] bool any() const { return limit || remaining || reset; }
-};
+// rate_limit_headers (limit, remaining, reset: Unix seconds) is the stream session's struct, shared.
+[[nodiscard]] inline bool any(const rate_limit_headers& h) { return h.limit || h.remaining || h.reset; }
 
 // Each argument is the header's value, empty when absent; an unparsable value counts as absent.
 [[nodiscard]] rate_limit_headers parse_rate_limit_headers(std::string_view limit, std::string_view remaining,

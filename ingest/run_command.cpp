@@ -1,4 +1,6 @@
 // `spillway run --config FILE`: the service. Wires config → store → pipeline thread → reader thread.
+#include <pthread.h>
+#include <signal.h>
 #include <sys/stat.h>
 
 #include <cstdlib>
@@ -13,6 +15,8 @@
 #include "common/metrics.hpp"
 #include "config/loader.hpp"
 #include "ingest/commands.hpp"
+#include "ingest/gap_tracker.hpp"
+#include "ingest/rules_sync.hpp"
 #include "ingest/run_policy.hpp"
 #include "ingest/stream_reader.hpp"
 #include "sinks/kafka/kafka_sink.hpp"
@@ -66,6 +70,15 @@ std::size_t slab_bytes_for(std::size_t max_line_bytes) {
 }  // namespace
 
 int run_command(const std::string& config_path) {
+  // SIGINT/SIGTERM stay pending (not fatal) until the reader's signal_set takes them over: every thread
+  // started from here on (RocksDB, metrics, Kafka, pipeline) inherits the block, and a signal that
+  // arrives during start-up is delivered to the reader once it runs, so it still ends in a clean drain.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
   config::settings cfg;
   std::string token;
   std::optional<ingest::endpoint> ep;
@@ -81,13 +94,13 @@ int run_command(const std::string& config_path) {
     return 2;
   }
 
-  // Options the config accepts for features still being built: say so instead of silently ignoring them.
   if (cfg.stream.rules_sync_on_start) {
-    spdlog::warn("stream.rules_sync_on_start is not implemented in this version: rules are left as they are "
-                 "on X (manage them with the X developer portal or the rules API)");
-  }
-  if (cfg.stream.backfill) {
-    spdlog::warn("stream.backfill is not implemented in this version: reconnects do not ask for backfill_minutes");
+    // A failed sync does not stop ingestion: the live rules keep streaming, and the stream's own answer
+    // (401/403/409) is classified by the supervisor like on any connect.
+    std::string sync_error;
+    if (!ingest::sync_rules_on_start(cfg, sync_error)) {
+      spdlog::error("rules sync on start failed: {}; streaming with the rules X already has", sync_error);
+    }
   }
 
   common::metrics_registry metrics;
@@ -124,22 +137,30 @@ int run_command(const std::string& config_path) {
   sinks::pipeline pipe(ring, pool, *db, metrics, popts, kafka.get());
   spdlog::info("RocksDB at {}: {} recent ids loaded into the dedup window", cfg.rocksdb.path, pipe.warmed_ids());
 
+  // Before the pipeline thread starts writing: the newest stored Post bounds when delivery stopped.
+  std::optional<ingest::wall_time> newest_post;
+  db->for_each_newest_id(1, [&](std::uint64_t id) {
+    if (id != 0) newest_post = ingest::snowflake_time(id);
+  });
+  ingest::gap_tracker gaps(db->db(), db->meta(), cfg.stream.backfill, newest_post, metrics);
+
   bool pipeline_ok = true;
   std::thread pipeline_thread([&] { pipeline_ok = pipe.run(); });
 
-  ingest::run_policy policy(cfg);
+  ingest::run_policy policy(cfg, &gaps, metrics);
   ingest::reader_hooks hooks;
   hooks.on_session_end = [&](const ingest::session_result& r) { return policy.on_session_end(r); };
   hooks.next_target = [&] { return policy.next_target(); };
   hooks.bearer = [&] { return token; };
   hooks.on_established = [&] { policy.on_established(); };
+  hooks.on_tick = [&] { policy.on_tick(); };
   ingest::session_options sopts;
   sopts.connect_timeout = cfg.stream.connect_timeout;
   sopts.stall_timeout = cfg.reconnect.stall_timeout;
 
   int exit_code = 0;
   try {
-    spdlog::info("streaming from {}://{}:{}{}", ep->tls ? "https" : "http", ep->host, ep->port, policy.next_target());
+    spdlog::info("streaming from {}://{}:{}{}", ep->tls ? "https" : "http", ep->host, ep->port, policy.base_target());
     ingest::stream_reader reader(*ep, cfg.stream.ca_file, sopts, publisher, hooks, metrics);
     exit_code = reader.run();
   } catch (const std::exception& e) {

@@ -1,5 +1,7 @@
 #include "ingest/run_policy.hpp"
 
+#include <spdlog/spdlog.h>
+
 namespace spillway::ingest {
 
 reconnect::end_reason to_end_reason(const session_result& r, std::chrono::milliseconds stall_timeout) {
@@ -47,17 +49,67 @@ reconnect::reconnect_options to_reconnect_options(const config::reconnect_settin
   return o;
 }
 
-run_policy::run_policy(const config::settings& cfg)
+run_policy::run_policy(const config::settings& cfg, gap_tracker* gaps, common::metrics_registry& metrics)
     : stall_timeout_(cfg.reconnect.stall_timeout),
       query_{cfg.stream.tweet_fields, cfg.stream.expansions, cfg.stream.user_fields, cfg.stream.media_fields, 0},
       rng_(std::random_device{}()),
-      supervisor_(to_reconnect_options(cfg.reconnect), steady_, wall_, rng_) {}
+      supervisor_(to_reconnect_options(cfg.reconnect), steady_, wall_, rng_),
+      gaps_(gaps),
+      metrics_(metrics) {}
+
+void run_policy::on_established() {
+  metrics_.sample(std::chrono::duration_cast<std::chrono::milliseconds>(wall_.now().time_since_epoch()).count());
+  session_lines_base_ = metrics_.lines_seen();
+  supervisor_.on_established();
+  metrics_.on_established();
+}
+
+std::string run_policy::next_target() {
+  metrics_.set_state(connection_state::connecting);
+  query_.backfill_minutes = 0;
+  if (gaps_ != nullptr) {
+    query_.backfill_minutes = static_cast<int>(gaps_->backfill_minutes(wall_.now()));
+    if (query_.backfill_minutes > 0) spdlog::info("asking X to backfill the last {} min", query_.backfill_minutes);
+  }
+  return stream_target(query_);
+}
+
+std::string run_policy::base_target() const {
+  auto q = query_;
+  q.backfill_minutes = 0;
+  return stream_target(q);
+}
+
+void run_policy::on_tick() {
+  const auto now = wall_.now();
+  const auto moved = metrics_.sample(std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count());
+  // One line alone may be an in-band notice before a close: data is a second line on this connection.
+  if (!moved.lines || metrics_.lines_seen() - session_lines_base_ < 2) return;
+  if (gaps_ != nullptr) gaps_->on_delivered(now);
+  supervisor_.on_data_received();
+  update_health();
+}
+
+void run_policy::update_health() {
+  const bool healthy = supervisor_.healthy();
+  metrics_.set_health(healthy, supervisor_.stats().consecutive_failures);
+  if (healthy && !healthy_) spdlog::info("the stream delivers again: healthy");
+  healthy_ = healthy;
+}
 
 next_step run_policy::on_session_end(const session_result& r) {
-  // A connection that delivered Posts was a good one: X's rule is to reset the backoff after it.
-  if (r.lines > 0) supervisor_.on_data_received();
-  const auto decision = supervisor_.on_session_end(to_end_reason(r, stall_timeout_));
+  on_tick();  // lines that arrived since the last tick count as delivery before the end
+  // A connection that delivered Posts was a good one: X's rule is to reset the backoff after it. An
+  // in-band notice is a line too, but not data.
+  if (r.lines > (r.notice.empty() ? 0U : 1U)) supervisor_.on_data_received();
+  const auto reason = to_end_reason(r, stall_timeout_);
+  const auto decision = supervisor_.on_session_end(reason);
+  // A clean shutdown leaves the gap open too: the next start asks for what it missed.
+  if (gaps_ != nullptr) gaps_->on_stopped(wall_.now());
+  metrics_.on_session_end(r, reconnect::class_of(reason), supervisor_.stats(), supervisor_.healthy());
+  healthy_ = supervisor_.healthy();
   if (const auto* stop = std::get_if<reconnect::stop>(&decision)) {
+    metrics_.set_state(connection_state::stopped);
     return next_step{true, stop->exit_code, {}, stop->message};
   }
   const auto& wait = std::get<reconnect::wait>(decision);

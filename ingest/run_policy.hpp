@@ -1,17 +1,21 @@
 #pragma once
 // run_policy: glue between what a stream session observed (session_result) and the reconnect
-// supervisor's decision, plus the request target for each attempt.
+// supervisor's decision; sizes each attempt's request (backfill_minutes from the gap ledger) and keeps
+// the supervisor's metrics.
 //
-// Owns: the supervisor (real clocks, seeded RNG) and the query options.
+// Owns: the supervisor (real clocks, seeded RNG), the query options and the supervisor metrics.
 // Thread: the reader thread only (called from stream_reader's hooks).
+// Must outlive it: the gap tracker (optional) and the metrics registry.
 #include <random>
 #include <string>
 
 #include "config/settings.hpp"
+#include "ingest/gap_tracker.hpp"
 #include "ingest/reconnect/supervisor.hpp"
 #include "ingest/session_result.hpp"
 #include "ingest/stream_reader.hpp"
 #include "ingest/stream_url.hpp"
+#include "ingest/supervisor_metrics.hpp"
 
 namespace spillway::ingest {
 
@@ -23,20 +27,32 @@ namespace spillway::ingest {
 
 class run_policy {
  public:
-  explicit run_policy(const config::settings& cfg);
+  // gaps may be null (no ledger, no backfill).
+  run_policy(const config::settings& cfg, gap_tracker* gaps, common::metrics_registry& metrics);
 
   next_step on_session_end(const session_result& r);
-  void on_established() { supervisor_.on_established(); }
-  [[nodiscard]] std::string next_target() const { return stream_target(query_); }
+  void on_established();
+  // The target for the attempt about to start (asks for backfill while a gap is open).
+  [[nodiscard]] std::string next_target();
+  // The target without backfill, for the start-up log.
+  [[nodiscard]] std::string base_target() const;
+  // Reader tick: samples delivery (closes a gap, resets the backoff once data flows).
+  void on_tick();
   [[nodiscard]] bool healthy() const noexcept { return supervisor_.healthy(); }
 
  private:
+  void update_health();
+
   std::chrono::milliseconds stall_timeout_;
   stream_query query_;
   common::steady_clock_source steady_;
   common::wall_clock_source wall_;
   std::mt19937_64 rng_;
   reconnect::supervisor supervisor_;
+  gap_tracker* gaps_;
+  supervisor_metrics metrics_;
+  bool healthy_ = true;
+  std::int64_t session_lines_base_ = 0;  // lines counter when the current stream was established
 };
 
 }  // namespace spillway::ingest

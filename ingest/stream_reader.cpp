@@ -5,6 +5,8 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <pthread.h>
+#include <signal.h>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
@@ -33,6 +35,8 @@ void stream_reader::request_shutdown() {
 int stream_reader::run() {
   int exit_code = 0;
   asio::steady_timer backoff(io_);
+  asio::steady_timer ticker(io_);
+  bool reading = true;  // both coroutines run on this thread
   asio::signal_set signals(io_, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int signo) {
     if (ec) return;
@@ -41,13 +45,32 @@ int stream_reader::run() {
     session_.cancel();
     backoff.cancel();
   });
+  // run_command blocked these signals during start-up; from here asio's handler owns them, and one that
+  // arrived meanwhile is delivered now.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_UNBLOCK, &stop_signals, nullptr);
+
+  // Samples delivery off the per-line path; ends with the read loop (which cancels it).
+  auto tick = [&]() -> asio::awaitable<void> {
+    while (reading && hooks_.on_tick) {
+      ticker.expires_after(tick_interval);
+      const auto [ec] = co_await ticker.async_wait(asio::as_tuple(asio::use_awaitable));
+      if (ec || !reading) break;
+      hooks_.on_tick();
+    }
+  };
 
   auto loop = [&]() -> asio::awaitable<void> {
     while (!shutdown_.load()) {
       connects_.add();
       auto result = co_await session_.run(hooks_.next_target(), hooks_.bearer());
-      if (shutdown_.load() || result.what == session_result::kind::shutdown) break;
+      // Shutdown still goes through the policy: it records where delivery stopped (the gap ledger).
+      if (shutdown_.load()) result.what = session_result::kind::shutdown;
       const auto step = hooks_.on_session_end(result);
+      if (result.what == session_result::kind::shutdown) break;
       if (step.stop) {
         spdlog::error("{}", step.message);
         exit_code = step.exit_code;
@@ -60,8 +83,11 @@ int stream_reader::run() {
       }
     }
     signals.cancel();
+    reading = false;
+    ticker.cancel();
   };
   asio::co_spawn(io_, loop(), asio::detached);
+  asio::co_spawn(io_, tick(), asio::detached);
   io_.run();
   publisher_.finish();
   return exit_code;

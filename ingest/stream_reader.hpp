@@ -41,6 +41,8 @@ struct reader_hooks {
   std::function<void()> on_established;
   // The Bearer token for the next attempt (a token source may have refreshed it).
   std::function<std::string()> bearer;
+  // Every tick_interval on the reader thread while running (samples delivery for gaps and metrics).
+  std::function<void()> on_tick;
 };
 
 class stream_reader {
@@ -50,6 +52,7 @@ class stream_reader {
 
   // Blocks until shutdown or a fatal end; returns the process exit code. Handles SIGINT/SIGTERM.
   int run();
+  static constexpr std::chrono::milliseconds tick_interval{200};
   void request_shutdown();
 
  private:

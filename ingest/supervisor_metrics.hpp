@@ -35,6 +35,8 @@ class supervisor_metrics {
   };
   // Samples the counters; records `now_ms` as the last byte/heartbeat/line time when they moved.
   activity sample(std::int64_t now_ms) noexcept;
+  // Non-empty lines received so far (as of the last sample).
+  [[nodiscard]] std::int64_t lines_seen() const noexcept { return seen_lines_; }
 
   void on_session_end(const session_result& r, reconnect::end_class cls, const reconnect::supervisor_stats& stats,
                       bool healthy) noexcept;

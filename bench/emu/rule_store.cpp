@@ -119,6 +119,26 @@ RuleStore::Reply RuleStore::get(std::string_view query, std::int64_t now_ms) con
   return {200, sb.GetString(), false};
 }
 
+RuleStore::Reply RuleStore::counts() const {
+  rapidjson::StringBuffer sb;
+  Writer w(sb);
+  const auto n = rules_.size();
+  w.StartObject();
+  w.Key("data");
+  w.StartObject();
+  w.Key("cap_per_client_app"), w.Uint64(max_rules_);
+  w.Key("cap_per_project"), w.Uint64(max_rules_);
+  w.Key("client_app_rules_count");
+  w.StartObject();
+  put(w, "client_app_id", "23074266");  // the client_id of X's captured 403 body
+  w.Key("rule_count"), w.Uint64(n);
+  w.EndObject();
+  w.Key("project_rules_count"), w.Uint64(n);
+  w.EndObject();
+  w.EndObject();
+  return {200, sb.GetString(), false};
+}
+
 RuleStore::Reply RuleStore::post(std::string_view query, std::string_view body, std::int64_t now_ms) {
   const bool dry_run = query_value(query, "dry_run") == "true";
   const bool delete_all = query_value(query, "delete_all") == "true";

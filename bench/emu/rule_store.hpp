@@ -28,6 +28,10 @@ class RuleStore {
   Reply get(std::string_view query, std::int64_t now_ms) const;
   Reply post(std::string_view query, std::string_view body, std::int64_t now_ms);
 
+  // GET /2/tweets/search/stream/rules/counts: the caps this store enforces and its rule count (X's
+  // RulesCount fields: cap_per_client_app, cap_per_project, client_app_rules_count, project_rules_count).
+  Reply counts() const;
+
   std::size_t size() const { return rules_.size(); }
 
  private:

@@ -22,6 +22,7 @@ constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::string_view kStreamPath = "/2/tweets/search/stream";
 constexpr std::string_view kRulesPath = "/2/tweets/search/stream/rules";
 constexpr std::string_view kUsersMePath = "/2/users/me";
+constexpr std::string_view kCountsPath = "/2/tweets/search/stream/rules/counts";
 template <class S>
 constexpr bool kIsTls = !std::is_same_v<S, asio::ip::tcp::socket>;
 
@@ -118,10 +119,11 @@ asio::awaitable<void> StreamSession<Stream>::route() {
   const RateLimitInfo current = st_->window.peek(now_s);
   const bool stream = rec_.path == kStreamPath;
   const bool users_me = rec_.path == kUsersMePath;
-  if (!stream && !users_me && rec_.path != kRulesPath) {
+  const bool counts = rec_.path == kCountsPath;
+  if (!stream && !users_me && !counts && rec_.path != kRulesPath) {
     rec_.outcome = "not_found";
     co_await respond_error(404, x_body::not_found_404, current);
-  } else if (method_ != "GET" && !(method_ == "POST" && !stream)) {
+  } else if (method_ != "GET" && !(method_ == "POST" && rec_.path == kRulesPath)) {
     rec_.outcome = "method_not_allowed";
     co_await respond_error(405, x_body::method_not_allowed_405, current);
   } else if (st_->config.bearer && authorization_ != "Bearer " + *st_->config.bearer) {
@@ -158,14 +160,17 @@ asio::awaitable<void> StreamSession<Stream>::route() {
 template <class Stream>
 asio::awaitable<void> StreamSession<Stream>::serve_rules() {
   const bool get = method_ == "GET";
+  const bool counts = rec_.path == kCountsPath;
   auto verdict = (get ? st_->rules_get_window : st_->rules_post_window).on_connect(unix_ms() / 1000);
   if (!verdict.allowed) {
     rec_.outcome = "rate_limited";
     co_await respond_error(429, x_body::rate_limited_429, verdict.info);
     co_return;
   }
-  const auto reply = get ? st_->rules.get(rec_.query, unix_ms()) : st_->rules.post(rec_.query, body_, unix_ms());
-  rec_.outcome = get ? "rules_get" : "rules_post";
+  const auto reply = counts ? st_->rules.counts()
+                     : get  ? st_->rules.get(rec_.query, unix_ms())
+                            : st_->rules.post(rec_.query, body_, unix_ms());
+  rec_.outcome = counts ? "rules_counts" : get ? "rules_get" : "rules_post";
   rec_.status = reply.status;
   const std::string resp = reply.problem ? error_response(reply.status, reply.body, unix_ms() / 1000, verdict.info)
                                          : json_response(reply.status, reply.body, unix_ms() / 1000, verdict.info);

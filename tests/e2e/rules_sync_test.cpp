@@ -1,0 +1,120 @@
+// `spillway rules list|diff|sync [--dry-run]` end to end: the real binary against spillway-emu over real
+// sockets. Sync from empty, from drifted, with an invalid and a duplicate rule, and --dry-run changing nothing.
+#include <catch2/catch.hpp>
+
+#include <fstream>
+
+#include "tests/support/child_process.hpp"
+#include "tests/support/temp_dir.hpp"
+
+using namespace spillway::testing;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct cli_result {
+  int code;
+  std::string out;
+};
+
+// One emulator (require token "tok") and a config pointing at it; `rules` is the [[rules]] TOML text.
+struct rules_env {
+  temp_dir dir{"spillway-rules-e2e"};
+  std::unique_ptr<child_process> emu;
+  std::string url;
+  rules_env() {
+    emu = std::make_unique<child_process>(
+        std::vector<std::string>{bin("spillway-emu"), "--port", "0", "--ready-file", dir.str("url"), "--bearer", "tok"},
+        dir.str("emu.log"));
+    REQUIRE(eventually([&] { return std::filesystem::exists(dir.str("url")); }, 10s, 20ms));
+    url = slurp(dir.str("url"));
+    while (!url.empty() && (url.back() == '\n' || url.back() == '\r')) url.pop_back();
+  }
+  void config(const std::string& rules, bool delete_unmanaged = true) {
+    std::ofstream(dir.str("c.toml")) << "[stream]\nbase_url = \"" << url << "\"\nrules_delete_unmanaged = "
+                                     << (delete_unmanaged ? "true" : "false") << "\n[metrics]\nenabled = false\n"
+                                     << rules;
+  }
+  cli_result run(std::vector<std::string> args) {
+    std::vector<std::string> argv{bin("spillway"), "rules"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    argv.insert(argv.end(), {"--config", dir.str("c.toml")});
+    child_process p(argv, dir.str("cli.log"), {{"X_BEARER_TOKEN", "tok"}});
+    const auto code = p.wait(30s);
+    REQUIRE(code.has_value());
+    return {*code, slurp(dir.str("cli.log"))};
+  }
+};
+
+bool has(const std::string& text, const std::string& needle) { return text.find(needle) != std::string::npos; }
+
+const std::string kTwoRules = "[[rules]]\nvalue = \"cat has:images\"\ntag = \"cats\"\n[[rules]]\nvalue = \"from:xdevelopers\"\n";
+
+}  // namespace
+
+TEST_CASE("rules e2e: sync from empty, then in sync", "[integration][rules]") {
+  rules_env env;
+  env.config(kTwoRules);
+  CHECK(env.run({"list"}).out.find("0 live rules") != std::string::npos);
+  const auto diff = env.run({"diff"});
+  CHECK(diff.code == 1);
+  CHECK(has(diff.out, "2 to add, 0 to delete"));
+  const auto sync = env.run({"sync"});
+  INFO(sync.out);
+  CHECK(sync.code == 0);
+  CHECK(has(sync.out, "synced: 2 added, 0 deleted"));
+  const auto list = env.run({"list"});
+  CHECK(has(list.out, "2 live rules"));
+  CHECK(has(list.out, "\"cat has:images\" tag \"cats\""));
+  const auto again = env.run({"diff"});
+  CHECK(again.code == 0);
+  CHECK(has(again.out, "in sync"));
+}
+
+TEST_CASE("rules e2e: sync from drifted (stale rule, changed tag)", "[integration][rules]") {
+  rules_env env;
+  env.config("[[rules]]\nvalue = \"cat has:images\"\ntag = \"old\"\n[[rules]]\nvalue = \"stale\"\n");
+  REQUIRE(env.run({"sync"}).code == 0);
+  env.config(kTwoRules);
+  const auto sync = env.run({"sync"});
+  INFO(sync.out);
+  CHECK(sync.code == 0);
+  CHECK(has(sync.out, "synced: 2 added, 2 deleted"));
+  const auto list = env.run({"list"});
+  CHECK(has(list.out, "2 live rules"));
+  CHECK(has(list.out, "tag \"cats\""));
+  CHECK_FALSE(has(list.out, "stale"));
+  CHECK(env.run({"diff"}).code == 0);
+}
+
+TEST_CASE("rules e2e: an invalid and a duplicate rule are reported and left out", "[integration][rules]") {
+  rules_env env;
+  env.config("[[rules]]\nvalue = \"dog\"\ntag = \"theirs\"\n");
+  REQUIRE(env.run({"sync"}).code == 0);
+  // rules_delete_unmanaged = false keeps "dog"/"theirs"; declaring "dog" with another tag is a duplicate.
+  env.config(kTwoRules + "[[rules]]\nvalue = \"-cat\"\ntag = \"neg\"\n[[rules]]\nvalue = \"dog\"\ntag = \"mine\"\n",
+             false);
+  const auto sync = env.run({"sync"});
+  INFO(sync.out);
+  CHECK(sync.code == 1);
+  CHECK(has(sync.out, "\"-cat\": UnprocessableEntity"));
+  CHECK(has(sync.out, "Rules must contain a non-negation term"));  // X's details[]
+  CHECK(has(sync.out, "\"dog\": duplicate: X already has this value as rule id"));
+  CHECK(has(sync.out, "synced: 2 added, 0 deleted, 0 unchanged, 1 invalid, 1 duplicate"));
+  const auto list = env.run({"list"});
+  CHECK(has(list.out, "3 live rules"));  // dog/theirs + the two valid ones
+  CHECK_FALSE(has(list.out, "-cat"));
+}
+
+TEST_CASE("rules e2e: --dry-run changes nothing", "[integration][rules]") {
+  rules_env env;
+  env.config("[[rules]]\nvalue = \"keepme\"\n");
+  REQUIRE(env.run({"sync"}).code == 0);
+  const auto before = env.run({"list"}).out;
+  env.config(kTwoRules + "[[rules]]\nvalue = \"-bad\"\n");
+  const auto dry = env.run({"sync", "--dry-run"});
+  INFO(dry.out);
+  CHECK(has(dry.out, "dry run: nothing changed; a sync would delete 1 and add 2; 1 invalid, 0 duplicate"));
+  CHECK(dry.code == 1);  // the invalid rule needs action
+  CHECK(env.run({"list"}).out == before);
+}
