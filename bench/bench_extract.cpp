@@ -16,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/bench_machine.hpp"
 #include "ingest/line_framer.hpp"
 #include "ingest/post_extractor.hpp"
 
@@ -66,15 +67,6 @@ bool reference(const rapidjson::Document& d, std::uint64_t& id, std::vector<std:
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   return v[v.size() / 2];
-}
-
-std::string cpu_model() {
-  std::ifstream in("/proc/cpuinfo");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("model name", 0) == 0) return line.substr(line.find(':') + 2);
-  }
-  return "unknown";
 }
 
 }  // namespace
@@ -162,7 +154,7 @@ int main(int argc, char** argv) {
   };
   std::printf("{\"benchmark\":\"frame+extract\",\"machine\":{\"cpu\":\"%s\",\"cores\":%u},\"corpus\":{\"posts\":%zu,"
               "\"mb\":%.2f,\"mean_post_bytes\":%.0f},\"rounds\":%d,\"checked_lines\":%zu,%s,%s,%s,\"checksum\":%llu}\n",
-              cpu_model().c_str(), std::thread::hardware_concurrency(), c.lines.size(), mb,
+              spillway::bench::cpu_model().c_str(), std::thread::hardware_concurrency(), c.lines.size(), mb,
               static_cast<double>(c.body_bytes) / posts, rounds, c.lines.size(),
               row("simdjson_ondemand_framed", simd_s).c_str(), row("rapidjson_insitu_with_copy", insitu_s).c_str(),
               row("rapidjson_dom", dom_s).c_str(), static_cast<unsigned long long>(checksum));

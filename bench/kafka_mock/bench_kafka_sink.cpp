@@ -18,6 +18,7 @@
 #include <prometheus/metric_family.h>
 #include <spdlog/spdlog.h>
 
+#include "bench/bench_machine.hpp"
 #include "bench/kafka_mock/mock_cluster.hpp"
 #include "common/metrics.hpp"
 #include "ingest/post_extractor.hpp"
@@ -140,15 +141,6 @@ run_result run(const std::vector<bench_post>& posts, std::size_t batch, const co
   return r;
 }
 
-std::string cpu_model() {
-  std::ifstream in("/proc/cpuinfo");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("model name", 0) == 0) return line.substr(line.find(':') + 2);
-  }
-  return "unknown";
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -223,7 +215,7 @@ int main(int argc, char** argv) {
         outbox.cpu * 1e6 / static_cast<double>(count), static_cast<double>(count) / both.seconds,
         mb / both.seconds, both.cpu * 1e6 / static_cast<double>(count), quantile(kafka_metrics, 0.5),
         quantile(kafka_metrics, 0.99), quantile(kafka_metrics, 0.999), static_cast<double>(u.ru_maxrss) / 1024.0,
-        ::sysconf(_SC_NPROCESSORS_ONLN), cpu_model().c_str());
+        ::sysconf(_SC_NPROCESSORS_ONLN), spillway::bench::cpu_model().c_str());
   } catch (const std::exception& e) {
     std::cerr << "bench-kafka-sink: " << e.what() << "\n";
     return 1;
