@@ -1,8 +1,8 @@
 #pragma once
 // rules_auth: the app-only Bearer token for the control-plane commands (rules, diagnose), from the same
 // place `run` takes it: the file `auth.bearer_token_file` (refused when group/others can read it) or the
-// environment variable `auth.bearer_token_env`. A separate copy of run_command.cpp's start-up loader,
-// returning an error instead of throwing, so the commands can report it as a finding.
+// environment variable `auth.bearer_token_env`. The one token loader: `run` uses it at start-up too.
+// Returns an error instead of throwing, so `diagnose` can report it as a finding.
 // Pure apart from reading the file/environment; any thread.
 #include <optional>
 #include <string>

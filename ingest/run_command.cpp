@@ -1,10 +1,8 @@
 // `spillway run --config FILE`: the service. Wires config → store → pipeline thread → reader thread.
 #include <pthread.h>
 #include <signal.h>
-#include <sys/stat.h>
 
 #include <cstdlib>
-#include <fstream>
 #include <optional>
 #include <sstream>
 #include <thread>
@@ -16,6 +14,7 @@
 #include "config/loader.hpp"
 #include "ingest/commands.hpp"
 #include "ingest/gap_tracker.hpp"
+#include "ingest/rules_auth.hpp"
 #include "ingest/rules_sync.hpp"
 #include "ingest/run_policy.hpp"
 #include "ingest/stream_reader.hpp"
@@ -25,38 +24,6 @@
 namespace spillway::app {
 
 namespace {
-
-// The token never lives in the config file (XAPI.md "Tokens"); it comes from the environment or a file
-// that only its owner can read. Throws std::runtime_error with the fix.
-std::string load_bearer_token(const config::auth_settings& auth) {
-  if (!auth.bearer_token_file.empty()) {
-    struct stat st {};
-    if (::stat(auth.bearer_token_file.c_str(), &st) != 0) {
-      throw std::runtime_error("cannot read auth.bearer_token_file '" + auth.bearer_token_file +
-                               "': it does not exist; create it with the app's Bearer token (mode 0600)");
-    }
-    if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
-      throw std::runtime_error("auth.bearer_token_file '" + auth.bearer_token_file +
-                               "' is readable by group or others; run: chmod 600 " + auth.bearer_token_file);
-    }
-    std::ifstream in(auth.bearer_token_file);
-    std::string token;
-    std::getline(in, token);
-    while (!token.empty() && (token.back() == '\r' || token.back() == ' ')) token.pop_back();
-    if (token.empty()) {
-      throw std::runtime_error("auth.bearer_token_file '" + auth.bearer_token_file +
-                               "' is empty; put the app's Bearer token on its first line");
-    }
-    return token;
-  }
-  const char* value = std::getenv(auth.bearer_token_env.c_str());
-  if (value == nullptr || *value == '\0') {
-    throw std::runtime_error("no Bearer token: the environment variable " + auth.bearer_token_env +
-                             " is not set; export it with your app's Bearer token from the X developer portal "
-                             "(or set auth.bearer_token_file)");
-  }
-  return value;
-}
 
 std::size_t slab_bytes_for(std::size_t max_line_bytes) {
   // Room for one maximal partial line plus a full read, rounded to 1 MiB; at least 4 MiB so that a slab
@@ -85,7 +52,11 @@ int run_command(const std::string& config_path) {
   try {
     cfg = config::load_settings(config_path);
     common::init_logging(cfg.log_level);
-    token = load_bearer_token(cfg.auth);
+    // The token never lives in the config file (XAPI.md "Tokens"): the environment or an owner-only file.
+    std::string token_error;
+    auto loaded = ingest::load_control_bearer(cfg.auth, token_error);
+    if (!loaded) throw std::runtime_error(token_error);
+    token = std::move(*loaded);
     std::string url_error;
     ep = ingest::parse_base_url(cfg.stream.base_url, url_error);
     if (!ep) throw std::runtime_error(url_error);
