@@ -153,7 +153,7 @@ int run_command(const std::string& config_path) {
                "{} duplicates dropped; everything received is committed",
                t.posts, t.bytes / 1000000, t.seconds, t.seconds > 0 ? t.posts / t.seconds : 0.0,
                t.seconds > 0 ? t.bytes / t.seconds / 1e6 : 0.0,
-               metrics.counter("spillway_duplicates_dropped_total", "Posts dropped because their id was already stored").get());
+               t.duplicates);
   return exit_code;
 }
 

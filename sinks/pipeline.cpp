@@ -12,6 +12,8 @@ namespace spillway::sinks {
 
 namespace {
 constexpr std::size_t pop_chunk = 256;
+// Metric label and deadletter value prefix, indexed by pipeline::dead_kind.
+constexpr std::array<std::string_view, 4> dead_kind_names = {"invalid_json", "missing_id", "oversize", "truncated"};
 
 std::array<char, 8> encode_ms(std::int64_t ms) { return encode_post_key(static_cast<std::uint64_t>(ms)); }
 }  // namespace
@@ -28,14 +30,15 @@ pipeline::pipeline(common::spsc_ring<common::stream_item>& ring, common::slab_po
       posts_received_(metrics.counter("spillway_posts_received_total", "Posts parsed from the stream")),
       posts_stored_(metrics.counter("spillway_posts_stored_total", "Posts committed to RocksDB")),
       duplicates_(metrics.counter("spillway_duplicates_dropped_total", "Posts dropped because their id was already stored")),
-      malformed_json_(metrics.counter("spillway_malformed_lines_total", "Lines sent to the deadletter store", {{"kind", "invalid_json"}})),
-      malformed_no_id_(metrics.counter("spillway_malformed_lines_total", "Lines sent to the deadletter store", {{"kind", "missing_id"}})),
-      malformed_oversize_(metrics.counter("spillway_malformed_lines_total", "Lines sent to the deadletter store", {{"kind", "oversize"}})),
-      malformed_truncated_(metrics.counter("spillway_malformed_lines_total", "Lines sent to the deadletter store", {{"kind", "truncated"}})),
       notices_(metrics.counter("spillway_stream_notices_total", "In-band error notices (e.g. operational-disconnect)")),
       batches_(metrics.counter("spillway_rocksdb_batches_total", "RocksDB write batches committed")),
       ring_depth_(metrics.gauge("spillway_ring_depth", "Items waiting in the reader-to-pipeline ring")),
       dedup_reads_(metrics.counter("spillway_dedup_rocksdb_reads_total", "Ids older than the dedup window checked in RocksDB")) {
+  static_assert(dead_kind_names.size() == dead_kind_count);
+  for (std::size_t k = 0; k < dead_kind_count; ++k) {
+    malformed_[k] = &metrics.counter("spillway_malformed_lines_total", "Lines sent to the deadletter store",
+                                     {{"kind", std::string(dead_kind_names[k])}});
+  }
   const auto reserve = options_.write_batch_posts + pop_chunk;
   pending_.reserve(reserve);
   committed_view_.reserve(reserve);
@@ -84,7 +87,7 @@ bool pipeline::run() {
 }
 
 pipeline::throughput pipeline::stored_throughput() const noexcept {
-  throughput t{stored_posts_, stored_bytes_, 0};
+  throughput t{stored_posts_, stored_bytes_, 0, static_cast<std::uint64_t>(duplicates_.get())};
   if (stored_posts_ != 0) t.seconds = std::chrono::duration<double>(last_commit_ - first_popped_).count();
   return t;
 }
@@ -96,13 +99,11 @@ void pipeline::handle(const common::stream_item& item) {
       handle_line(item);
       break;
     case kind::oversize:
-      malformed_oversize_.add();
-      dead_letter("oversize", "line exceeds stream.max_line_bytes (sample of the first bytes)",
+      dead_letter(oversize, "line exceeds stream.max_line_bytes (sample of the first bytes)",
                   {item.bytes(), item.length});
       break;
     case kind::truncated:
-      malformed_truncated_.add();
-      dead_letter("truncated", "the stream ended in the middle of this line", {item.bytes(), item.length});
+      dead_letter(truncated, "the stream ended in the middle of this line", {item.bytes(), item.length});
       break;
     case kind::slab_retired:
       retired_.push_back(item.owner);
@@ -124,12 +125,10 @@ void pipeline::handle_line(const common::stream_item& item) {
                    common::log_sample(line, 400));
       return;
     case ingest::line_kind::malformed:
-      malformed_json_.add();
-      dead_letter("invalid_json", fields.problem, line);
+      dead_letter(invalid_json, fields.problem, line);
       return;
     case ingest::line_kind::missing_id:
-      malformed_no_id_.add();
-      dead_letter("missing_id", fields.problem, line);
+      dead_letter(missing_id, fields.problem, line);
       return;
   }
   posts_received_.add();
@@ -157,11 +156,12 @@ bool pipeline::is_duplicate(std::uint64_t id) {
   return db_.contains_post(id);
 }
 
-void pipeline::dead_letter(std::string_view kind, std::string_view reason, std::string_view bytes) {
-  const auto index = kind == "invalid_json" ? 0 : kind == "missing_id" ? 1 : kind == "oversize" ? 2 : 3;
-  if (!logged_kind_[index]) {
+void pipeline::dead_letter(dead_kind which, std::string_view reason, std::string_view bytes) {
+  const std::string_view kind = dead_kind_names[which];
+  malformed_[which]->add();
+  if (!logged_kind_[which]) {
     // Once per kind: a flood of bad lines must not flood the log; the metric counts every one.
-    logged_kind_[index] = true;
+    logged_kind_[which] = true;
     spdlog::warn("{} line sent to the deadletter column family: {}; sample: {}", kind, reason,
                  common::log_sample(bytes));
   }

@@ -10,6 +10,7 @@
 // Ordering contract with the reader: items arrive in the order the bytes arrived; a slab_retired marker
 // comes after every line of that slab, so releasing a slab when its marker has been handled — after the
 // batch holding its lines was committed and handed downstream — never frees bytes still in use.
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -52,6 +53,7 @@ class pipeline {
     std::uint64_t posts = 0;
     std::uint64_t bytes = 0;
     double seconds = 0;
+    std::uint64_t duplicates = 0;  // dropped by id since start
   };
   [[nodiscard]] throughput stored_throughput() const noexcept;
 
@@ -67,7 +69,9 @@ class pipeline {
 
   void handle(const common::stream_item& item);
   void handle_line(const common::stream_item& item);
-  void dead_letter(std::string_view kind, std::string_view reason, std::string_view bytes);
+  // Why a line went to the deadletter store; indexes the per-kind counter and the logged-once flag.
+  enum dead_kind : std::size_t { invalid_json, missing_id, oversize, truncated, dead_kind_count };
+  void dead_letter(dead_kind kind, std::string_view reason, std::string_view bytes);
   bool commit(bool sync);
   [[nodiscard]] bool is_duplicate(std::uint64_t id);
 
@@ -91,15 +95,12 @@ class pipeline {
   std::chrono::steady_clock::time_point last_commit_{};
   std::size_t warmed_ = 0;
   std::atomic<bool> stop_{false};
-  bool logged_kind_[4] = {false, false, false, false};
+  std::array<bool, dead_kind_count> logged_kind_{};
 
   common::metric_cell& posts_received_;
   common::metric_cell& posts_stored_;
   common::metric_cell& duplicates_;
-  common::metric_cell& malformed_json_;
-  common::metric_cell& malformed_no_id_;
-  common::metric_cell& malformed_oversize_;
-  common::metric_cell& malformed_truncated_;
+  std::array<common::metric_cell*, dead_kind_count> malformed_{};
   common::metric_cell& notices_;
   common::metric_cell& batches_;
   common::metric_cell& ring_depth_;
