@@ -19,6 +19,11 @@
 #include <sstream>
 #include <thread>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include "tests/support/child_process.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -354,4 +359,78 @@ TEST_CASE("reconnect: after kill -9 the restart asks for backfill and nothing is
   CHECK(gaps.find("0 longer than 5 min") != std::string::npos);
   std::cout << "kill -9 restart: second connect asked " << a[1].query.substr(a[1].query.find("backfill_minutes"))
             << ", " << a[1].backfilled << " Posts re-sent; " << stored.size() << " stored once\n" << gaps;
+}
+
+TEST_CASE("reconnect: 429 UsageCapExceeded waits for the period reset and says so loudly",
+          "[integration][e2e][reconnect]") {
+  rig r(R"([{"action":"status","status":429,"kind":"usage_capped","connects":1}])", {"--rate", "200"}, fast_reconnect,
+        false);
+  REQUIRE(r.wait_attempts(1, 10s));
+  // Backing off does not help against a cap: the next attempt is at the period's reset (the first of
+  // next month, UTC) or the hourly re-check, never on the HTTP schedule (200 ms here).
+  std::this_thread::sleep_for(2500ms);
+  CHECK(r.attempts().size() == 1);
+  const auto now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  const int next_year = utc.tm_year + 1900 + (utc.tm_mon == 11 ? 1 : 0);
+  const int next_month = utc.tm_mon == 11 ? 1 : utc.tm_mon + 2;
+  char reset_day[32];
+  std::snprintf(reset_day, sizeof reset_day, "%04d-%02d-01", next_year, next_month);
+  const auto log = r.run_log();
+  INFO(log.substr(0, 3000));
+  CHECK(log.find("Monthly") != std::string::npos);
+  CHECK(log.find(std::string("period resets at ") + reset_day) != std::string::npos);
+  CHECK(log.find("re-checking at") != std::string::npos);
+  CHECK(r.stop() == 0);
+}
+
+namespace {
+
+// A port on 127.0.0.1 that nothing listens on (bound, read, closed: free again, not listening).
+std::uint16_t closed_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(fd >= 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  socklen_t len = sizeof addr;
+  REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
+}  // namespace
+
+TEST_CASE("reconnect: connection refused backs off linearly and streams once the server is up",
+          "[integration][e2e][reconnect]") {
+  temp_dir dir{"spillway-refused"};
+  const auto port = std::to_string(closed_port());
+  {
+    std::ofstream cfg(dir.str("spillway.toml"));
+    cfg << "[stream]\nbase_url = \"http://127.0.0.1:" << port << "\"\n[sinks.rocksdb]\npath = \"" << dir.str("db")
+        << "\"\n[metrics]\nenabled = false\n" << fast_reconnect;
+  }
+  child_process run({bin("spillway"), "run", "--config", dir.str("spillway.toml")}, dir.str("run.log"),
+                    {{"X_BEARER_TOKEN", "e2e-token"}});
+  // network_step 50 ms, cap 1 s: in 2.5 s that is about a dozen refused attempts, each logged with the
+  // layer and the fix, and the process keeps running.
+  std::this_thread::sleep_for(2500ms);
+  REQUIRE_FALSE(run.wait(0ms).has_value());
+  const auto refused_log = slurp(dir.str("run.log"));
+  INFO(refused_log.substr(0, 3000));
+  CHECK(refused_log.find("refused") != std::string::npos);
+  CHECK(refused_log.find("e2e-token") == std::string::npos);
+
+  child_process emu({bin("spillway-emu"), "--port", port, "--rate", "500", "--bearer", "e2e-token", "--seed", "9"},
+                    dir.str("emu.log"));
+  // The next attempt comes within network_cap (1 s) of the server appearing.
+  const bool streaming = eventually([&] { return stored_posts(dir.str("db")) >= 200; }, 15s, 100ms);
+  INFO(slurp(dir.str("run.log")).substr(0, 4000) << "\nemulator:\n" << slurp(dir.str("emu.log")));
+  CHECK(streaming);
+  run.signal(SIGTERM);
+  CHECK(run.wait(30s) == 0);
+  emu.signal(SIGTERM);
+  CHECK(emu.wait(10s).has_value());
 }
