@@ -26,6 +26,7 @@ void ConnectionLog::write(const ConnectionRecord& r) {
   w.Key("outcome"), w.String(r.outcome.c_str(), rapidjson::SizeType(r.outcome.size()));
   w.Key("posts_sent"), w.Uint64(r.posts);
   w.Key("backfilled"), w.Uint64(r.backfilled);
+  if (r.lost > 0) w.Key("posts_lost"), w.Uint64(r.lost);
   w.Key("ended"), w.String(r.ended.c_str(), rapidjson::SizeType(r.ended.size()));
   w.EndObject();
   std::fwrite(sb.GetString(), 1, sb.GetSize(), file_.get());

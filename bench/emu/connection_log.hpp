@@ -20,6 +20,7 @@ struct ConnectionRecord {
   std::string outcome;       // "stream", "unauthorized", "rate_limited", "not_found", "fault", ...
   std::uint64_t posts = 0;   // Posts written to this connection (backfill included)
   std::uint64_t backfilled = 0;
+  std::uint64_t lost = 0;    // slow-reader cut: Posts that fell due but were never written (logged when > 0)
   std::string ended;         // "count_reached", "client_closed", "server_stopped", "fault_close", ...
 };
 

@@ -6,6 +6,9 @@
 #include <optional>
 #include <string>
 
+#include "bench/emu/access_level.hpp"
+#include "bench/emu/status_page.hpp"
+
 namespace spillway::emu {
 
 struct EmuConfig {
@@ -26,13 +29,28 @@ struct EmuConfig {
   std::size_t pool_size = 2048;          // Post templates built at start
   std::size_t write_bytes = 512 * 1024;  // target size of one socket write at --rate 0
   std::size_t history_limit = 1 << 20;   // Posts remembered for backfill
-  int connects_per_window = 50;          // X: 50 stream connects per 15 minutes
+  // X's per-endpoint windows (15 minutes; stream connects 50, rules GET 450, POST 100, users/me 75).
+  std::int64_t rate_window_s = 900;
+  int connects_per_window = 50;
+  int rules_get_per_window = 450;
+  int rules_post_per_window = 100;
+  int users_me_per_window = 75;
   std::string log_path;                  // JSON line per connection attempt
   std::string faults_path;               // scripted faults (JSON list)
   std::optional<std::uint64_t> chaos_seed;  // seeded random faults
-  int max_connections = 1;               // concurrent streams; X: 1 below Enterprise (0 = no limit)
+  // Concurrent streams (0 = no limit); unset = the access level's (1; Enterprise 2).
+  std::optional<int> max_connections;
+  std::optional<AccessLevel> access;     // unset = historical defaults (see access_level.hpp)
   std::int64_t reap_ms = 3000;           // a client-dropped stream keeps its slot this long
   bool require_rules = false;            // stream connects with no rules get X's 409
+  // POST /oauth2/token (client credentials): enabled when both are set.
+  std::string app_key, app_secret;
+  // POST /2/oauth2/token (refresh_token grant) and user tokens on /2/users/me: enabled when both set.
+  std::string user_client_id, user_refresh_token;
+  std::int64_t user_token_ttl_s = 7200;
+  std::string user_refresh_token_file;   // each refresh token issued is appended here, one per line
+  StatusLevel status = StatusLevel::none;  // GET /api/v2/status.json
+  std::size_t slow_reader_bytes = 0;     // with rate > 0: due-but-unaccepted bytes before SlowReader (0 = off)
 };
 
 }  // namespace spillway::emu

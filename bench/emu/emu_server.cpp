@@ -102,6 +102,7 @@ EmuServer::EmuServer(EmuConfig config) : acceptor_(io_) {
     throw std::runtime_error("spillway-emu: cannot listen on 127.0.0.1:" + std::to_string(cfg.port) + " (" +
                              ec.message() + "); pick another --port, or 0 for any free port");
   port_ = acceptor_.local_endpoint().port();
+  state_->base_url = base_url();
   if (!cfg.ready_file.empty()) write_file_atomically(cfg.ready_file, base_url(), "--ready-file");
   start_accepting();
 }

@@ -19,7 +19,8 @@ void block_signals(sigset_t& set) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  spillway::emu::EmuConfig cfg;
+  using namespace spillway::emu;
+  EmuConfig cfg;
   CLI::App app{"spillway-emu: emulates GET /2/tweets/search/stream of the X API v2 on 127.0.0.1"};
   std::string bearer;
   app.add_option("--port", cfg.port, "TCP port on 127.0.0.1 (0 = pick a free one)");
@@ -44,10 +45,43 @@ int main(int argc, char** argv) {
   app.add_option("--faults", cfg.faults_path, "JSON list of scripted faults (see bench/emu/README.md)");
   std::uint64_t chaos = 0;
   auto* chaos_opt = app.add_option("--chaos", chaos, "seeded random faults (excludes --faults)");
-  app.add_option("--max-connections", cfg.max_connections, "concurrent streams before 429 TooManyConnections (0 = no limit)");
+  int max_connections = 1;
+  auto* max_conn_opt = app.add_option("--max-connections", max_connections,
+                                      "concurrent streams before 429 TooManyConnections (0 = no limit; default: "
+                                      "the --access level's, 1, Enterprise 2)");
   app.add_option("--reap-ms", cfg.reap_ms, "ms a client-dropped stream keeps counting toward the limit");
   app.add_flag("--require-rules", cfg.require_rules, "answer stream connects with X's 409 while no rules exist");
+  std::string access, status = "none";
+  const std::vector<std::string> access_names(kAccessLevelNames.begin(), kAccessLevelNames.end());
+  const std::vector<std::string> status_names(kStatusLevelNames.begin(), kStatusLevelNames.end());
+  auto* access_opt = app.add_option("--access", access, "X API access level to play (caps, 403s, backfill; see README)")
+                         ->check(CLI::IsMember(access_names));
+  app.add_option("--rate-window-s", cfg.rate_window_s, "length of every rate-limit window in seconds (X: 900)")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--limit-connect", cfg.connects_per_window, "stream connects per window")->check(CLI::NonNegativeNumber);
+  app.add_option("--limit-rules-get", cfg.rules_get_per_window, "rules GET (and rules/counts) per window")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--limit-rules-post", cfg.rules_post_per_window, "rules POST per window")->check(CLI::NonNegativeNumber);
+  app.add_option("--limit-users-me", cfg.users_me_per_window, "GET /2/users/me per window")->check(CLI::NonNegativeNumber);
+  app.add_option("--app-key", cfg.app_key, "enable POST /oauth2/token (client credentials) with this API key");
+  app.add_option("--app-secret", cfg.app_secret, "the API key secret for --app-key")->envname("SPILLWAY_EMU_APP_SECRET");
+  app.add_option("--user-client-id", cfg.user_client_id, "enable POST /2/oauth2/token (refresh_token) for this client id");
+  app.add_option("--user-refresh-token", cfg.user_refresh_token, "the first valid user refresh token (single use)")
+      ->envname("SPILLWAY_EMU_USER_REFRESH_TOKEN");
+  app.add_option("--user-token-ttl", cfg.user_token_ttl_s, "seconds a user access token lives (X: 7200)")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--user-refresh-token-file", cfg.user_refresh_token_file,
+                 "append each refresh token issued to this file, one per line");
+  app.add_option("--status", status, "indicator of GET /api/v2/status.json")->check(CLI::IsMember(status_names));
+  app.add_option("--slow-reader-bytes", cfg.slow_reader_bytes,
+                 "with --rate > 0: cut a client once this many due bytes wait unaccepted (0 = off)");
   CLI11_PARSE(app, argc, argv);
+  if (access_opt->count() > 0) cfg.access = parse_access_level(access);
+  cfg.status = parse_status_level(status).value_or(StatusLevel::none);
+  if (max_conn_opt->count() > 0) cfg.max_connections = max_connections;
+  if (cfg.slow_reader_bytes > 0 && cfg.rate <= 0)
+    std::cerr << "spillway-emu: warning: --slow-reader-bytes does nothing at --rate 0 (Posts only fall due at a "
+                 "set rate); pass --rate N to use it\n";
   if (chaos_opt->count() > 0) cfg.chaos_seed = chaos;
   cfg.write_bytes = write_kb * 1024;
   // Any TLS file option means TLS; silently serving plain HTTP instead would only confuse.

@@ -1,6 +1,7 @@
 #pragma once
-// RateWindow: X's per-app connect limit, 50 connects per 15-minute window. The window opens at the
-// first connect and resets when its end passes (what the x-rate-limit-* headers describe).
+// RateWindow: one of X's per-endpoint request limits, e.g. 50 stream connects per 15-minute window
+// (--limit-*, --rate-window-s). The window opens at the first request and resets when its end
+// passes (what the x-rate-limit-* headers describe).
 // Time is passed in (Unix seconds) so tests need no sleeping. Used on the emulator's io thread.
 
 #include <cstdint>
@@ -18,13 +19,13 @@ class RateWindow {
     RateLimitInfo info;
   };
 
-  // The window as headers would describe it now, without spending a connect (for error replies).
+  // The window as headers would describe it now, without spending a request (for error replies).
   RateLimitInfo peek(std::int64_t now_unix_s) const {
     if (reset_s_ == 0 || now_unix_s >= reset_s_) return RateLimitInfo{limit_, limit_, now_unix_s + window_s_};
     return RateLimitInfo{limit_, limit_ - used_, reset_s_};
   }
 
-  Verdict on_connect(std::int64_t now_unix_s) {
+  Verdict on_request(std::int64_t now_unix_s) {
     if (reset_s_ == 0 || now_unix_s >= reset_s_) {
       reset_s_ = now_unix_s + window_s_;
       used_ = 0;

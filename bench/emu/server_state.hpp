@@ -1,6 +1,6 @@
 #pragma once
-// ServerState: everything the emulator's connections share — config, the Post pool and feed, the
-// connect rate window, the dump and log files, and the registry of live connections (so stop() can
+// ServerState: everything the emulator's connections share — config, the access level's caps, the
+// Post pool and feed, the per-endpoint rate windows, rules, tokens, the dump and log files, and the registry of live connections (so stop() can
 // close them). Held by shared_ptr by the server and by every connection coroutine, so it outlives
 // them all whatever order they end in. Touched only on the emulator's io thread.
 
@@ -20,6 +20,7 @@
 #include "bench/emu/post_pool.hpp"
 #include "bench/emu/rate_window.hpp"
 #include "bench/emu/rule_store.hpp"
+#include "bench/emu/token_endpoints.hpp"
 
 namespace spillway::emu {
 
@@ -32,19 +33,29 @@ struct FileCloser {
 struct ServerState {
   ServerState(EmuConfig c, std::int64_t start_ms)
       : config(std::move(c)),
+        caps(caps_for(config.access)),
         pool(config.seed, config.pool_size, start_ms),
         feed(pool, config.seed, start_ms, config.rate, config.count, config.history_limit),
-        window(config.connects_per_window),
-        slots(config.max_connections, config.reap_ms) {}
+        window(config.connects_per_window, config.rate_window_s),
+        rules_get_window(config.rules_get_per_window, config.rate_window_s),
+        rules_post_window(config.rules_post_per_window, config.rate_window_s),
+        users_me_window(config.users_me_per_window, config.rate_window_s),
+        rules(caps.max_rules, caps.max_rule_length),
+        slots(config.max_connections.value_or(caps.max_connections), config.reap_ms),
+        tokens(config) {}
 
   EmuConfig config;
+  AccessCaps caps;
   PostPool pool;
   PostFeed feed;
-  RateWindow window;
-  RateWindow rules_get_window{450};  // X: rules GET 450, POST 100 per 15 minutes
-  RateWindow rules_post_window{100};
+  RateWindow window;  // stream connects
+  RateWindow rules_get_window;  // rules GET and rules/counts share it
+  RateWindow rules_post_window;
+  RateWindow users_me_window;
   RuleStore rules;
   ConnectionSlots slots;
+  TokenEndpoints tokens;
+  std::string base_url;  // "http(s)://127.0.0.1:PORT", set once listening
   FaultPlan faults;
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
   std::unique_ptr<std::FILE, FileCloser> dump;

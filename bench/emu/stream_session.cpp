@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "bench/emu/api_router.hpp"
 #include "bench/emu/x_responses.hpp"
 
 namespace spillway::emu {
@@ -19,12 +20,6 @@ using namespace std::chrono_literals;
 
 namespace {
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
-constexpr std::string_view kStreamPath = "/2/tweets/search/stream";
-constexpr std::string_view kRulesPath = "/2/tweets/search/stream/rules";
-constexpr std::string_view kUsersMePath = "/2/users/me";
-constexpr std::string_view kCountsPath = "/2/tweets/search/stream/rules/counts";
-template <class S>
-constexpr bool kIsTls = !std::is_same_v<S, asio::ip::tcp::socket>;
 
 std::int64_t unix_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
@@ -57,6 +52,7 @@ StreamSession<Stream>::StreamSession(std::shared_ptr<ServerState> state, Stream 
       stream_(std::move(stream)),
       watchdog_(stream_.get_executor()),
       pace_(stream_.get_executor()),
+      slow_check_(stream_.get_executor()),
       framer_(st_->config.seed ^ (no * 0x9E3779B97F4A7C15ULL)) {
   rec_.connection = no;
 }
@@ -67,6 +63,7 @@ void StreamSession<Stream>::abort() {
   boost::beast::get_lowest_layer(stream_).close(ec);
   watchdog_.cancel();
   pace_.cancel();
+  slow_check_.cancel();
 }
 
 template <class Stream>
@@ -88,7 +85,7 @@ asio::awaitable<void> StreamSession<Stream>::run() {
   // A client that connects and says nothing must not hold a connection forever.
   arm_watchdog(10s);
   bool ok = true;
-  if constexpr (kIsTls<Stream>) {
+  if constexpr (kIsTlsStream<Stream>) {
     auto [ec] = co_await stream_.async_handshake(asio::ssl::stream_base::server, kTuple);
     if (ec) rec_.outcome = "tls_handshake_failed", ok = false;
   }
@@ -102,6 +99,8 @@ asio::awaitable<void> StreamSession<Stream>::run() {
   }
   watchdog_.cancel();
   pace_.cancel();
+  slow_watch_ = false;
+  slow_check_.cancel();
   if (!dump_stage_.empty() && st_->dump) {
     // A line cut by a fault: keep it, but end it so the next connection's lines stay separate.
     dump_stage_ += '\n';
@@ -115,68 +114,18 @@ asio::awaitable<void> StreamSession<Stream>::run() {
 
 template <class Stream>
 asio::awaitable<void> StreamSession<Stream>::route() {
-  const auto now_s = unix_ms() / 1000;
-  const RateLimitInfo current = st_->window.peek(now_s);
-  const bool stream = rec_.path == kStreamPath;
-  const bool users_me = rec_.path == kUsersMePath;
-  const bool counts = rec_.path == kCountsPath;
-  if (!stream && !users_me && !counts && rec_.path != kRulesPath) {
-    rec_.outcome = "not_found";
-    co_await respond_error(404, x_body::not_found_404, current);
-  } else if (method_ != "GET" && !(method_ == "POST" && rec_.path == kRulesPath)) {
-    rec_.outcome = "method_not_allowed";
-    co_await respond_error(405, x_body::method_not_allowed_405, current);
-  } else if (st_->config.bearer && authorization_ != "Bearer " + *st_->config.bearer) {
-    // Compared whole: a missing header, another scheme, or another token are all 401 at X.
-    rec_.outcome = "unauthorized";
-    co_await respond_error(401, x_body::unauthorized_401, current);
-  } else if (users_me) {
-    // Every token the emulator accepts is app-only; X refuses those here (a user token is needed).
-    rec_.outcome = "unsupported_authentication";
-    co_await respond_error(403, x_body::unsupported_auth_403, current);
-  } else if (!stream) {
-    co_await serve_rules();
-  } else if (auto f = st_->faults.on_connect(st_->feed.taken(), ms_since_start(Clock::now()))) {
-    rec_.outcome = "fault_status";
-    RateLimitInfo rl = current;
-    if (f->body == x_body::rate_limited_429) rl.remaining = 0;  // as if the window were spent
-    co_await respond_error(f->status, f->body, rl);
-  } else if (st_->config.require_rules && st_->rules.size() == 0) {
-    rec_.outcome = "no_rules";
-    co_await respond_error(409, x_body::no_rules_409, current);
-  } else if (auto v = st_->window.on_connect(now_s); !v.allowed) {
-    rec_.outcome = "rate_limited";
-    co_await respond_error(429, x_body::rate_limited_429, v.info);
-  } else if (!st_->slots.try_acquire(mono_ms())) {
-    rec_.outcome = "too_many_connections";
-    co_await respond_error(429, x_body::too_many_connections_429, v.info);
-  } else {
-    rec_.outcome = "stream";
-    co_await stream_posts(v.info);
-    st_->slots.release(mono_ms(), rec_.ended == "client_closed");
-  }
-}
-
-template <class Stream>
-asio::awaitable<void> StreamSession<Stream>::serve_rules() {
-  const bool get = method_ == "GET";
-  const bool counts = rec_.path == kCountsPath;
-  auto verdict = (get ? st_->rules_get_window : st_->rules_post_window).on_connect(unix_ms() / 1000);
-  if (!verdict.allowed) {
-    rec_.outcome = "rate_limited";
-    co_await respond_error(429, x_body::rate_limited_429, verdict.info);
+  const ApiRequest req{method_, rec_.path, rec_.query, authorization_, body_};
+  auto answer = route_request(*st_, req, RouteClock{unix_ms(), mono_ms(), ms_since_start(Clock::now())});
+  rec_.outcome = std::move(answer.outcome);
+  rec_.status = answer.status;
+  if (!answer.stream) {
+    const bool ok = co_await write_all(answer.response);
+    rec_.ended = ok ? "responded" : "client_closed";
+    co_await close_gracefully();
     co_return;
   }
-  const auto reply = counts ? st_->rules.counts()
-                     : get  ? st_->rules.get(rec_.query, unix_ms())
-                            : st_->rules.post(rec_.query, body_, unix_ms());
-  rec_.outcome = counts ? "rules_counts" : get ? "rules_get" : "rules_post";
-  rec_.status = reply.status;
-  const std::string resp = reply.problem ? error_response(reply.status, reply.body, unix_ms() / 1000, verdict.info)
-                                         : json_response(reply.status, reply.body, unix_ms() / 1000, verdict.info);
-  const bool written = co_await write_all(resp);
-  rec_.ended = written ? "responded" : "client_closed";
-  co_await close_gracefully();
+  co_await stream_posts(answer.rl);
+  st_->slots.release(mono_ms(), rec_.ended == "client_closed");
 }
 
 template <class Stream>
@@ -203,6 +152,7 @@ asio::awaitable<bool> StreamSession<Stream>::read_request() {
 
 template <class Stream>
 asio::awaitable<bool> StreamSession<Stream>::write_all(const std::string& bytes) {
+  if (slow_watch_) co_return co_await write_tracked(bytes);
   auto [ec, n] = co_await asio::async_write(stream_, asio::buffer(bytes), kTuple);
   (void)n;
   co_return !ec;
@@ -210,7 +160,7 @@ asio::awaitable<bool> StreamSession<Stream>::write_all(const std::string& bytes)
 
 template <class Stream>
 asio::awaitable<void> StreamSession<Stream>::close_gracefully() {
-  if constexpr (kIsTls<Stream>) {
+  if constexpr (kIsTlsStream<Stream>) {
     // close_notify, but never wait long for the peer's answer.
     arm_watchdog(500ms);
     co_await stream_.async_shutdown(kTuple);
@@ -220,15 +170,6 @@ asio::awaitable<void> StreamSession<Stream>::close_gracefully() {
   auto& sock = boost::beast::get_lowest_layer(stream_);
   sock.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
   sock.close(ec);
-}
-
-template <class Stream>
-asio::awaitable<void> StreamSession<Stream>::respond_error(int status, std::string_view body,
-                                                           const RateLimitInfo& rl) {
-  rec_.status = status;
-  const bool ok = co_await write_all(error_response(status, body, unix_ms() / 1000, rl));
-  rec_.ended = ok ? "responded" : "client_closed";
-  co_await close_gracefully();
 }
 
 template <class Stream>
@@ -268,6 +209,10 @@ asio::awaitable<bool> StreamSession<Stream>::write_and_consume(std::string& pend
                                                                const std::string& out) {
   // (Bound to a variable first: GCC 12 miscompiles some co_await inside an if condition.)
   const bool written = co_await write_all(out);
+  if (slow_tripped_) {
+    co_await finish_slow_reader(pending, used, out);
+    co_return false;
+  }
   if (!written) {
     rec_.ended = st_->stopping ? "server_stopped" : "client_closed";
     co_return false;
@@ -292,7 +237,9 @@ asio::awaitable<void> StreamSession<Stream>::stream_posts(const RateLimitInfo& r
   std::string pending, out;
   pending.reserve(cfg.write_bytes + 8 * 1024);
   out.reserve(cfg.write_bytes + 80 * 1024);
-  if (const int minutes = backfill_minutes(rec_.query); minutes > 0) {
+  if (cfg.rate > 0 && cfg.slow_reader_bytes > 0) start_slow_watch();
+  // Pro and pay-per-use ignore backfill_minutes (X: an Enterprise feature).
+  if (const int minutes = st_->caps.backfill ? backfill_minutes(rec_.query) : 0; minutes > 0) {
     // X re-sends what matched in the last N minutes, oldest first, duplicates and all.
     rec_.backfilled = st_->feed.replay_since(mono_ms() - std::int64_t(minutes) * 60000, pending);
     rec_.posts += rec_.backfilled;

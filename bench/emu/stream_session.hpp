@@ -1,9 +1,10 @@
 #pragma once
 // StreamSession: one client connection, from TLS handshake (when Stream is an ssl::stream) through
-// request, checks (path, method, bearer, armed status faults, connect rate window, connection limit)
-// to the endless chunked stream: backfill first, then Posts from the shared PostFeed, framed by a
-// per-connection ChunkFramer, written in large writes, heartbeats on a timer, stream faults when
-// due (stream_session_faults.cpp), a clean end of body after --count. Logs one record when done.
+// the request and its answer (decided by route_request, api_router.hpp) to the endless chunked
+// stream: backfill first, then Posts from the shared PostFeed, framed by a per-connection
+// ChunkFramer, written in large writes, heartbeats on a timer, stream faults when due
+// (stream_session_faults.cpp), slow-reader detection (stream_session_slow.cpp), a clean end of body
+// after --count. Logs one record when done.
 // Runs as one coroutine on the emulator's single io thread; holds the ServerState by shared_ptr
 // and keeps itself alive (shared_from_this) for the life of run().
 
@@ -14,6 +15,7 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "bench/emu/chunk_framer.hpp"
@@ -22,6 +24,9 @@
 #include "bench/emu/server_state.hpp"
 
 namespace spillway::emu {
+
+template <class S>
+inline constexpr bool kIsTlsStream = !std::is_same_v<S, boost::asio::ip::tcp::socket>;
 
 template <class Stream>
 class StreamSession : public std::enable_shared_from_this<StreamSession<Stream>> {
@@ -35,10 +40,15 @@ class StreamSession : public std::enable_shared_from_this<StreamSession<Stream>>
   using Clock = std::chrono::steady_clock;
   boost::asio::awaitable<bool> read_request();
   boost::asio::awaitable<void> route();  // after the request: which answer, then give it
-  boost::asio::awaitable<void> serve_rules();
-  boost::asio::awaitable<void> respond_error(int status, std::string_view body, const RateLimitInfo& rl);
   boost::asio::awaitable<void> stream_posts(const RateLimitInfo& rl);
   boost::asio::awaitable<bool> write_all(const std::string& bytes);
+  // Slow-reader mode (stream_session_slow.cpp): writes that report progress, a periodic check that
+  // cancels a write the client has stopped draining, and the notice-and-close that follows.
+  void start_slow_watch();
+  boost::asio::awaitable<bool> write_tracked(const std::string& bytes);
+  void arm_slow_check();
+  void on_slow_check();
+  boost::asio::awaitable<void> finish_slow_reader(std::string& pending, std::size_t used, const std::string& out);
   // Applies a stream fault (stream_session_faults.cpp). Returns true when streaming goes on.
   boost::asio::awaitable<bool> apply_fault(const Fault& f, std::string& pending, std::string& out);
   // Writes `out`, then dumps and drops the first `used` bytes of `pending`. False if the peer is gone.
@@ -54,6 +64,7 @@ class StreamSession : public std::enable_shared_from_this<StreamSession<Stream>>
   Stream stream_;
   boost::asio::steady_timer watchdog_;
   boost::asio::steady_timer pace_;
+  boost::asio::steady_timer slow_check_;
   boost::beast::flat_buffer read_buf_;
   std::string method_, authorization_, body_;
   ChunkFramer framer_;
@@ -63,6 +74,15 @@ class StreamSession : public std::enable_shared_from_this<StreamSession<Stream>>
   Clock::time_point next_heartbeat_{};
   std::uint64_t paced_posts_ = 0;  // new Posts on this connection (backfill excluded), for --rate
   std::string dump_stage_;
+  // Slow-reader state, all on the io thread: the check runs between the write's completions.
+  bool slow_watch_ = false;          // checking (a paced stream with --slow-reader-bytes)
+  bool slow_tripped_ = false;        // the check cancelled the write: notice and close
+  std::size_t in_flight_left_ = 0;   // bytes of the current write the socket has not taken yet
+  std::size_t accepted_ = 0;         // bytes of the current write it has taken
+  std::size_t due_at_cut_ = 0;       // Posts due and not taken at the last check (spent at the cut)
+  Clock::time_point write_started_{};
+  std::optional<Clock::time_point> over_since_;  // since when the backlog has been past the threshold
+  double mean_post_bytes_ = 0;
 };
 
 using PlainSession = StreamSession<boost::asio::ip::tcp::socket>;

@@ -36,7 +36,7 @@ std::string_view reason(int status) {
 }
 
 // Headers X sends on every API response (from captured responses); values are plausible.
-std::string common_headers(std::int64_t now_unix_s, const RateLimitInfo& rl, std::uint64_t salt) {
+std::string common_headers(std::int64_t now_unix_s, const RateLimitInfo* rl, std::uint64_t salt) {
   Rng rng(salt ^ std::uint64_t(now_unix_s));
   std::string hash;
   for (int i = 0; i < 64; ++i) hash += "0123456789abcdef"[rng.below(16)];
@@ -47,9 +47,11 @@ std::string common_headers(std::int64_t now_unix_s, const RateLimitInfo& rl, std
   h += "server: tsa_b\r\n";
   h += "api-version: 2.167\r\n";
   h += "cache-control: no-cache, no-store, max-age=0\r\n";
-  h += "x-rate-limit-limit: " + std::to_string(rl.limit) + "\r\n";
-  h += "x-rate-limit-remaining: " + std::to_string(rl.remaining) + "\r\n";
-  h += "x-rate-limit-reset: " + std::to_string(rl.reset_unix_s) + "\r\n";
+  if (rl) {
+    h += "x-rate-limit-limit: " + std::to_string(rl->limit) + "\r\n";
+    h += "x-rate-limit-remaining: " + std::to_string(rl->remaining) + "\r\n";
+    h += "x-rate-limit-reset: " + std::to_string(rl->reset_unix_s) + "\r\n";
+  }
   h += "x-access-level: read\r\n";
   h += "x-frame-options: SAMEORIGIN\r\n";
   h += "x-xss-protection: 0\r\n";
@@ -65,14 +67,14 @@ std::string common_headers(std::int64_t now_unix_s, const RateLimitInfo& rl, std
 
 std::string stream_response_head(std::int64_t now_unix_s, const RateLimitInfo& rl, std::uint64_t connection_no) {
   std::string h = "HTTP/1.1 200 OK\r\n";
-  h += common_headers(now_unix_s, rl, connection_no);
+  h += common_headers(now_unix_s, &rl, connection_no);
   h += "content-type: application/json; charset=utf-8\r\n";
   h += "transfer-encoding: chunked\r\n\r\n";
   return h;
 }
 
 namespace {
-std::string complete_response(int status, std::string_view body, std::int64_t now_unix_s, const RateLimitInfo& rl,
+std::string complete_response(int status, std::string_view body, std::int64_t now_unix_s, const RateLimitInfo* rl,
                               bool problem) {
   std::string h = "HTTP/1.1 " + std::to_string(status) + " " + std::string(reason(status)) + "\r\n";
   h += common_headers(now_unix_s, rl, std::uint64_t(status));
@@ -85,11 +87,15 @@ std::string complete_response(int status, std::string_view body, std::int64_t no
 }  // namespace
 
 std::string error_response(int status, std::string_view body, std::int64_t now_unix_s, const RateLimitInfo& rl) {
-  return complete_response(status, body, now_unix_s, rl, body.find("\"type\"") != std::string_view::npos);
+  return complete_response(status, body, now_unix_s, &rl, body.find("\"type\"") != std::string_view::npos);
 }
 
 std::string json_response(int status, std::string_view body, std::int64_t now_unix_s, const RateLimitInfo& rl) {
-  return complete_response(status, body, now_unix_s, rl, false);
+  return complete_response(status, body, now_unix_s, &rl, false);
+}
+
+std::string json_response(int status, std::string_view body, std::int64_t now_unix_s) {
+  return complete_response(status, body, now_unix_s, nullptr, false);
 }
 
 std::string_view default_body(int status) {
@@ -107,11 +113,14 @@ std::string_view default_body(int status) {
 
 std::string disconnect_notice(std::string_view type) {
   // Upstream variant documented with the api.x.com host; the others as captured (api.twitter.com).
+  // SlowReader has its own detail (X's wording for a client that fell behind).
   const bool upstream = type == "UpstreamOperationalDisconnect";
+  const bool slow = type == "SlowReader";
   std::string s = R"({"errors":[{"title":"operational-disconnect","disconnect_type":")";
   s.append(type);
   s += R"(","detail":")";
   s += upstream ? "This stream has been disconnected upstream for operational reasons."
+         : slow ? "This stream has been disconnected because your client was unable to keep up with us."
                 : "This stream has been disconnected for operational reasons.";
   s += R"(","type":")";
   s += upstream ? "https://api.x.com" : "https://api.twitter.com";

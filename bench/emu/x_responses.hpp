@@ -33,6 +33,24 @@ inline constexpr std::string_view not_found_404 =
 // GET /2/users/me with an app-only Bearer: X's answer (the endpoint needs a user-context token).
 inline constexpr std::string_view unsupported_auth_403 =
     R"({"title":"Unsupported Authentication","detail":"Authenticating with OAuth 2.0 Application-Only is forbidden for this endpoint.  Supported authentication types are [OAuth 1.0a User Context, OAuth 2.0 User Context].","type":"https://api.twitter.com/2/problems/unsupported-authentication","status":403})";
+// GET /2/users/me with a current user-context token: X's own developer account, as in X's docs.
+inline constexpr std::string_view users_me_200 = R"({"data":{"id":"2244994945","name":"X Developers","username":"XDevelopers"}})";
+// Stream or rules below Pro (--access free|basic): the client-forbidden body above with the
+// enrollment X names for tier problems.
+inline constexpr std::string_view access_forbidden_403 =
+    R"({"client_id":"23074266","detail":"When authenticating requests to the Twitter API v2 endpoints, you must use keys and tokens from a Twitter developer App that is attached to a Project. You can create a project via the developer portal.","registration_url":"https://developer.twitter.com/en/docs/projects/overview","title":"Client Forbidden","required_enrollment":"Appropriate Level of API Access","reason":"client-not-enrolled","type":"https://api.twitter.com/2/problems/client-forbidden"})";
+// POST /oauth2/token (client credentials), X's v1.1-style errors.
+inline constexpr std::string_view bad_app_credentials_403 =
+    R"({"errors":[{"code":99,"message":"Unable to verify your credentials","label":"authenticity_token_error"}]})";
+inline constexpr std::string_view missing_grant_type_400 =
+    R"({"errors":[{"code":170,"message":"Missing required parameter: grant_type","label":"forbidden_missing_parameter"}]})";
+// POST /2/oauth2/token (refresh_token grant), X's OAuth 2.0 errors.
+inline constexpr std::string_view invalid_refresh_token_400 =
+    R"({"error":"invalid_request","error_description":"Value passed for the token was invalid."})";
+inline constexpr std::string_view unauthorized_client_400 =
+    R"({"error":"unauthorized_client","error_description":"Missing valid authorization header"})";
+inline constexpr std::string_view invalid_grant_type_400 =
+    R"({"error":"invalid_request","error_description":"Missing required parameter [grant_type]."})";
 inline constexpr std::string_view method_not_allowed_405 =
     R"({"title":"Method Not Allowed","detail":"Method Not Allowed","type":"about:blank","status":405})";
 }  // namespace x_body
@@ -50,6 +68,8 @@ std::string stream_response_head(std::int64_t now_unix_s, const RateLimitInfo& r
 std::string error_response(int status, std::string_view body, std::int64_t now_unix_s, const RateLimitInfo& rl);
 // A complete application/json response (e.g. the rules endpoints), connection: close.
 std::string json_response(int status, std::string_view body, std::int64_t now_unix_s, const RateLimitInfo& rl);
+// The same for endpoints without a rate-limit window (token endpoints, status page): no x-rate-limit-*.
+std::string json_response(int status, std::string_view body, std::int64_t now_unix_s);
 // The canned body for a status, when the caller has no more specific one.
 std::string_view default_body(int status);
 // One in-band notice line (no "\r\n"), shaped exactly like stream_msg_operational_disconnect.json.

@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <rapidjson/document.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -205,6 +206,41 @@ inline Response fetch_until_done(std::uint16_t port, const std::string& target =
   TestClient c(port, ca_pem);
   c.get(target);
   return read_response(c, [](const Response& r) { return r.chunks.done(); }, max_s);
+}
+
+// One request with extra header lines (each "Name: value\r\n") and a body, read until the server
+// closes (every non-stream answer is connection: close) or max_s pass.
+inline Response http_request(std::uint16_t port, const std::string& method, const std::string& target,
+                             const std::string& headers = "", const std::string& body = "", double max_s = 5) {
+  TestClient c(port);
+  std::string req = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n" + headers;
+  if (!body.empty() || method == "POST") req += "Content-Length: " + std::to_string(body.size()) + "\r\n";
+  c.send(req + "\r\n" + body);
+  return read_response(c, [](const Response&) { return false; }, max_s);
+}
+
+// A JSON document; throws (a test failure under Catch) when `s` is not JSON.
+inline rapidjson::Document parse_json(const std::string& s) {
+  rapidjson::Document d;
+  if (d.Parse(s.c_str()).HasParseError()) throw std::runtime_error("not JSON: " + s.substr(0, 200));
+  return d;
+}
+
+// Unix seconds now (x-rate-limit-reset is in these).
+inline std::int64_t unix_now_s() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+// Waits (bounded by max_s) until `path` holds a line containing `needle`; returns that line or "".
+inline std::string wait_for_line(const std::string& path, const std::string& needle, double max_s) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(max_s);
+  for (;;) {
+    std::istringstream in(slurp(path));
+    for (std::string line; std::getline(in, line);)
+      if (line.find(needle) != std::string::npos) return line;
+    if (std::chrono::steady_clock::now() >= deadline) return "";
+    ::usleep(10000);
+  }
 }
 
 }  // namespace spillway::emu::test
