@@ -46,7 +46,7 @@ struct attempt {
 
 std::vector<attempt> read_attempts(const std::string& path) {
   static const std::regex re(
-      R"re("time_ms":(\d+),"end_ms":(\d+),"path":"[^"]*","query":"([^"]*)","status":(\d+),"outcome":"([^"]*)","posts_sent":(\d+),"backfilled":(\d+),"ended":"([^"]*)")re");
+      R"re("time_ms":(\d+),"end_ms":(\d+),"path":"[^"]*","query":"([^"]*)","status":(\d+),"outcome":"([^"]*)","posts_sent":(\d+),"backfilled":(\d+),(?:"posts_lost":\d+,)?"ended":"([^"]*)")re");
   std::vector<attempt> out;
   std::istringstream in(slurp(path));
   std::string line;
@@ -433,4 +433,46 @@ TEST_CASE("reconnect: connection refused backs off linearly and streams once the
   CHECK(run.wait(30s) == 0);
   emu.signal(SIGTERM);
   CHECK(emu.wait(10s).has_value());
+}
+
+TEST_CASE("reconnect: a slow reader is cut by the emulator, reconnects with backfill and loses nothing",
+          "[integration][e2e][reconnect]") {
+  // SIGSTOP makes spillway a reader that has fallen behind: the emulator's Posts keep falling due at
+  // 4,000/s; past 256 KiB of backlog (once the kernel's socket buffers are full) it sends the SlowReader
+  // notice and closes, and the Posts due at the cut are gone from the live stream, as on X.
+  constexpr int count = 30'000;  // well past what the kernel buffers hold (~11 MB ≈ 7,700 Posts here)
+  rig r("", {"--rate", "4000", "--count", std::to_string(count), "--slow-reader-bytes", "262144", "--max-connections", "0"},
+        fast_reconnect, true);
+  REQUIRE(eventually([&] { return stored_posts(r.dir.str("db")) >= 1000; }, 30s, 50ms));
+  r.run->signal(SIGSTOP);
+  const bool cut = eventually(
+      [&] {
+        for (const auto& a : r.attempts())
+          if (a.outcome == "slow_reader") return true;
+        return false;
+      },
+      15s, 50ms);
+  r.run->signal(SIGCONT);
+  REQUIRE(cut);
+  const bool all_stored = eventually([&] { return stored_posts(r.dir.str("db")) >= count; }, 60s, 200ms);
+  INFO("spillway log:\n" << r.run_log().substr(0, 5000));
+  CHECK(all_stored);
+  CHECK(r.stop() == 0);
+  const auto a = r.attempts();
+  REQUIRE(a.size() >= 2);
+  CHECK(a[0].outcome == "slow_reader");
+  CHECK(a[1].query.find("backfill_minutes=1") != std::string::npos);
+  // Immediate once spillway has read what the kernel buffered before the cut (~11 MB) and seen the close.
+  CHECK(a[1].start_ms - a[0].end_ms <= 3000);
+  const auto log = r.run_log();
+  CHECK((log.find("SlowReader") != std::string::npos || log.find("closed") != std::string::npos));
+  const auto dumped = post_ids(slurp(r.dir.str("dump.jsonl")));
+  const auto exported = post_ids(capture(bin("spillway") + " export --db " + r.dir.str("db") + " 2>/dev/null"));
+  const std::set<std::string> sent(dumped.begin(), dumped.end()), stored(exported.begin(), exported.end());
+  CHECK(sent.size() == static_cast<std::size_t>(count));
+  CHECK(stored == sent);
+  CHECK(exported.size() == stored.size());
+  std::cout << "slow reader: cut after " << a[0].posts << " Posts sent on the first connection; reconnect "
+            << a[1].start_ms - a[0].end_ms << " ms later asked " << a[1].query << ", " << a[1].backfilled
+            << " re-sent; " << stored.size() << " stored once\n";
 }
