@@ -28,6 +28,17 @@ struct stream_settings {
 struct auth_settings {
   std::string bearer_token_env = "X_BEARER_TOKEN";
   std::string bearer_token_file;
+  std::string app_token_source = "auto";  // auto | bearer | client_credentials
+  std::string app_key_env = "X_API_KEY";
+  std::string app_secret_env = "X_API_SECRET";
+  std::string user_token_file;
+  std::string user_client_id;
+  std::string user_client_secret_env;
+  std::chrono::milliseconds user_refresh_margin{300000};
+};
+
+struct diagnose_settings {
+  std::string status_url = "https://api.twitterstat.us/api/v2/status.json";
 };
 
 struct rocksdb_settings {
@@ -78,6 +89,7 @@ struct rule_spec {
 struct settings {
   stream_settings stream;
   auth_settings auth;
+  diagnose_settings diagnose;
   rocksdb_settings rocksdb;
   kafka_settings kafka;
   metrics_settings metrics;

@@ -13,7 +13,9 @@ int stats_command(const std::string& db_path);
 int export_command(const std::string& db_path, std::uint64_t from_id, std::uint64_t to_id);
 // action: "list" | "diff" | "sync" (dry_run applies to sync). See rules_command.cpp for exit codes.
 int rules_command(const std::string& action, const std::string& config_path, bool dry_run);
-// 0 healthy · 1 a finding needs action.
-int diagnose_command(const std::string& config_path, bool json);
+// 0 healthy · 1 a finding needs action. offline: skip the status page (no call outside stream.base_url).
+int diagnose_command(const std::string& config_path, bool json, bool offline);
+// action: "status" | "refresh". See ingest/auth/auth_command.cpp for exit codes.
+int auth_command(const std::string& action, const std::string& config_path);
 
 }  // namespace spillway::app

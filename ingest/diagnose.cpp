@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <memory>
 
+#include "ingest/auth/app_token_source.hpp"
+#include "ingest/auth/user_token_source.hpp"
 #include "ingest/diagnose_explain.hpp"
 #include "ingest/reconnect/problem.hpp"
 #include "ingest/rules_auth.hpp"
@@ -34,7 +36,11 @@ class checker {
 
   // False when the network itself failed (the finding is recorded; later checks would only repeat it).
   bool get(const std::string& check, const std::string& path, http_response& out, bool header_only = false) {
-    out = client_.send({"GET", path, "", bearer_, header_only});
+    return get_as(check, path, bearer_, out, header_only);
+  }
+  bool get_as(const std::string& check, const std::string& path, const std::string& bearer, http_response& out,
+              bool header_only = false) {
+    out = client_.send({"GET", path, "", bearer, header_only});
     const std::string query_free = path.substr(0, path.find('?'));
     if (!out.error.empty()) {
       add({check, finding_level::action, "GET " + query_free + " failed before X answered", out.error,
@@ -45,6 +51,8 @@ class checker {
     return true;
   }
   void add(finding f) { report_.findings.push_back(std::move(f)); }
+  http_client& client() { return client_; }
+  rate_limit_tracker& limits() { return report_.limits; }
   std::int64_t now() const { return report_.checked_at; }
 
  private:
@@ -99,6 +107,36 @@ void check_user_context(checker& c) {
     c.add({"user_context", finding_level::skipped, "GET /2/users/me is not served at stream.base_url", "", ""});
   else
     c.add(refused("user_context", r, std::string("GET ") + kUsersMe, c.now()));
+}
+
+// With auth.user_token_file: /2/users/me with the user's token (refreshed first when due), where 200 is
+// the healthy answer. The refresh itself is a check: a spent refresh token must be found here, not at 3 am.
+void check_user_token(checker& c, const config::settings& s) {
+  auth::user_token_source user(s.auth, c.client(), c.limits());
+  auth::auth_error failure;
+  const auto token = user.access_token(c.now(), failure);
+  if (!token) {
+    c.add({"user_token", finding_level::action, "the OAuth 2.0 user token is not usable", failure.message,
+           "see the cause; `spillway auth status --config FILE` shows the token store"});
+    return;
+  }
+  http_response r;
+  if (!c.get_as("user_token", kUsersMe, *token, r)) return;
+  if (r.status == 200) {
+    rapidjson::Document d;
+    d.Parse(r.body.data(), r.body.size());
+    std::string who;
+    if (!d.HasParseError() && d.IsObject() && d.HasMember("data") && d["data"].IsObject() &&
+        d["data"].HasMember("username") && d["data"]["username"].IsString())
+      who = std::string(" as @") + d["data"]["username"].GetString();
+    c.add({"user_token", finding_level::ok, "the OAuth 2.0 user token works: GET /2/users/me answered 200" + who, "", ""});
+    return;
+  }
+  auto f = refused("user_token", r, std::string("GET ") + kUsersMe + " with the user token", c.now());
+  if (r.status == 401)
+    f.fix = "run `spillway auth refresh --config FILE`; if X refuses the refresh, re-authorize the user and write "
+            "a new token file (auth.user_token_file)";
+  c.add(std::move(f));
 }
 
 void check_access_level(checker& c) {
@@ -182,23 +220,30 @@ bool diagnose_report::healthy() const {
   return std::none_of(findings.begin(), findings.end(), [](const finding& f) { return f.level == finding_level::action; });
 }
 
-diagnose_report run_diagnose(const config::settings& s, std::chrono::milliseconds timeout) {
+diagnose_report run_diagnose(const config::settings& s, std::chrono::milliseconds timeout, bool offline) {
   diagnose_report report;
   report.checked_at = unix_now_s();
-  // The config has no diagnose.status_url option in this build, so there is nothing to fetch.
-  report.findings.push_back({"status_page", finding_level::skipped,
-                             "status page not checked: this build has no diagnose.status_url option", "",
-                             "look at the X API status page by hand when X answers 5xx"});
+  if (offline || s.diagnose.status_url.empty())
+    report.findings.push_back({"status_page", finding_level::skipped,
+                               offline ? "status page not checked (--offline)" : "status page not checked (diagnose.status_url is empty)",
+                               "", "look at the X API status page by hand when X answers 5xx"});
+  else
+    report.findings.push_back(check_status_page(s.diagnose.status_url, s.stream.ca_file,
+                                                std::min(timeout, std::chrono::milliseconds(5000))));
   std::string error;
-  const auto bearer = load_control_bearer(s.auth, error);
-  if (!bearer) {
-    report.findings.push_back({"token", finding_level::action, "no Bearer token", error, "see the cause"});
-    return report;
-  }
   auto client = make_control_client(s, timeout, error);
   if (!client) {
     report.findings.push_back({"base_url", finding_level::action, "cannot build a client for stream.base_url", error,
                                "correct stream.base_url / stream.ca_file"});
+    return report;
+  }
+  auth::app_token_source app(s, &report.limits);
+  auth::auth_error failure;
+  const auto bearer = app.token(failure);
+  if (!bearer) {
+    report.findings.push_back({"token", finding_level::action, "no app-only Bearer token from " + app.describe(),
+                               failure.message, "see the cause"});
+    explain_rate_limits(report);
     return report;
   }
   checker c(report, *client, *bearer);
@@ -206,9 +251,10 @@ diagnose_report run_diagnose(const config::settings& s, std::chrono::millisecond
   // With a refused token the user/access probes would only repeat that finding; the stream is still
   // opened, because its answer (e.g. 403 with the required access level) is what the service will see.
   if (token == token_state::accepted) {
-    check_user_context(c);
+    if (s.auth.user_token_file.empty()) check_user_context(c);
     check_access_level(c);
   }
+  if (!s.auth.user_token_file.empty() && token != token_state::unreachable) check_user_token(c, s);
   if (token != token_state::unreachable) check_stream(c, s);
   explain_rate_limits(report);
   return report;

@@ -35,7 +35,16 @@ struct diagnose_report {
   [[nodiscard]] bool healthy() const;
 };
 
-[[nodiscard]] diagnose_report run_diagnose(const config::settings& settings, std::chrono::milliseconds timeout);
+// offline: skip the status page (the only call outside stream.base_url).
+[[nodiscard]] diagnose_report run_diagnose(const config::settings& settings, std::chrono::milliseconds timeout,
+                                           bool offline = false);
+
+// The status-page check (diagnose_status_page.cpp): GET diagnose.status_url (statuspage.io JSON).
+// Unreachable or not statuspage JSON → skipped; indicator none → ok; minor → info; major/critical →
+// action, each with cause and fix.
+[[nodiscard]] finding check_status_page(const std::string& url, const std::string& ca_file,
+                                        std::chrono::milliseconds timeout);
+[[nodiscard]] finding evaluate_status_page(const std::string& url, int status, const std::string& body);
 
 [[nodiscard]] std::string render_diagnose_text(const diagnose_report& report);
 [[nodiscard]] std::string render_diagnose_json(const diagnose_report& report);

@@ -1,4 +1,4 @@
-// `spillway diagnose --config FILE [--json]`: exit 0 when healthy, 1 when a finding needs action,
+// `spillway diagnose --config FILE [--json] [--offline]`: exit 0 when healthy, 1 when a finding needs action,
 // 2 when the config itself cannot be loaded (main prints that error).
 #include <iostream>
 
@@ -8,9 +8,9 @@
 
 namespace spillway::app {
 
-int diagnose_command(const std::string& config_path, bool json) {
+int diagnose_command(const std::string& config_path, bool json, bool offline) {
   const config::settings cfg = config::load_settings(config_path);
-  const auto report = ingest::run_diagnose(cfg, cfg.stream.connect_timeout);
+  const auto report = ingest::run_diagnose(cfg, cfg.stream.connect_timeout, offline);
   std::cout << (json ? ingest::render_diagnose_json(report) : ingest::render_diagnose_text(report));
   return report.healthy() ? 0 : 1;
 }

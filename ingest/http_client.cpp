@@ -35,15 +35,17 @@ std::string header(const http::response_parser<http::string_body>& p, std::strin
 }
 
 template <typename Stream>
-asio::awaitable<void> exchange(Stream& stream, const endpoint& ep, const http_request& req, http_response& out) {
+asio::awaitable<void> exchange(Stream& stream, const endpoint& ep, const http_request& req,
+                               const http_request_extra& extra, http_response& out) {
   http::request<http::string_body> msg{http::string_to_verb(req.method), req.target, 11};
   msg.set(http::field::host, ep.host);
   msg.set(http::field::user_agent, "spillway/0.1");
   msg.set(http::field::accept, "application/json");
   msg.set(http::field::connection, "close");
-  if (!req.bearer.empty()) msg.set(http::field::authorization, "Bearer " + req.bearer);
+  if (!extra.authorization.empty()) msg.set(http::field::authorization, extra.authorization);
+  else if (!req.bearer.empty()) msg.set(http::field::authorization, "Bearer " + req.bearer);
   if (!req.body.empty()) {
-    msg.set(http::field::content_type, "application/json");
+    msg.set(http::field::content_type, extra.content_type.empty() ? "application/json" : extra.content_type);
     msg.body() = req.body;
   }
   msg.prepare_payload();
@@ -86,7 +88,9 @@ http_client::http_client(endpoint ep, const std::string& ca_file, std::chrono::m
   if (ep_.tls) tls_ = std::make_unique<asio::ssl::context>(make_client_tls_context(ca_file));
 }
 
-http_response http_client::send(const http_request& request) {
+http_response http_client::send(const http_request& request) { return send(request, http_request_extra{}); }
+
+http_response http_client::send(const http_request& request, const http_request_extra& extra) {
   asio::io_context io;
   http_response out;
   const auto deadline = std::chrono::steady_clock::now() + timeout_;
@@ -112,7 +116,7 @@ http_response http_client::send(const http_request& request) {
       co_return;
     }
     if (!ep_.tls) {
-      co_await exchange(tcp_stream, ep_, request, out);
+      co_await exchange(tcp_stream, ep_, request, extra, out);
       co_return;
     }
     beast::ssl_stream<beast::tcp_stream> tls_stream(std::move(tcp_stream), *tls_);
@@ -127,7 +131,7 @@ http_response http_client::send(const http_request& request) {
                   "; if the server uses a private CA, set stream.ca_file to its PEM";
       co_return;
     }
-    co_await exchange(tls_stream, ep_, request, out);
+    co_await exchange(tls_stream, ep_, request, extra, out);
   };
   asio::co_spawn(io, run(), asio::detached);
   io.run();

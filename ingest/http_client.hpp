@@ -27,6 +27,14 @@ struct http_request {
   bool header_only_on_200 = false;
 };
 
+// Header overrides for the token endpoints, kept apart from http_request so that its existing aggregate
+// initialisations stay valid: a full Authorization value (e.g. "Basic ...") that replaces the Bearer,
+// and the body's content type (e.g. form-encoded) instead of application/json.
+struct http_request_extra {
+  std::string authorization;  // never logged, never in an error
+  std::string content_type;
+};
+
 struct http_response {
   int status = 0;  // 0 when the exchange failed before a status line arrived (see `error`)
   std::string body;
@@ -41,6 +49,7 @@ class http_client {
   http_client(endpoint ep, const std::string& ca_file, std::chrono::milliseconds timeout);
 
   [[nodiscard]] http_response send(const http_request& request);
+  [[nodiscard]] http_response send(const http_request& request, const http_request_extra& extra);
   [[nodiscard]] const endpoint& peer() const { return ep_; }
 
  private:

@@ -54,6 +54,15 @@ int main(int argc, char** argv) {
   auto* diagnose = app.add_subcommand("diagnose", "Check token, rules, access and rate limits; print cause and fix");
   diagnose->add_option("--config,-c", config_path, "TOML config file")->required();
   diagnose->add_flag("--json", diagnose_json, "Print the findings as JSON");
+  bool diagnose_offline = false;
+  diagnose->add_flag("--offline", diagnose_offline, "Skip the status page check (diagnose.status_url)");
+
+  auto* auth = app.add_subcommand("auth", "Token sources: show what is configured, refresh the user token");
+  auth->require_subcommand(1);
+  auto* auth_status = auth->add_subcommand("status", "Which token sources are configured, user token expiry (never a token)");
+  auth_status->add_option("--config,-c", config_path, "TOML config file")->required();
+  auto* auth_refresh = auth->add_subcommand("refresh", "Refresh the OAuth 2.0 user token now and persist the rotated pair");
+  auth_refresh->add_option("--config,-c", config_path, "TOML config file")->required();
 
   std::string gaps_db;
   auto* gaps = app.add_subcommand("gaps", "List stream gaps (stopped, resumed, backfilled or unrecovered) from the ledger");
@@ -78,7 +87,9 @@ int main(int argc, char** argv) {
     if (*rules_list) return spillway::app::rules_command("list", config_path, false);
     if (*rules_diff) return spillway::app::rules_command("diff", config_path, false);
     if (*rules_sync) return spillway::app::rules_command("sync", config_path, rules_dry_run);
-    if (*diagnose) return spillway::app::diagnose_command(config_path, diagnose_json);
+    if (*diagnose) return spillway::app::diagnose_command(config_path, diagnose_json, diagnose_offline);
+    if (*auth_status) return spillway::app::auth_command("status", config_path);
+    if (*auth_refresh) return spillway::app::auth_command("refresh", config_path);
     if (*check) {
       std::cout << spillway::config::render_effective(spillway::config::load_settings(check_path));
       return 0;

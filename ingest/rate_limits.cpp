@@ -33,8 +33,23 @@ rate_limit_headers parse_rate_limit_headers(std::string_view limit, std::string_
   return {parse_int(limit), parse_int(remaining), parse_int(reset)};
 }
 
+void export_rate_limits(common::metrics_registry& metrics, const std::string& endpoint,
+                        const rate_limit_headers& headers) {
+  const common::metric_labels labels{{"endpoint", endpoint}};
+  if (headers.limit)
+    metrics.gauge("spillway_x_rate_limit_limit", "x-rate-limit-limit of the last response", labels).set(*headers.limit);
+  if (headers.remaining)
+    metrics.gauge("spillway_x_rate_limit_remaining", "x-rate-limit-remaining of the last response", labels)
+        .set(*headers.remaining);
+  if (headers.reset)
+    metrics.gauge("spillway_x_rate_limit_reset_unix_seconds", "x-rate-limit-reset of the last response", labels)
+        .set(*headers.reset);
+}
+
 void rate_limit_tracker::record(const std::string& endpoint, const rate_limit_headers& headers) {
-  if (any(headers)) last_[endpoint] = headers;
+  if (!any(headers)) return;
+  last_[endpoint] = headers;
+  if (metrics_ != nullptr) export_rate_limits(*metrics_, endpoint, headers);
 }
 
 std::chrono::seconds rate_limit_tracker::wait_before(const std::string& endpoint, std::int64_t now_unix_s,

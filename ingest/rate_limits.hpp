@@ -3,7 +3,9 @@
 // to wait before the next call so that the last request of a window is never spent (X answers the call
 // after it with 429 until the window resets, XAPI.md "Rate limits").
 //
-// Owns: the last headers per endpoint key (e.g. "GET /2/tweets/search/stream/rules").
+// Owns: the last headers per endpoint key (e.g. "GET /2/tweets/search/stream/rules"). When given a
+// metrics registry, every recorded response also sets the gauges spillway_x_rate_limit_{limit,remaining,
+// reset_unix_seconds}{endpoint="<key>"}; the registry must then outlive the tracker.
 // Thread: one thread at a time (the control-plane commands are single-threaded). Time is passed in
 // (Unix seconds) so the policy is testable without sleeping.
 #include <chrono>
@@ -13,6 +15,7 @@
 #include <string>
 #include <string_view>
 
+#include "common/metrics.hpp"
 #include "ingest/session_result.hpp"
 
 namespace spillway::ingest {
@@ -24,8 +27,16 @@ namespace spillway::ingest {
 [[nodiscard]] rate_limit_headers parse_rate_limit_headers(std::string_view limit, std::string_view remaining,
                                                           std::string_view reset);
 
+// Sets the per-endpoint gauges for one response (absent headers leave their gauge alone). For callers
+// without a tracker, e.g. the stream's connect response.
+void export_rate_limits(common::metrics_registry& metrics, const std::string& endpoint,
+                        const rate_limit_headers& headers);
+
 class rate_limit_tracker {
  public:
+  rate_limit_tracker() = default;
+  explicit rate_limit_tracker(common::metrics_registry* metrics) : metrics_(metrics) {}
+
   // Remembers what a response of `endpoint` said (responses without the headers leave the entry alone).
   void record(const std::string& endpoint, const rate_limit_headers& headers);
 
@@ -40,6 +51,7 @@ class rate_limit_tracker {
 
  private:
   std::map<std::string, rate_limit_headers> last_;
+  common::metrics_registry* metrics_ = nullptr;
 };
 
 // Unix seconds as "2026-11-29 14:05:00 UTC (15:05:00 local, in 5m 0s)" for messages.

@@ -74,6 +74,7 @@ rules_api::rules_api(http_client& client, rate_limit_tracker& limits, std::strin
 }
 
 bool rules_api::wait_for_window(const std::string& key, std::int64_t reset_hint, std::string& error) {
+  // reset_hint > 0: X has just answered 429 (the window was spent, e.g. by another process).
   const std::int64_t now = unix_now_s();
   auto wait = limits_.wait_before(key, now);
   if (reset_hint > 0) wait = std::max(wait, std::chrono::seconds(std::max<std::int64_t>(reset_hint - now + 1, 1)));
@@ -83,8 +84,12 @@ bool rules_api::wait_for_window(const std::string& key, std::int64_t reset_hint,
             "; wait until then (another process may be using this app's rules limits)";
     return false;
   }
-  spdlog::info("{}: rate-limit window nearly spent; waiting {} s for its reset rather than spend the last request",
-               key, wait.count());
+  if (reset_hint > 0)
+    spdlog::warn("{}: X answered 429 (rate-limit window spent); waiting {} s for the reset at {}, then retrying once",
+                 key, wait.count(), describe_reset(reset_hint, now));
+  else
+    spdlog::info("{}: rate-limit window nearly spent; waiting {} s for its reset rather than spend the last request",
+                 key, wait.count());
   sleep_(wait);
   waited_ += wait;
   return true;

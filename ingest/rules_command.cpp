@@ -1,13 +1,14 @@
 // `spillway rules list|diff|sync [--dry-run] --config FILE`.
 // Exit codes: 0 done (diff: in sync) · 1 diff found changes, or sync left invalid/duplicate rules, or a
-// network failure · 2 bad config or no token · 3 X refused the token or the app (401/403).
+// network failure · 2 bad config or no token · 3 X refused the token or the app (401/403), or the
+// client-credentials grant was refused.
 #include <spdlog/spdlog.h>
 
 #include <iostream>
 
 #include "config/loader.hpp"
 #include "ingest/commands.hpp"
-#include "ingest/rules_auth.hpp"
+#include "ingest/auth/app_token_source.hpp"
 #include "ingest/rules_sync.hpp"
 
 namespace spillway::app {
@@ -15,10 +16,13 @@ namespace spillway::app {
 int rules_command(const std::string& action, const std::string& config_path, bool dry_run) {
   const config::settings cfg = config::load_settings(config_path);  // throws config_error → exit 2 in main
   std::string error;
-  const auto bearer = ingest::load_control_bearer(cfg.auth, error);
+  ingest::rate_limit_tracker limits;
+  ingest::auth::app_token_source app(cfg, &limits);
+  ingest::auth::auth_error failure;
+  const auto bearer = app.token(failure);
   if (!bearer) {
-    spdlog::error("{}", error);
-    return 2;
+    spdlog::error("{}", failure.message);
+    return failure.exit_code();
   }
   auto client = ingest::make_control_client(
       cfg, std::max(cfg.stream.connect_timeout, std::chrono::milliseconds(30000)), error);
@@ -26,7 +30,6 @@ int rules_command(const std::string& action, const std::string& config_path, boo
     spdlog::error("{}", error);
     return 2;
   }
-  ingest::rate_limit_tracker limits;
   ingest::rules_api api(*client, limits, *bearer);
   // 401/403 carry their HTTP status in the message ("answered HTTP 401"): that is what exit 3 means.
   auto failed = [&](const std::string& what) {

@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <set>
 
-#include "ingest/rules_auth.hpp"
+#include "ingest/auth/app_token_source.hpp"
 
 namespace spillway::ingest {
 
@@ -67,12 +67,22 @@ std::unique_ptr<http_client> make_control_client(const config::settings& setting
 }
 
 bool sync_rules_on_start(const config::settings& settings, std::string& error) {
-  const auto bearer = load_control_bearer(settings.auth, error);
-  if (!bearer) return false;
+  rate_limit_tracker limits;
+  auth::app_token_source app(settings, &limits);
+  auth::auth_error failure;
+  const auto bearer = app.token(failure);
+  if (!bearer) {
+    error = failure.message;
+    return false;
+  }
+  return sync_rules_on_start(settings, *bearer, limits, error);
+}
+
+bool sync_rules_on_start(const config::settings& settings, const std::string& bearer, rate_limit_tracker& limits,
+                         std::string& error) {
   auto client = make_control_client(settings, std::max(settings.stream.connect_timeout, std::chrono::milliseconds(30000)), error);
   if (!client) return false;
-  rate_limit_tracker limits;
-  rules_api api(*client, limits, *bearer);
+  rules_api api(*client, limits, bearer);
   sync_report report;
   if (!sync_rules(api, settings.rules, settings.stream.rules_delete_unmanaged, false, report, error)) {
     error = "stream.rules_sync_on_start: " + error;

@@ -44,6 +44,9 @@ bool sync_rules(rules_api& api, const std::vector<config::rule_spec>& desired, b
 // fix) when the sync could not be carried out; invalid or duplicate rules are logged as warnings and
 // still return true (the valid rules are live; the stream can start).
 bool sync_rules_on_start(const config::settings& settings, std::string& error);
+// The same with the token `run` already holds and its tracker (which exports the rate-limit metrics).
+bool sync_rules_on_start(const config::settings& settings, const std::string& bearer, rate_limit_tracker& limits,
+                         std::string& error);
 
 // Human-readable renderings (values and tags quoted; never a token).
 [[nodiscard]] std::string render_rules(const std::vector<live_rule>& live);

@@ -14,7 +14,7 @@
 #include "config/loader.hpp"
 #include "ingest/commands.hpp"
 #include "ingest/gap_tracker.hpp"
-#include "ingest/rules_auth.hpp"
+#include "ingest/auth/app_token_source.hpp"
 #include "ingest/rules_sync.hpp"
 #include "ingest/run_policy.hpp"
 #include "ingest/stream_reader.hpp"
@@ -47,16 +47,10 @@ int run_command(const std::string& config_path) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
   config::settings cfg;
-  std::string token;
   std::optional<ingest::endpoint> ep;
   try {
     cfg = config::load_settings(config_path);
     common::init_logging(cfg.log_level);
-    // The token never lives in the config file (XAPI.md "Tokens"): the environment or an owner-only file.
-    std::string token_error;
-    auto loaded = ingest::load_control_bearer(cfg.auth, token_error);
-    if (!loaded) throw std::runtime_error(token_error);
-    token = std::move(*loaded);
     std::string url_error;
     ep = ingest::parse_base_url(cfg.stream.base_url, url_error);
     if (!ep) throw std::runtime_error(url_error);
@@ -65,16 +59,33 @@ int run_command(const std::string& config_path) {
     return 2;
   }
 
+  // Every control-plane response (token, rules) sets spillway_x_rate_limit_*{endpoint="..."}.
+  common::metrics_registry metrics;
+  ingest::rate_limit_tracker control_limits(&metrics);
+  // The token never lives in the config file (XAPI.md "Tokens"): the environment, an owner-only file,
+  // or the client-credentials grant (which can be repeated after a 401).
+  ingest::auth::app_token_source token_source(cfg, &control_limits);
+  std::string token;
+  {
+    ingest::auth::auth_error failure;
+    auto loaded = token_source.token(failure);
+    if (!loaded) {
+      spdlog::error("{}", failure.message);
+      return failure.exit_code();
+    }
+    token = std::move(*loaded);
+    spdlog::info("app-only Bearer token from {}", token_source.describe());
+  }
+
   if (cfg.stream.rules_sync_on_start) {
     // A failed sync does not stop ingestion: the live rules keep streaming, and the stream's own answer
     // (401/403/409) is classified by the supervisor like on any connect.
     std::string sync_error;
-    if (!ingest::sync_rules_on_start(cfg, sync_error)) {
+    if (!ingest::sync_rules_on_start(cfg, token, control_limits, sync_error)) {
       spdlog::error("rules sync on start failed: {}; streaming with the rules X already has", sync_error);
     }
   }
 
-  common::metrics_registry metrics;
   std::unique_ptr<common::metrics_server> metrics_server;
   std::unique_ptr<sinks::store> db;
   try {
@@ -118,7 +129,22 @@ int run_command(const std::string& config_path) {
   bool pipeline_ok = true;
   std::thread pipeline_thread([&] { pipeline_ok = pipe.run(); });
 
-  ingest::run_policy policy(cfg, &gaps, metrics);
+  ingest::run_policy::token_refresher refresher;
+  if (token_source.refreshable()) {
+    // Reader thread: after a 401, obtain the token again once (the supervisor allows one refresh until
+    // data flows again); the next connect's bearer hook then reads the new one.
+    refresher = [&](std::string& error) {
+      ingest::auth::auth_error failure;
+      if (!token_source.refresh(failure)) {
+        error = failure.message;
+        return false;
+      }
+      ingest::auth::auth_error ignored;
+      token = token_source.token(ignored).value_or(token);
+      return true;
+    };
+  }
+  ingest::run_policy policy(cfg, &gaps, metrics, std::move(refresher));
   ingest::reader_hooks hooks;
   hooks.on_session_end = [&](const ingest::session_result& r) { return policy.on_session_end(r); };
   hooks.next_target = [&] { return policy.next_target(); };

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "ingest/rate_limits.hpp"
+
 namespace spillway::ingest {
 
 reconnect::end_reason to_end_reason(const session_result& r, std::chrono::milliseconds stall_timeout) {
@@ -49,13 +51,25 @@ reconnect::reconnect_options to_reconnect_options(const config::reconnect_settin
   return o;
 }
 
-run_policy::run_policy(const config::settings& cfg, gap_tracker* gaps, common::metrics_registry& metrics)
+namespace {
+
+reconnect::reconnect_options with_refresh(reconnect::reconnect_options o, bool refreshable) {
+  o.token_refreshable = refreshable;
+  return o;
+}
+
+}  // namespace
+
+run_policy::run_policy(const config::settings& cfg, gap_tracker* gaps, common::metrics_registry& metrics,
+                       token_refresher refresher)
     : stall_timeout_(cfg.reconnect.stall_timeout),
       query_{cfg.stream.tweet_fields, cfg.stream.expansions, cfg.stream.user_fields, cfg.stream.media_fields, 0},
       rng_(std::random_device{}()),
-      supervisor_(to_reconnect_options(cfg.reconnect), steady_, wall_, rng_),
+      supervisor_(with_refresh(to_reconnect_options(cfg.reconnect), static_cast<bool>(refresher)), steady_, wall_, rng_),
       gaps_(gaps),
-      metrics_(metrics) {}
+      metrics_(metrics),
+      registry_(metrics),
+      refresher_(std::move(refresher)) {}
 
 void run_policy::on_established() {
   metrics_.sample(std::chrono::duration_cast<std::chrono::milliseconds>(wall_.now().time_since_epoch()).count());
@@ -107,12 +121,22 @@ next_step run_policy::on_session_end(const session_result& r) {
   // A clean shutdown leaves the gap open too: the next start asks for what it missed.
   if (gaps_ != nullptr) gaps_->on_stopped(wall_.now());
   metrics_.on_session_end(r, reconnect::class_of(reason), supervisor_.stats(), supervisor_.healthy());
+  // The connect response's x-rate-limit-* headers, per endpoint like every control-plane call.
+  export_rate_limits(registry_, "GET /2/tweets/search/stream", r.rate_limit);
   healthy_ = supervisor_.healthy();
   if (const auto* stop = std::get_if<reconnect::stop>(&decision)) {
     metrics_.set_state(connection_state::stopped);
     return next_step{true, stop->exit_code, {}, stop->message};
   }
   const auto& wait = std::get<reconnect::wait>(decision);
+  if (wait.refresh_token) {
+    std::string error;
+    if (!refresher_ || !refresher_(error)) {
+      metrics_.set_state(connection_state::stopped);
+      return next_step{true, reconnect::exit_auth, {},
+                       wait.reason + "; the refresh failed: " + (refresher_ ? error : std::string("no token source"))};
+    }
+  }
   // Stream ends carry the wire-level detail (which the end reason does not repeat); errors already do.
   std::string message = wait.reason;
   if (r.what == session_result::kind::stream_ended && r.notice.empty()) message = r.detail + " — " + message;

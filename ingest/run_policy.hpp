@@ -6,6 +6,7 @@
 // Owns: the supervisor (real clocks, seeded RNG), the query options and the supervisor metrics.
 // Thread: the reader thread only (called from stream_reader's hooks).
 // Must outlive it: the gap tracker (optional) and the metrics registry.
+#include <functional>
 #include <random>
 #include <string>
 
@@ -27,8 +28,14 @@ namespace spillway::ingest {
 
 class run_policy {
  public:
-  // gaps may be null (no ledger, no backfill).
-  run_policy(const config::settings& cfg, gap_tracker* gaps, common::metrics_registry& metrics);
+  // Re-obtains the Bearer token after a 401 (client credentials); false with a message (problem and
+  // fix, never the token) when it cannot. Runs on the reader thread and may block for one HTTP exchange.
+  using token_refresher = std::function<bool(std::string& error)>;
+
+  // gaps may be null (no ledger, no backfill). With a refresher, a 401 refreshes the token once and
+  // reconnects (issue 4: "401: if a token source can refresh, refresh once and retry, else stop with 3").
+  run_policy(const config::settings& cfg, gap_tracker* gaps, common::metrics_registry& metrics,
+             token_refresher refresher = {});
 
   next_step on_session_end(const session_result& r);
   void on_established();
@@ -51,6 +58,8 @@ class run_policy {
   reconnect::supervisor supervisor_;
   gap_tracker* gaps_;
   supervisor_metrics metrics_;
+  common::metrics_registry& registry_;
+  token_refresher refresher_;
   bool healthy_ = true;
   std::int64_t session_lines_base_ = 0;  // lines counter when the current stream was established
 };

@@ -28,7 +28,8 @@ struct diag_env {
     std::string url = slurp(dir.str("url"));
     while (!url.empty() && (url.back() == '\n' || url.back() == '\r')) url.pop_back();
     std::ofstream(dir.str("c.toml")) << "[stream]\nbase_url = \"" << url
-                                     << "\"\n[metrics]\nenabled = false\n[[rules]]\nvalue = \"cat\"\n";
+                                     << "\"\n[diagnose]\nstatus_url = \"" << url << "/api/v2/status.json\"\n"
+                                     << "[metrics]\nenabled = false\n[[rules]]\nvalue = \"cat\"\n";
   }
   std::pair<int, std::string> spillway(std::vector<std::string> args, const std::string& token = "tok") {
     std::vector<std::string> argv{bin("spillway")};
@@ -56,7 +57,7 @@ TEST_CASE("diagnose: healthy", "[integration][diagnose]") {
   CHECK(code == 0);
   CHECK(has(out, "[ok] token"));
   CHECK(has(out, "[ok] stream_connect"));
-  CHECK(has(out, "[skipped] status_page"));
+  CHECK(has(out, "[ok] status_page: X's status page says \"All Systems Operational\" (indicator none)"));
   CHECK(has(out, "[ok] access_level: 1 of 1000 rules used by this app (self-serve / pay-per-use cap)"));
   // The app-only trap: a 403 from /2/users/me is reported as needing a user token, not as a bad token.
   CHECK(has(out, "[info] user_context: GET /2/users/me answered 403"));

@@ -21,7 +21,7 @@ TEST_CASE("secret leak: no control-plane output contains the token", "[integrati
   REQUIRE(eventually([&] { return std::filesystem::exists(dir.str("url")); }, 10s, 20ms));
   std::string url = slurp(dir.str("url"));
   while (!url.empty() && (url.back() == '\n' || url.back() == '\r')) url.pop_back();
-  const std::string base = "[stream]\nbase_url = \"" + url + "\"\n[metrics]\nenabled = false\n";
+  const std::string base = "[stream]\nbase_url = \"" + url + "\"\n[diagnose]\nstatus_url = \"\"\n[metrics]\nenabled = false\n";
   const std::string rules = "[[rules]]\nvalue = \"cat\"\n[[rules]]\nvalue = \"-bad\"\n";
   std::ofstream(dir.str("env.toml")) << base << rules;
   std::ofstream(dir.str("token")) << bad << "\n";
@@ -53,4 +53,66 @@ TEST_CASE("secret leak: no control-plane output contains the token", "[integrati
   CHECK(all.find(good) == std::string::npos);
   CHECK(all.find(bad) == std::string::npos);
   CHECK(all.find("SECRET-") == std::string::npos);
+}
+
+TEST_CASE("secret leak: app key/secret, client-credentials Bearer, user access and refresh tokens never appear",
+          "[integration][rules][diagnose][auth]") {
+  const std::string bearer = "SECRET-cc-bearer-leakcheck-19ad";
+  const std::string key = "SECRETappkeyleak4c";
+  const std::string secret = "SECRETappsecretleak8e";
+  const std::string refresh0 = "SECRET-user-refresh-leakcheck-0";
+  temp_dir dir{"spillway-leak-auth"};
+  child_process emu({bin("spillway-emu"), "--port", "0", "--ready-file", dir.str("url"), "--bearer", bearer,
+                     "--app-key", key, "--app-secret", secret, "--user-client-id", "leak-client",
+                     "--user-refresh-token", refresh0, "--user-refresh-token-file", dir.str("issued.txt"),
+                     "--max-connections", "0", "--status", "major"},
+                    dir.str("emu.log"));
+  REQUIRE(eventually([&] { return std::filesystem::exists(dir.str("url")); }, 10s, 20ms));
+  std::string url = slurp(dir.str("url"));
+  while (!url.empty() && (url.back() == '\n' || url.back() == '\r')) url.pop_back();
+  const std::string store = dir.str("user.json");
+  std::ofstream(store) << "{\"access_token\":\"\",\"refresh_token\":\"" << refresh0 << "\",\"expires_at\":0}";
+  std::filesystem::permissions(store, std::filesystem::perms(0600));
+  std::ofstream(dir.str("c.toml")) << "[stream]\nbase_url = \"" << url << "\"\n[auth]\napp_key_env = \"LEAK_K\"\n"
+                                   << "app_secret_env = \"LEAK_S\"\nuser_token_file = \"" << store
+                                   << "\"\nuser_client_id = \"leak-client\"\n[diagnose]\nstatus_url = \"" << url
+                                   << "/api/v2/status.json\"\n[metrics]\nenabled = false\n[[rules]]\nvalue = \"cat\"\n";
+  const std::vector<std::vector<std::string>> commands{
+      {"auth", "status"}, {"auth", "refresh"}, {"rules", "sync"}, {"rules", "list"}, {"diagnose"},
+      {"diagnose", "--json"}, {"auth", "refresh"}, {"auth", "status"}, {"config", "check"}};
+  std::string all;
+  std::vector<std::string> secrets{bearer, key, secret, refresh0};
+  int runs = 0;
+  for (const auto& key_value : {key, std::string("wrong-key")}) {
+    for (auto args : commands) {
+      if (args[0] == "config") args.push_back(dir.str("c.toml"));
+      else args.insert(args.end(), {"--config", dir.str("c.toml")});
+      std::vector<std::string> argv{bin("spillway")};
+      argv.insert(argv.end(), args.begin(), args.end());
+      const std::string log = dir.str("auth" + std::to_string(runs++) + ".log");
+      child_process p(argv, log, {{"LEAK_K", key_value}, {"LEAK_S", secret}, {"X_BEARER_TOKEN", ""}});
+      REQUIRE(p.wait(30s).has_value());
+      all += slurp(log);
+      // Every token the store has held so far is a secret too.
+      const std::string stored = slurp(store);
+      for (const char* name : {"\"access_token\":\"", "\"refresh_token\":\""}) {
+        const auto at = stored.find(name);
+        if (at == std::string::npos) continue;
+        const auto from = at + std::string(name).size();
+        const auto value = stored.substr(from, stored.find('"', from) - from);
+        if (!value.empty()) secrets.push_back(value);
+      }
+    }
+  }
+  CHECK(runs == 18);
+  CHECK(all.find("user token refreshed") != std::string::npos);        // the flows really ran
+  CHECK(all.find("synced:") != std::string::npos);
+  CHECK(all.find("Unable to verify your credentials") != std::string::npos);  // and the wrong key was refused
+  CHECK(all.find("Partial System Outage") != std::string::npos);
+  CHECK(secrets.size() > 6);
+  for (const auto& s : secrets) {
+    INFO(s);
+    CHECK(all.find(s) == std::string::npos);
+  }
+  CHECK(all.find("SECRET") == std::string::npos);
 }

@@ -22,10 +22,10 @@ struct rules_env {
   temp_dir dir{"spillway-rules-e2e"};
   std::unique_ptr<child_process> emu;
   std::string url;
-  rules_env() {
-    emu = std::make_unique<child_process>(
-        std::vector<std::string>{bin("spillway-emu"), "--port", "0", "--ready-file", dir.str("url"), "--bearer", "tok"},
-        dir.str("emu.log"));
+  explicit rules_env(std::vector<std::string> extra = {}) {
+    std::vector<std::string> argv{bin("spillway-emu"), "--port", "0", "--ready-file", dir.str("url"), "--bearer", "tok"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    emu = std::make_unique<child_process>(argv, dir.str("emu.log"));
     REQUIRE(eventually([&] { return std::filesystem::exists(dir.str("url")); }, 10s, 20ms));
     url = slurp(dir.str("url"));
     while (!url.empty() && (url.back() == '\n' || url.back() == '\r')) url.pop_back();
@@ -117,4 +117,28 @@ TEST_CASE("rules e2e: --dry-run changes nothing", "[integration][rules]") {
   CHECK(has(dry.out, "dry run: nothing changed; a sync would delete 1 and add 2; 1 invalid, 0 duplicate"));
   CHECK(dry.code == 1);  // the invalid rule needs action
   CHECK(env.run({"list"}).out == before);
+}
+
+TEST_CASE("rules e2e: after a real 429 from the rules endpoint, sync waits for the reset and succeeds",
+          "[integration][rules]") {
+  // One rules POST per 2 s window: the first sync spends it (and waits before its committing add); the
+  // second sync, started at once, meets X's 429 on its validating add.
+  rules_env env({"--limit-rules-post", "1", "--rate-window-s", "2"});
+  env.config("[[rules]]\nvalue = \"cat\"\n");
+  const auto first = env.run({"sync"});
+  INFO(first.out);
+  REQUIRE(first.code == 0);
+  CHECK(has(first.out, "rate-limit window nearly spent; waiting"));
+  env.config("[[rules]]\nvalue = \"cat\"\n[[rules]]\nvalue = \"dog\"\n");
+  const auto start = std::chrono::steady_clock::now();
+  const auto second = env.run({"sync"});
+  const auto took = std::chrono::steady_clock::now() - start;
+  INFO(second.out);
+  CHECK(second.code == 0);
+  CHECK(has(second.out, "POST /2/tweets/search/stream/rules: X answered 429 (rate-limit window spent); waiting"));
+  CHECK(has(second.out, "for the reset at "));
+  CHECK(has(second.out, "synced: 1 added, 0 deleted, 1 unchanged"));
+  CHECK(took >= 1s);  // it really waited (one window of 2 s, less the time already gone)
+  CHECK(took < 20s);
+  CHECK(has(env.run({"list"}).out, "2 live rules"));
 }

@@ -1,0 +1,141 @@
+#include "ingest/auth/token_endpoint.hpp"
+
+#include <openssl/evp.h>
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <cctype>
+
+namespace spillway::ingest::auth {
+namespace {
+
+std::string str(const rapidjson::Value& obj, const char* key) {
+  if (!obj.IsObject()) return {};
+  const auto it = obj.FindMember(key);
+  return it != obj.MemberEnd() && it->value.IsString() ? std::string(it->value.GetString()) : std::string();
+}
+
+std::optional<std::int64_t> int_of(const rapidjson::Value& obj, const char* key) {
+  if (!obj.IsObject()) return std::nullopt;
+  const auto it = obj.FindMember(key);
+  if (it == obj.MemberEnd() || !it->value.IsInt64()) return std::nullopt;
+  return it->value.GetInt64();
+}
+
+bool parse(std::string_view body, rapidjson::Document& d) {
+  d.Parse(body.data(), body.size());
+  return !d.HasParseError() && d.IsObject();
+}
+
+}  // namespace
+
+std::string base64(std::string_view bytes) {
+  std::string out(4 * ((bytes.size() + 2) / 3), '\0');
+  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
+  out.resize(static_cast<std::size_t>(n));
+  return out;
+}
+
+std::string form_encode(std::string_view value) {
+  static constexpr char hex[] = "0123456789ABCDEF";
+  std::string out;
+  for (const char ch : value) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (std::isalnum(c) != 0 || c == '-' || c == '.' || c == '_' || c == '~') {
+      out += ch;
+    } else {
+      out += '%';
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    }
+  }
+  return out;
+}
+
+std::string form_body(const std::vector<std::pair<std::string, std::string>>& fields) {
+  std::string out;
+  for (const auto& [k, v] : fields) out += (out.empty() ? "" : "&") + form_encode(k) + "=" + form_encode(v);
+  return out;
+}
+
+std::string basic_authorization(std::string_view id, std::string_view secret) {
+  return "Basic " + base64(form_encode(id) + ":" + form_encode(secret));
+}
+
+std::optional<std::string> parse_app_token(std::string_view body) {
+  rapidjson::Document d;
+  if (!parse(body, d)) return std::nullopt;
+  std::string type = str(d, "token_type");
+  for (auto& c : type) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  std::string token = str(d, "access_token");
+  if (type != "bearer" || token.empty()) return std::nullopt;
+  return token;
+}
+
+std::optional<user_tokens> parse_user_tokens(std::string_view body, std::int64_t now_unix_s) {
+  rapidjson::Document d;
+  if (!parse(body, d)) return std::nullopt;
+  user_tokens t{str(d, "access_token"), str(d, "refresh_token"), 0};
+  if (t.access_token.empty() || t.refresh_token.empty()) return std::nullopt;
+  // X documents 7200 s for user access tokens; assume that when expires_in is missing.
+  t.expires_at = now_unix_s + int_of(d, "expires_in").value_or(7200);
+  return t;
+}
+
+std::string serialize_user_tokens(const user_tokens& t) {
+  rapidjson::StringBuffer sb;
+  rapidjson::Writer<rapidjson::StringBuffer> w(sb);
+  w.StartObject();
+  w.Key("access_token");
+  w.String(t.access_token.c_str(), static_cast<rapidjson::SizeType>(t.access_token.size()));
+  w.Key("refresh_token");
+  w.String(t.refresh_token.c_str(), static_cast<rapidjson::SizeType>(t.refresh_token.size()));
+  w.Key("expires_at");
+  w.Int64(t.expires_at);
+  w.EndObject();
+  return std::string(sb.GetString()) + "\n";
+}
+
+std::optional<user_tokens> parse_user_token_file(std::string_view text, std::string& error) {
+  rapidjson::Document d;
+  if (!parse(text, d)) {
+    error = "is not a JSON object";
+    return std::nullopt;
+  }
+  user_tokens t{str(d, "access_token"), str(d, "refresh_token"), int_of(d, "expires_at").value_or(-1)};
+  if (t.refresh_token.empty()) error = "has no \"refresh_token\" string";
+  else if (t.expires_at < 0) error = "has no \"expires_at\" (Unix seconds, integer)";
+  if (!error.empty()) return std::nullopt;
+  return t;  // an empty access_token is allowed: the first use refreshes
+}
+
+token_refusal classify_token_error(int status, std::string_view body) {
+  rapidjson::Document d;
+  const bool json = parse(body, d);
+  const std::string error = json ? str(d, "error") : std::string();
+  if (status == 400 && error == "invalid_request") return token_refusal::refresh_token_used;
+  if ((status == 400 || status == 401) && (error == "unauthorized_client" || error == "invalid_client"))
+    return token_refusal::bad_client;
+  if (status == 401 || status == 403) {
+    if (json && d.HasMember("errors") && d["errors"].IsArray() && !d["errors"].Empty() &&
+        int_of(d["errors"][0], "code") == 99)
+      return token_refusal::bad_app_credentials;
+    if (error.empty()) return token_refusal::bad_app_credentials;
+  }
+  return token_refusal::other;
+}
+
+std::string token_error_text(std::string_view body) {
+  rapidjson::Document d;
+  if (!parse(body, d)) return {};
+  std::string text = str(d, "error");
+  const std::string description = str(d, "error_description");
+  if (!description.empty()) text += (text.empty() ? "" : ": ") + description;
+  if (text.empty() && d.HasMember("errors") && d["errors"].IsArray() && !d["errors"].Empty())
+    text = str(d["errors"][0], "message");
+  return text;
+}
+
+}  // namespace spillway::ingest::auth

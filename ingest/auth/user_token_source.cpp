@@ -1,0 +1,224 @@
+#include "ingest/auth/user_token_source.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <spdlog/spdlog.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "ingest/auth/atomic_file.hpp"
+
+namespace spillway::ingest::auth {
+namespace {
+
+// Holds an exclusive flock on `<store>.lock` for one read-refresh-write cycle. The lock file is separate
+// from the store because the store is replaced by rename (a lock on the old inode would not exclude a
+// process that opens the new one).
+class store_lock {
+ public:
+  explicit store_lock(const std::string& store) {
+    const std::string path = store + ".lock";
+    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd_ < 0) {
+      error_ = "cannot open the lock file '" + path + "': " + std::strerror(errno) +
+               "; the directory of auth.user_token_file must be writable by this user";
+      return;
+    }
+    while (::flock(fd_, LOCK_EX) != 0) {
+      if (errno == EINTR) continue;
+      error_ = "cannot lock '" + path + "': " + std::strerror(errno);
+      return;
+    }
+  }
+  ~store_lock() {
+    if (fd_ >= 0) ::close(fd_);  // closing releases the flock
+  }
+  store_lock(const store_lock&) = delete;
+  store_lock& operator=(const store_lock&) = delete;
+  [[nodiscard]] const std::string& error() const { return error_; }
+
+ private:
+  int fd_ = -1;
+  std::string error_;
+};
+
+bool env_flag(const char* name) {
+  const char* v = std::getenv(name);
+  return v != nullptr && std::string_view(v) == "1";
+}
+
+std::string store_fix(const std::string& path) {
+  return "re-authorize the app for the user (OAuth 2.0 authorization code flow with PKCE, scope "
+         "offline.access) and write the new tokens to " + path +
+         " as {\"access_token\":\"...\",\"refresh_token\":\"...\",\"expires_at\":<Unix seconds>} with mode 0600 "
+         "(then check with `spillway auth refresh --config FILE`)";
+}
+
+}  // namespace
+
+user_token_source::user_token_source(const config::auth_settings& auth, http_client& client, rate_limit_tracker& limits)
+    : path_(auth.user_token_file),
+      client_id_(auth.user_client_id),
+      client_secret_env_(auth.user_client_secret_env),
+      margin_s_(std::chrono::duration_cast<std::chrono::seconds>(auth.user_refresh_margin).count()),
+      client_(client),
+      limits_(limits) {}
+
+std::optional<user_tokens> user_token_source::load(auth_error& error, bool* stale_tmp_removed) const {
+  // Only ever called under the lock: a tmp seen here belongs to a writer that died before its rename.
+  if (remove_stale_tmp(path_)) {
+    spdlog::warn("removed {} left by a refresh that did not finish; {} still holds the tokens from before it",
+                 tmp_path_for(path_), path_);
+    if (stale_tmp_removed != nullptr) *stale_tmp_removed = true;
+  }
+  struct stat st{};
+  if (::stat(path_.c_str(), &st) != 0) {
+    error = {auth_errc::config, "auth.user_token_file '" + path_ + "' does not exist; " + store_fix(path_)};
+    return std::nullopt;
+  }
+  if ((st.st_mode & (S_IRGRP | S_IROTH)) != 0) {
+    error = {auth_errc::config,
+             "auth.user_token_file '" + path_ + "' is readable by group or others; run: chmod 600 " + path_};
+    return std::nullopt;
+  }
+  std::ifstream in(path_, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (!in) {
+    error = {auth_errc::config, "cannot read auth.user_token_file '" + path_ + "'; check that this user owns it"};
+    return std::nullopt;
+  }
+  std::string why;
+  auto tokens = parse_user_token_file(text.str(), why);
+  if (!tokens) error = {auth_errc::config, "auth.user_token_file '" + path_ + "' " + why + "; " + store_fix(path_)};
+  return tokens;
+}
+
+std::optional<user_tokens> user_token_source::exchange(const user_tokens& current, std::int64_t now, auth_error& error) {
+  std::vector<std::pair<std::string, std::string>> form{{"grant_type", "refresh_token"},
+                                                        {"refresh_token", current.refresh_token}};
+  http_request_extra extra{"", kFormContentType};
+  const char* secret = client_secret_env_.empty() ? nullptr : std::getenv(client_secret_env_.c_str());
+  if (!client_secret_env_.empty() && (secret == nullptr || *secret == '\0')) {
+    error = {auth_errc::config, "auth.user_client_secret_env names " + client_secret_env_ +
+                                    ", which is not set; export the app's OAuth 2.0 client secret in it, or clear "
+                                    "auth.user_client_secret_env for a public client"};
+    return std::nullopt;
+  }
+  // A confidential client authenticates with Basic; a public one names itself in the body (X's docs).
+  if (secret != nullptr) extra.authorization = basic_authorization(client_id_, secret);
+  else form.emplace_back("client_id", client_id_);
+  const http_response r = client_.send({"POST", kUserTokenPath, form_body(form), "", false}, extra);
+  if (!r.error.empty()) {
+    error = {auth_errc::network, "refreshing the user token: " + r.error};
+    return std::nullopt;
+  }
+  limits_.record(std::string("POST ") + kUserTokenPath, r.rate);
+  if (r.status == 200) {
+    auto fresh = parse_user_tokens(r.body, now);
+    if (!fresh) {
+      // X answered 200, so the old refresh token may be spent already: say so rather than "retry".
+      error = {auth_errc::refused, "POST /2/oauth2/token answered 200 without access_token and refresh_token; the "
+                                   "stored refresh token may be spent. Fix: check stream.base_url, then " + store_fix(path_)};
+      return std::nullopt;
+    }
+    return fresh;
+  }
+  const std::string said = token_error_text(r.body);
+  const std::string head = "POST /2/oauth2/token answered HTTP " + std::to_string(r.status) +
+                           (said.empty() ? std::string() : " (" + said + ")");
+  switch (classify_token_error(r.status, r.body)) {
+    case token_refusal::refresh_token_used:
+      error = {auth_errc::refused,
+               head + ": the refresh token in " + path_ + " was already used or is no longer valid. X rotates "
+               "refresh tokens and each works once; this happens when a refresh was interrupted before its new "
+               "token was saved, when a copy of this file was refreshed elsewhere, or when the user revoked the "
+               "app. Fix: " + store_fix(path_)};
+      break;
+    case token_refusal::bad_client:
+    case token_refusal::bad_app_credentials:
+      error = {auth_errc::refused, head + ": X does not accept the client. Fix: set auth.user_client_id to the "
+                                          "app's OAuth 2.0 Client ID (developer portal, Keys and tokens), and "
+                                          "auth.user_client_secret_env only for a confidential client"};
+      break;
+    case token_refusal::other:
+      error = {r.status >= 500 || r.status == 429 ? auth_errc::network : auth_errc::refused,
+               head + ". Fix: retry later; if it persists, check stream.base_url and the app's OAuth 2.0 settings"};
+      break;
+  }
+  return std::nullopt;
+}
+
+std::optional<user_tokens> user_token_source::cycle(std::int64_t now, bool force, auth_error& error) {
+  if (!configured()) {
+    error = {auth_errc::config, "no user token: auth.user_token_file is not set; set it to the token store file "
+                                "(JSON {access_token, refresh_token, expires_at}, mode 0600)"};
+    return std::nullopt;
+  }
+  store_lock lock(path_);
+  if (!lock.error().empty()) {
+    error = {auth_errc::config, lock.error()};
+    return std::nullopt;
+  }
+  // Read under the lock: another process may have rotated the tokens a moment ago.
+  auto current = load(error);
+  if (!current) return std::nullopt;
+  if (!force && !current->access_token.empty() && current->expires_at - margin_s_ > now) return current;
+  auto fresh = exchange(*current, now, error);
+  if (!fresh) return std::nullopt;
+  if (env_flag("SPILLWAY_TEST_CRASH_AFTER_REFRESH_RESPONSE")) ::raise(SIGKILL);
+  std::string why;
+  if (!write_file_atomically(path_, serialize_user_tokens(*fresh), 0600, why)) {
+    // The old refresh token is spent and the new one is only in memory: the next start cannot refresh.
+    error = {auth_errc::refused, "the user token was refreshed but could not be saved: " + why +
+                                     ". The refresh token in " + path_ + " is spent now. Fix: free the disk / fix "
+                                     "the permissions, then " + store_fix(path_)};
+    return std::nullopt;
+  }
+  spdlog::info("user token refreshed; the rotated tokens are saved in {}; the new access token expires {}", path_,
+               describe_reset(fresh->expires_at, now));
+  return fresh;
+}
+
+std::optional<user_tokens> user_token_source::refresh(std::int64_t now, auth_error& error) {
+  return cycle(now, true, error);
+}
+
+std::optional<std::string> user_token_source::access_token(std::int64_t now, auth_error& error) {
+  auto t = cycle(now, false, error);
+  if (!t) return std::nullopt;
+  return t->access_token;
+}
+
+user_token_state user_token_source::inspect() {
+  user_token_state s;
+  if (!configured()) {
+    s.problem = "auth.user_token_file is not set";
+    return s;
+  }
+  store_lock lock(path_);
+  if (!lock.error().empty()) {
+    s.problem = lock.error();
+    return s;
+  }
+  auth_error error;
+  auto t = load(error, &s.stale_tmp_removed);
+  if (!t) {
+    s.problem = error.message;
+    return s;
+  }
+  s.readable = true;
+  s.expires_at = t->expires_at;
+  s.has_access_token = !t->access_token.empty();
+  return s;
+}
+
+}  // namespace spillway::ingest::auth

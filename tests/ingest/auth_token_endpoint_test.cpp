@@ -1,0 +1,91 @@
+// token_endpoint: the wire format of X's token endpoints, as tables — encodings, answers, the token
+// store file, and how refusals are classified.
+#include <catch2/catch.hpp>
+
+#include "ingest/auth/token_endpoint.hpp"
+
+using namespace spillway::ingest::auth;
+
+TEST_CASE("auth: base64 and form encoding (RFC 4648 vectors, RFC 6749 Basic)", "[ingest][auth]") {
+  CHECK(base64("") == "");
+  CHECK(base64("f") == "Zg==");
+  CHECK(base64("fo") == "Zm8=");
+  CHECK(base64("foo") == "Zm9v");
+  CHECK(base64("foobar") == "Zm9vYmFy");
+  CHECK(form_encode("a-b.c_d~e") == "a-b.c_d~e");
+  CHECK(form_encode("a b+c/d=&:") == "a%20b%2Bc%2Fd%3D%26%3A");
+  CHECK(form_body({{"grant_type", "refresh_token"}, {"refresh_token", "R/1="}}) ==
+        "grant_type=refresh_token&refresh_token=R%2F1%3D");
+  CHECK(basic_authorization("key", "secret") == "Basic " + base64("key:secret"));
+  CHECK(basic_authorization("k:y", "s") == "Basic " + base64("k%3Ay:s"));  // the ':' must not split the pair
+}
+
+TEST_CASE("auth: app-only token answers", "[ingest][auth]") {
+  CHECK(parse_app_token(R"({"token_type":"bearer","access_token":"AAAA"})") == std::optional<std::string>("AAAA"));
+  CHECK(parse_app_token(R"({"token_type":"Bearer","access_token":"B"})") == std::optional<std::string>("B"));
+  CHECK_FALSE(parse_app_token(R"({"token_type":"mac","access_token":"B"})"));
+  CHECK_FALSE(parse_app_token(R"({"token_type":"bearer"})"));
+  CHECK_FALSE(parse_app_token("not json"));
+}
+
+TEST_CASE("auth: user token answers and the token store file", "[ingest][auth]") {
+  const auto t = parse_user_tokens(
+      R"({"token_type":"bearer","expires_in":7200,"access_token":"A1","scope":"tweet.read","refresh_token":"R1"})", 1000);
+  REQUIRE(t);
+  CHECK(t->access_token == "A1");
+  CHECK(t->refresh_token == "R1");
+  CHECK(t->expires_at == 8200);
+  CHECK(parse_user_tokens(R"({"access_token":"A","refresh_token":"R"})", 0)->expires_at == 7200);
+  CHECK_FALSE(parse_user_tokens(R"({"access_token":"A1"})", 0));  // no rotation: refuse, do not lose R
+
+  const auto text = serialize_user_tokens({"A\"x", "R\\y", 1780000000});
+  std::string error;
+  const auto back = parse_user_token_file(text, error);
+  REQUIRE(back);
+  CHECK(back->access_token == "A\"x");
+  CHECK(back->refresh_token == "R\\y");
+  CHECK(back->expires_at == 1780000000);
+
+  struct row {
+    const char* text;
+    const char* error;
+  };
+  for (const auto& r : {row{"", "is not a JSON object"}, row{"[]", "is not a JSON object"},
+                        row{R"({"access_token":"A","expires_at":1})", "has no \"refresh_token\""},
+                        row{R"({"refresh_token":"R"})", "has no \"expires_at\""},
+                        row{R"({"refresh_token":"R","expires_at":"soon"})", "has no \"expires_at\""}}) {
+    INFO(r.text);
+    error.clear();
+    CHECK_FALSE(parse_user_token_file(r.text, error));
+    CHECK(error.find(r.error) != std::string::npos);
+  }
+  error.clear();
+  CHECK(parse_user_token_file(R"({"refresh_token":"R","expires_at":0})", error));  // no access token yet: fine
+}
+
+TEST_CASE("auth: token refusals are classified by what the operator must do", "[ingest][auth]") {
+  struct row {
+    int status;
+    const char* body;
+    token_refusal want;
+  };
+  const row rows[] = {
+      {400, R"({"error":"invalid_request","error_description":"Value passed for the token was invalid."})",
+       token_refusal::refresh_token_used},
+      {400, R"({"error":"unauthorized_client","error_description":"Missing valid authorization header"})",
+       token_refusal::bad_client},
+      {401, R"({"error":"invalid_client"})", token_refusal::bad_client},
+      {403, R"({"errors":[{"code":99,"message":"Unable to verify your credentials","label":"authenticity_token_error"}]})",
+       token_refusal::bad_app_credentials},
+      {401, "", token_refusal::bad_app_credentials},
+      {400, R"({"errors":[{"code":170,"message":"Missing required parameter: grant_type"}]})", token_refusal::other},
+      {503, "Service Unavailable", token_refusal::other},
+  };
+  for (const auto& r : rows) {
+    INFO(r.status << " " << r.body);
+    CHECK(classify_token_error(r.status, r.body) == r.want);
+  }
+  CHECK(token_error_text(rows[0].body) == "invalid_request: Value passed for the token was invalid.");
+  CHECK(token_error_text(rows[3].body) == "Unable to verify your credentials");
+  CHECK(token_error_text("garbage").empty());
+}
