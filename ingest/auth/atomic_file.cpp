@@ -35,6 +35,9 @@ bool write_all(int fd, std::string_view data) {
   return true;
 }
 
+constexpr const char* fix =
+    "; check that the directory exists and is writable by this user and the disk is not full";
+
 bool test_crash_requested() {
   const char* v = std::getenv("SPILLWAY_TEST_CRASH_BEFORE_RENAME");
   return v != nullptr && std::string_view(v) == "1";
@@ -46,7 +49,6 @@ std::string tmp_path_for(const std::string& path) { return path + ".tmp"; }
 
 bool write_file_atomically(const std::string& path, std::string_view content, mode_t mode, std::string& error) {
   const std::string tmp = tmp_path_for(path);
-  const std::string fix = "; check that the directory exists and is writable by this user and the disk is not full";
   {
     fd_guard f{::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)};
     if (f.fd < 0) {
@@ -61,6 +63,11 @@ bool write_file_atomically(const std::string& path, std::string_view content, mo
     }
   }
   if (test_crash_requested()) ::raise(SIGKILL);
+  return commit_tmp(path, error);
+}
+
+bool commit_tmp(const std::string& path, std::string& error) {
+  const std::string tmp = tmp_path_for(path);
   if (::rename(tmp.c_str(), path.c_str()) != 0) {
     error = why("renaming " + tmp + " to", path) + fix;
     ::unlink(tmp.c_str());

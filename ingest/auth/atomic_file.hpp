@@ -20,6 +20,10 @@ namespace spillway::ingest::auth {
 [[nodiscard]] bool write_file_atomically(const std::string& path, std::string_view content, mode_t mode,
                                          std::string& error);
 
+// Renames a complete, fsync'ed `<path>.tmp` over `path` and fsyncs the directory: the last step of
+// write_file_atomically, also used to finish a write whose process died just before its rename.
+[[nodiscard]] bool commit_tmp(const std::string& path, std::string& error);
+
 // Removes `<path>.tmp` left behind by a writer that died before its rename. True when one was removed.
 bool remove_stale_tmp(const std::string& path);
 

@@ -59,7 +59,9 @@ bool user_status(const config::settings& cfg, user_token_source& user, std::ostr
       << (a.user_client_secret_env.empty() ? "public client" : "client secret in " + set_or_not(a.user_client_secret_env))
       << "\n";
   const auto s = user.inspect();
-  if (s.stale_tmp_removed) out << "    removed a stale tmp file left by an interrupted refresh\n";
+  if (s.stale_tmp == stale_tmp_outcome::removed) out << "    removed a stale tmp file left by an interrupted refresh\n";
+  if (s.stale_tmp == stale_tmp_outcome::adopted)
+    out << "    finished a refresh interrupted before its rename: the store now holds the tokens X issued then\n";
   if (!s.readable) {
     out << "    problem: " << s.problem << "\n";
     return false;

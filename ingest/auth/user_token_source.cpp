@@ -72,13 +72,35 @@ user_token_source::user_token_source(const config::auth_settings& auth, http_cli
       client_(client),
       limits_(limits) {}
 
-std::optional<user_tokens> user_token_source::load(auth_error& error, bool* stale_tmp_removed) const {
-  // Only ever called under the lock: a tmp seen here belongs to a writer that died before its rename.
-  if (remove_stale_tmp(path_)) {
-    spdlog::warn("removed {} left by a refresh that did not finish; {} still holds the tokens from before it",
-                 tmp_path_for(path_), path_);
-    if (stale_tmp_removed != nullptr) *stale_tmp_removed = true;
+void user_token_source::finish_interrupted_write(stale_tmp_outcome* outcome) const {
+  const std::string tmp = tmp_path_for(path_);
+  struct stat st{};
+  if (::stat(tmp.c_str(), &st) != 0) return;
+  // The tmp is written only after X answered and is fsync'ed before the rename, so one that parses
+  // completely holds the newest tokens: the refresh token in `path_` was spent when X answered. Finish
+  // the rename instead of throwing them away. Anything else is a write cut short: remove it.
+  std::ifstream in(tmp, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  std::string why, error;
+  const bool complete = in && (st.st_mode & (S_IRGRP | S_IROTH)) == 0 && parse_user_token_file(text.str(), why);
+  if (complete && commit_tmp(path_, error)) {
+    spdlog::warn("finished a refresh that was interrupted before its rename: {} now holds the tokens X issued then",
+                 path_);
+    if (outcome != nullptr) *outcome = stale_tmp_outcome::adopted;
+    return;
   }
+  if (!error.empty()) spdlog::warn("could not finish an interrupted refresh: {}", error);
+  if (remove_stale_tmp(path_)) {
+    spdlog::warn("removed {} left by a refresh that did not finish writing; {} still holds the tokens from before it",
+                 tmp, path_);
+    if (outcome != nullptr) *outcome = stale_tmp_outcome::removed;
+  }
+}
+
+std::optional<user_tokens> user_token_source::load(auth_error& error, stale_tmp_outcome* stale_tmp) const {
+  // Only ever called under the lock: a tmp seen here belongs to a writer that died before its rename.
+  finish_interrupted_write(stale_tmp);
   struct stat st{};
   if (::stat(path_.c_str(), &st) != 0) {
     error = {auth_errc::config, "auth.user_token_file '" + path_ + "' does not exist; " + store_fix(path_)};
@@ -210,7 +232,7 @@ user_token_state user_token_source::inspect() {
     return s;
   }
   auth_error error;
-  auto t = load(error, &s.stale_tmp_removed);
+  auto t = load(error, &s.stale_tmp);
   if (!t) {
     s.problem = error.message;
     return s;

@@ -9,8 +9,9 @@
 // process refreshing at the same time would otherwise spend the same refresh token twice), re-read the
 // file, refresh, write the new tokens atomically (atomic_file: tmp + fsync + rename + dir fsync, mode
 // 0600), unlock, and only then hand out the new access token. A process that dies in between leaves the
-// complete old file (and perhaps a stale tmp, removed at the next start); its refresh token is then
-// spent, and the message says so and how to fix it.
+// complete old file, and its refresh token is then spent (the message says so and how to fix it) — unless
+// it died after the tmp was complete: the next start then finishes the rename (the tmp holds the newest
+// tokens); a tmp cut short is removed.
 //
 // Owns: nothing but settings copies. Thread: the caller's (blocking). Must outlive it: the http_client
 // and the rate_limit_tracker. Test hook: SPILLWAY_TEST_CRASH_AFTER_REFRESH_RESPONSE=1 kills the process
@@ -27,13 +28,16 @@
 
 namespace spillway::ingest::auth {
 
+// What happened to a `<file>.tmp` left by an interrupted refresh.
+enum class stale_tmp_outcome { none, adopted, removed };
+
 // What `spillway auth status` shows about the store; never a token.
 struct user_token_state {
   bool readable = false;
   std::string problem;  // why not, with the fix
   std::int64_t expires_at = 0;
   bool has_access_token = false;
-  bool stale_tmp_removed = false;
+  stale_tmp_outcome stale_tmp = stale_tmp_outcome::none;
 };
 
 class user_token_source {
@@ -48,11 +52,13 @@ class user_token_source {
   [[nodiscard]] std::optional<std::string> access_token(std::int64_t now_unix_s, auth_error& error);
   // Refreshes whatever the expiry; returns the new tokens (the caller must not print them).
   [[nodiscard]] std::optional<user_tokens> refresh(std::int64_t now_unix_s, auth_error& error);
-  // Reads the store under the lock (removing a stale tmp) without calling X.
+  // Reads the store under the lock (finishing or removing a stale tmp) without calling X.
   [[nodiscard]] user_token_state inspect();
 
  private:
-  std::optional<user_tokens> load(auth_error& error, bool* stale_tmp_removed = nullptr) const;
+  std::optional<user_tokens> load(auth_error& error, stale_tmp_outcome* stale_tmp = nullptr) const;
+  // A tmp left by a writer that died before its rename: adopted when complete, else removed.
+  void finish_interrupted_write(stale_tmp_outcome* outcome) const;
   // Lock, read, refresh when `force` or due, persist, unlock.
   std::optional<user_tokens> cycle(std::int64_t now_unix_s, bool force, auth_error& error);
   std::optional<user_tokens> exchange(const user_tokens& current, std::int64_t now_unix_s, auth_error& error);

@@ -1,7 +1,7 @@
 // Token flows end to end: the real `spillway` against spillway-emu over real sockets.
 // - OAuth 2.0 user token: `auth refresh` rotates and persists; a SIGKILL between X's answer and the
 //   write leaves the file whole; the restart says the refresh token was already used; a freshly written
-//   token works again; a stale tmp is removed; `auth status` never prints a token.
+//   token works again; a tmp completed before a crash is adopted at the next start; `auth status` never prints a token.
 // - Client credentials in `run`: a 401 at connect re-obtains the Bearer once and the stream goes on;
 //   the per-endpoint rate-limit gauges are on /metrics.
 #include <catch2/catch.hpp>
@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <fstream>
 #include <regex>
 
@@ -180,19 +181,31 @@ TEST_CASE("auth e2e: user token rotation, a crash between receive and persist, a
   CHECK(r2 == last_line(slurp(env.dir.str("issued.txt"))));
   secrets.push_back(r2);
 
-  // Killed after the tmp was written, before the rename: old file intact, the tmp is removed at start.
+  // Killed after the tmp was complete, before the rename: the old file is intact, and the next start
+  // finishes the rename (the tmp holds the tokens X issued; the stored refresh token is already spent).
   const std::string before_rename = slurp(store);
   r = env.spillway({"auth", "refresh"}, {{"SPILLWAY_TEST_CRASH_BEFORE_RENAME", "1"}});
   CHECK(r.code == 128 + 9);
   CHECK(slurp(store) == before_rename);
   REQUIRE(std::filesystem::exists(store + ".tmp"));
-  secrets.push_back(field(slurp(store + ".tmp"), "refresh_token"));
-  secrets.push_back(field(slurp(store + ".tmp"), "access_token"));
+  const std::string pending = slurp(store + ".tmp");
+  secrets.push_back(field(pending, "refresh_token"));
+  secrets.push_back(field(pending, "access_token"));
+  CHECK(field(pending, "refresh_token") == last_line(slurp(env.dir.str("issued.txt"))));
   r = env.spillway({"auth", "status"}, bearer);
-  CHECK(has(r.out, "removed a stale tmp file left by an interrupted refresh"));
+  CHECK(has(r.out, "finished a refresh interrupted before its rename"));
   CHECK(has(r.out, "user token (OAuth 2.0): store " + store));
   CHECK(has(r.out, "expires "));
   CHECK_FALSE(std::filesystem::exists(store + ".tmp"));
+  CHECK(slurp(store) == pending);
+  CHECK((std::filesystem::status(store).permissions() & std::filesystem::perms::all) ==
+        (std::filesystem::perms::owner_read | std::filesystem::perms::owner_write));
+  // The adopted refresh token is the live one: the next refresh succeeds and rotates.
+  r = env.spillway({"auth", "refresh"});
+  CHECK(r.code == 0);
+  const std::string r3 = field(slurp(store), "refresh_token");
+  CHECK(r3 != field(pending, "refresh_token"));
+  secrets.push_back(r3);
 
   // Never a token in any output.
   for (const auto& s : secrets) {
