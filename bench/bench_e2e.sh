@@ -1,59 +1,131 @@
 #!/usr/bin/env bash
-# End-to-end throughput: spillway-emu (unlimited rate) → spillway run → RocksDB, on this machine.
-# Prints one JSON line per run and a summary with medians. A benchmark, not a test.
-#   bench/bench_e2e.sh [--posts N] [--runs R] [--tls] [--build DIR]
+# End-to-end throughput: spillway-emu (unlimited rate unless --rate) → spillway run → RocksDB (and with --kafka also
+# Kafka: spillway-kafka-mock, librdkafka's mock cluster in its own process), on this machine.
+# Prints one JSON line per run and a summary with medians. A benchmark, not a test: each run checks that
+# every Post was stored (and delivered, with --kafka) before it reports.
+#   bench/bench_e2e.sh [--posts N] [--runs R] [--tls] [--kafka] [--partitions P] [--rate R] [--build DIR]
+# --rate R paces the emulator at R Posts/s (default 0: as fast as possible, which measures capacity; the
+# latency quantiles then include queueing at saturation — pace below capacity to see the delivery latency).
+# Progress is read from the metrics endpoint (cheap), not from the database, so polling does not compete
+# with the service for the two cores. With --kafka, Posts/s and MB/s run from the first Post received to
+# the last delivery report (acks=all); receive→delivered p50/p99/p999 come from the
+# spillway_kafka_delivery_latency_seconds histogram scraped before shutdown (the upper bound of the
+# bucket holding the quantile: 1 ms resolution up to 10 ms, ~25% above).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-posts=200000 runs=3 tls=0 build=build
+posts=200000 runs=3 tls=0 kafka=0 partitions=16 emu_rate=0 build=build
+usage="usage: $0 [--posts N] [--runs R] [--tls] [--kafka] [--partitions P] [--rate R] [--build DIR]"
 while [ $# -gt 0 ]; do
   case "$1" in
     --posts) posts=$2; shift 2 ;;
     --runs) runs=$2; shift 2 ;;
     --tls) tls=1; shift ;;
+    --kafka) kafka=1; shift ;;
+    --partitions) partitions=$2; shift 2 ;;
+    --rate) emu_rate=$2; shift 2 ;;
     --build) build=$2; shift 2 ;;
-    *) echo "usage: $0 [--posts N] [--runs R] [--tls] [--build DIR]" >&2; exit 2 ;;
+    *) echo "$usage" >&2; exit 2 ;;
   esac
 done
 bin="$build/bin"
 ticks=$(getconf CLK_TCK)
-results=()
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+metric() { awk -v m="$1" '$1 == m {printf "%d", $2; found=1} END {if (!found) print 0}' "$2"; }
+cpu_of() { awk -v t="$ticks" '{printf "%.2f", ($14 + $15) / t}' "/proc/$1/stat"; }
+# The upper bound (ms) of the first latency bucket whose cumulative count reaches quantile $1.
+quantile_ms() {
+  awk -v q="$1" -F'[ "]' '/^spillway_kafka_delivery_latency_seconds_bucket/ {
+      le[n] = $2; cum[n] = $NF; n++ }
+    END { total = cum[n - 1]; for (i = 0; i < n; i++) if (cum[i] >= q * total) {
+      if (le[i] == "+Inf") print "null"; else printf "%.1f", le[i] * 1000; exit } }' "$2"
+}
+median() { sort -g | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
+
+declare -A col
+fields="posts_per_s mb_per_s cpu_us_per_post peak_rss_mb p50_ms p99_ms p999_ms"
 for run in $(seq 1 "$runs"); do
   work=$(mktemp -d /tmp/spillway-bench-XXXXXX)
-  emu_args=(--port 0 --ready-file "$work/url" --count "$posts" --rate 0 --seed "$run")
+  pids=()
+  trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done' EXIT
+  emu_args=(--port 0 --ready-file "$work/url" --count "$posts" --rate "$emu_rate" --seed "$run")
   [ "$tls" = 1 ] && emu_args+=(--tls --cert-out "$work/ca.pem")
   "$bin/spillway-emu" "${emu_args[@]}" > "$work/emu.log" 2>&1 &
-  emu_pid=$!
+  emu_pid=$!; pids+=("$emu_pid")
+  if [ "$kafka" = 1 ]; then
+    # The mock keeps ~5 MiB per partition; nothing is read back here, so a few partitions are enough.
+    "$bin/spillway-kafka-mock" --brokers 1 --topic "x.posts:$partitions" --ready-file "$work/kafka.addr" \
+      --ignore-eof > "$work/kafka.log" 2>&1 < /dev/null &
+    mock_pid=$!; pids+=("$mock_pid")
+    for _ in $(seq 1 100); do [ -s "$work/kafka.addr" ] && break; sleep 0.1; done
+  fi
   for _ in $(seq 1 100); do [ -s "$work/url" ] && break; sleep 0.1; done
+  mport=$(free_port)
   {
     echo "[stream]"; echo "base_url = \"$(cat "$work/url")\""
     [ "$tls" = 1 ] && echo "ca_file = \"$work/ca.pem\""
     echo "[sinks.rocksdb]"; echo "path = \"$work/db\""
-    echo "[metrics]"; echo "enabled = false"
+    if [ "$kafka" = 1 ]; then
+      echo "[sinks.kafka]"; echo "enabled = true"; echo "bootstrap_servers = \"$(cat "$work/kafka.addr")\""
+      echo "topic = \"x.posts\""; echo "shutdown_timeout = \"30s\""
+    fi
+    echo "[metrics]"; echo "listen = \"127.0.0.1:$mport\""
   } > "$work/bench.toml"
   X_BEARER_TOKEN=bench "$bin/spillway" run --config "$work/bench.toml" 2> "$work/run.log" &
-  run_pid=$!
+  run_pid=$!; pids+=("$run_pid")
+  done_ok=0
   for _ in $(seq 1 1200); do
-    grep -q "Posts stored\|stopped" "$work/run.log" 2>/dev/null && break
-    # The database does not exist until spillway has started: a failing stats is "not yet".
-    n=$("$bin/spillway" stats --db "$work/db" 2>/dev/null | sed -n 's/.*"posts":\([0-9]*\).*/\1/p' || true)
-    [ "${n:-0}" -ge "$posts" ] && break
-    sleep 0.5
+    if curl -s -m 2 "http://127.0.0.1:$mport/metrics" > "$work/metrics.txt" 2>/dev/null; then
+      stored=$(metric spillway_posts_stored_total "$work/metrics.txt")
+      if [ "$kafka" = 1 ]; then
+        delivered=$(metric spillway_kafka_delivered_total "$work/metrics.txt")
+        outbox=$(metric spillway_kafka_outbox_posts "$work/metrics.txt")
+        [ "$stored" -ge "$posts" ] && [ "$delivered" -ge "$posts" ] && [ "$outbox" = 0 ] && { done_ok=1; break; }
+      else
+        [ "$stored" -ge "$posts" ] && { done_ok=1; break; }
+      fi
+    fi
+    grep -q "stopped:" "$work/run.log" 2>/dev/null && break
+    sleep 0.2
   done
-  read -r utime stime < <(awk '{print $14, $15}' "/proc/$run_pid/stat")
+  cpu_s=$(cpu_of "$run_pid")
   hwm_kb=$(awk '/VmHWM/ {print $2}' "/proc/$run_pid/status")
+  mock_cpu_s=null
+  [ "$kafka" = 1 ] && mock_cpu_s=$(cpu_of "$mock_pid")
+  emu_cpu_s=$(cpu_of "$emu_pid")
   kill -TERM "$run_pid"; wait "$run_pid" || true
-  kill -TERM "$emu_pid" 2>/dev/null || true; wait "$emu_pid" 2>/dev/null || true
+  for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
+  pids=()
+  [ "$done_ok" = 1 ] || { echo "bench: run $run did not store/deliver all $posts Posts; see $work" >&2; exit 1; }
   line=$(grep "stopped:" "$work/run.log" | tail -1)
-  rate=$(sed -n 's/.* = \([0-9]*\) Posts\/s.*/\1/p' <<< "$line")
-  mbs=$(sed -n 's/.*Posts\/s, \([0-9.]*\) MB\/s.*/\1/p' <<< "$line")
   stored=$(sed -n 's/.*stopped: \([0-9]*\) Posts stored.*/\1/p' <<< "$line")
-  cpu_s=$(awk -v u="$utime" -v s="$stime" -v t="$ticks" 'BEGIN {printf "%.2f", (u+s)/t}')
-  us_per_post=$(awk -v c="$cpu_s" -v n="$stored" 'BEGIN {printf "%.2f", (n > 0 ? c*1e6/n : 0)}')
-  json="{\"run\":$run,\"tls\":$tls,\"posts\":$stored,\"posts_per_s\":$rate,\"mb_per_s\":$mbs,\"spillway_cpu_s\":$cpu_s,\"cpu_us_per_post\":$us_per_post,\"peak_rss_mb\":$((hwm_kb / 1024))}"
-  echo "$json"
-  results+=("$rate")
   [ "$stored" = "$posts" ] || { echo "bench: stored $stored of $posts Posts; see $work/run.log" >&2; exit 1; }
+  store_rate=$(sed -n 's/.* = \([0-9]*\) Posts\/s.*/\1/p' <<< "$line")
+  if [ "$kafka" = 1 ]; then
+    # Delivery: first Post received → last delivery report, from the sink's shutdown line.
+    kline=$(grep "kafka: delivered" "$work/run.log" | tail -1)
+    rate=$(sed -n 's/.* = \([0-9]*\) Posts\/s.*/\1/p' <<< "$kline")
+    mbs=$(sed -n 's/.*Posts\/s, \([0-9.]*\) MB\/s.*/\1/p' <<< "$kline")
+    p50=$(quantile_ms 0.5 "$work/metrics.txt"); p99=$(quantile_ms 0.99 "$work/metrics.txt")
+    p999=$(quantile_ms 0.999 "$work/metrics.txt")
+  else
+    rate=$store_rate
+    mbs=$(sed -n 's/.*Posts\/s, \([0-9.]*\) MB\/s.*/\1/p' <<< "$line")
+    p50=null p99=null p999=null
+  fi
+  us_per_post=$(awk -v c="$cpu_s" -v n="$stored" 'BEGIN {printf "%.2f", (n > 0 ? c*1e6/n : 0)}')
+  rss_mb=$((hwm_kb / 1024))
+  echo "{\"run\":$run,\"tls\":$tls,\"kafka\":$kafka,\"posts\":$stored,\"posts_per_s\":$rate,\"stored_posts_per_s\":$store_rate,\"mb_per_s\":$mbs,\"spillway_cpu_s\":$cpu_s,\"cpu_us_per_post\":$us_per_post,\"peak_rss_mb\":$rss_mb,\"p50_ms\":$p50,\"p99_ms\":$p99,\"p999_ms\":$p999,\"emu_cpu_s\":$emu_cpu_s,\"mock_cpu_s\":$mock_cpu_s}"
+  col[posts_per_s]+=" $rate"; col[mb_per_s]+=" $mbs"; col[cpu_us_per_post]+=" $us_per_post"
+  col[peak_rss_mb]+=" $rss_mb"; col[p50_ms]+=" $p50"; col[p99_ms]+=" $p99"; col[p999_ms]+=" $p999"
+  [ -n "${BENCH_KEEP:-}" ] && cp "$work/metrics.txt" "$BENCH_KEEP.run$run.metrics.txt"
   rm -rf "$work"
 done
-median=$(printf '%s\n' "${results[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
-echo "{\"benchmark\":\"e2e_emu_to_rocksdb\",\"tls\":$tls,\"runs\":$runs,\"posts\":$posts,\"median_posts_per_s\":$median,\"machine\":\"$(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)\"}"
+trap - EXIT
+summary="{\"benchmark\":\"e2e_emu_to_$([ "$kafka" = 1 ] && echo rocksdb_kafka || echo rocksdb)\",\"tls\":$tls,\"runs\":$runs,\"posts\":$posts,\"emu_rate\":$emu_rate"
+[ "$kafka" = 1 ] && summary+=",\"partitions\":$partitions"
+for f in $fields; do
+  m=$(tr ' ' '\n' <<< "${col[$f]}" | grep -v '^$' | median)
+  summary+=",\"median_$f\":$m"
+done
+summary+=",\"load_avg\":\"$(cut -d' ' -f1-3 /proc/loadavg)\",\"machine\":\"$(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)\"}"
+echo "$summary"

@@ -8,12 +8,14 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include <CLI/CLI.hpp>
 
 #include "bench/kafka_mock/mock_cluster.hpp"
+#include "bench/kafka_mock/port_forwarder.hpp"
 
 namespace {
 
@@ -63,10 +65,15 @@ int main(int argc, char** argv) {
   std::vector<std::string> topics;
   std::string ready_file;
   bool ignore_eof = false;
+  int port = 0;
   app.add_option("--brokers", brokers, "number of brokers (ids 1..N)")->check(CLI::Range(1, 16));
   app.add_option("--topic", topics, "create topic NAME[:PARTITIONS] at start (repeatable)");
   app.add_option("--ready-file", ready_file, "write the bootstrap address to this file once up");
   app.add_flag("--ignore-eof", ignore_eof, "keep running when stdin closes (stop with SIGTERM)");
+  app.add_option("--port", port,
+                 "also accept bootstrap connections on 127.0.0.1:PORT (forwarded to broker 1), so a client "
+                 "can be pointed at a port before the broker starts")
+      ->check(CLI::Range(1, 65535));
   CLI11_PARSE(app, argc, argv);
 
   struct sigaction sa {};
@@ -84,7 +91,13 @@ int main(int argc, char** argv) {
         return 1;
       }
     }
-    const auto address = cluster.bootstraps();
+    auto address = cluster.bootstraps();
+    std::unique_ptr<spillway::bench::port_forwarder> forwarder;
+    if (port != 0) {
+      forwarder = std::make_unique<spillway::bench::port_forwarder>(static_cast<std::uint16_t>(port),
+                                                                     address.substr(0, address.find(',')));
+      address = "127.0.0.1:" + std::to_string(port);
+    }
     std::cout << address << std::endl;
     if (!ready_file.empty()) {
       // Write then rename, so a watcher never reads a half-written address.

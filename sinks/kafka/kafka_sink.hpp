@@ -14,6 +14,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <vector>
 
 #include <rocksdb/write_batch.h>
 
@@ -78,7 +79,8 @@ class kafka_sink final : public post_sink, private delivery_listener, private re
   delivery_tracker tracker_;
   outbox_relay relay_;
   rocksdb::WriteBatch deletes_;
-  std::size_t pending_deletes_ = 0;
+  // Delivered ids whose outbox entries are not deleted yet; written sorted (see commit_deletes).
+  std::vector<std::uint64_t> pending_deletes_;
   clock::time_point first_pending_delete_{};
   bool delete_error_logged_ = false;
 
@@ -94,6 +96,12 @@ class kafka_sink final : public post_sink, private delivery_listener, private re
   std::uint64_t pass_found_ = 0;     // waiting Posts the current pass met (produced or refused)
   std::uint64_t pass_parked_ = 0;    // Posts parked since the current relay pass began
   clock::time_point next_age_update_{};
+
+  // This run's delivery rate, logged by flush() at shutdown: first live Post received → last delivery.
+  std::int64_t first_received_ms_ = delivery_tracker::none;
+  std::int64_t last_delivered_ms_ = 0;
+  std::uint64_t run_delivered_ = 0;
+  std::uint64_t run_delivered_bytes_ = 0;
 };
 
 }  // namespace spillway::sinks::kafka
