@@ -47,8 +47,9 @@ std::string describe_http(const http_problem& p) {
   switch (p.kind) {
     case http_class::unauthorized:
       return head +
-             " — the Bearer token is missing, invalid or was regenerated: set X_BEARER_TOKEN to the "
-             "app's current Bearer token (developer portal → the app → Keys and tokens)";
+             " — the Bearer token is missing, invalid or was regenerated: put the app's current Bearer token "
+             "where auth.bearer_token_env / auth.bearer_token_file point (default X_BEARER_TOKEN), or with "
+             "client credentials check the API key and secret (developer portal → the app → Keys and tokens)";
     case http_class::forbidden:
       return head +
              fmt::format(

@@ -62,8 +62,8 @@ inline constexpr std::size_t end_class_count = static_cast<std::size_t>(end_clas
 [[nodiscard]] std::string_view to_string(end_class c) noexcept;  // snake_case metric label
 [[nodiscard]] std::string_view to_string(network_layer layer) noexcept;
 
-// One line: what happened, then what to do about it (e.g. 401 → set X_BEARER_TOKEN to the app's
-// current Bearer token). Ends without a period so callers may append the chosen wait.
+// One line: what happened, then what to do about it (e.g. 401 → put the app's current Bearer token where
+// the auth options point). Ends without a period so callers may append the chosen wait.
 [[nodiscard]] std::string describe(const end_reason& reason);
 
 }  // namespace spillway::reconnect

@@ -186,7 +186,8 @@ TEST_CASE("401: stop with exit code 3 unless a refresher may refresh once", "[re
   harness h;
   const auto s = h.expect_stop(http(401, R"({"title":"Unauthorized","type":"about:blank","status":401})"));
   CHECK(s.exit_code == 3);
-  CHECK(contains(s.message, "set X_BEARER_TOKEN"));
+  CHECK(contains(s.message, "default X_BEARER_TOKEN"));
+  CHECK(contains(s.message, "client credentials"));
 
   auto o = harness<>::options_with(jitter::none);
   o.token_refreshable = true;
