@@ -2,6 +2,8 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <optional>
 #include <sstream>
@@ -32,6 +34,38 @@ std::size_t slab_bytes_for(std::size_t max_line_bytes) {
   const std::size_t mib = 1 << 20;
   const std::size_t rounded = (need + mib - 1) / mib * mib;
   return rounded < 4 * mib ? 4 * mib : rounded;
+}
+
+// The start-up token. With client credentials X may be unreachable at start (a service started before
+// the network, an outage): that is a network error like any other, so retry on the network schedule
+// (linear steps of reconnect.network_step up to network_cap) rather than exit. Configuration problems and
+// X's refusals still stop at once: retrying cannot fix them. SIGINT/SIGTERM (blocked, so pending) end the
+// wait through sigtimedwait with exit 0: nothing has been received yet, so nothing is lost.
+std::optional<std::string> start_up_token(ingest::auth::app_token_source& source, const config::reconnect_settings& rc,
+                                          const sigset_t& stop_signals, int& exit_code) {
+  auto wait = rc.network_step;
+  for (std::uint32_t attempt = 1;; ++attempt) {
+    ingest::auth::auth_error failure;
+    if (auto token = source.token(failure)) return token;
+    if (failure.code != ingest::auth::auth_errc::network) {
+      spdlog::error("{}", failure.message);
+      exit_code = failure.exit_code();
+      return std::nullopt;
+    }
+    const auto level = attempt >= rc.alert_after ? spdlog::level::err : spdlog::level::warn;
+    spdlog::log(level, "{}; start-up attempt {} to obtain the app-only Bearer token failed, retrying in {} ms "
+                "(SIGTERM stops)", failure.message, attempt, wait.count());
+    const auto secs = std::chrono::duration_cast<std::chrono::seconds>(wait);
+    const timespec ts{static_cast<time_t>(secs.count()),
+                      static_cast<long>(std::chrono::duration_cast<std::chrono::nanoseconds>(wait - secs).count())};
+    const int signo = sigtimedwait(&stop_signals, nullptr, &ts);
+    if (signo == SIGINT || signo == SIGTERM) {
+      spdlog::info("received signal {} before streaming began: nothing was received, nothing to commit", signo);
+      exit_code = 0;
+      return std::nullopt;
+    }
+    wait = std::min(wait + rc.network_step, rc.network_cap);
+  }
 }
 
 }  // namespace
@@ -67,12 +101,9 @@ int run_command(const std::string& config_path) {
   ingest::auth::app_token_source token_source(cfg, &control_limits);
   std::string token;
   {
-    ingest::auth::auth_error failure;
-    auto loaded = token_source.token(failure);
-    if (!loaded) {
-      spdlog::error("{}", failure.message);
-      return failure.exit_code();
-    }
+    int exit_code = 0;
+    auto loaded = start_up_token(token_source, cfg.reconnect, stop_signals, exit_code);
+    if (!loaded) return exit_code;
     token = std::move(*loaded);
     spdlog::info("app-only Bearer token from {}", token_source.describe());
   }

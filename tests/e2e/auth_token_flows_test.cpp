@@ -15,6 +15,7 @@
 #include <filesystem>
 #include <fstream>
 #include <regex>
+#include <thread>
 
 #include "tests/support/child_process.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -260,4 +261,55 @@ TEST_CASE("auth e2e: run with client credentials refreshes once after a 401 and 
   CHECK(*code == 0);
   const std::string all = slurp(dir.str("run.log")) + metrics;
   for (const char* secret : {"SECRETkey1", "SECRETsecret1", "SECRET-cc-bearer-5d"}) CHECK_FALSE(has(all, secret));
+}
+
+TEST_CASE("auth e2e: run with client credentials waits for an unreachable X at start, then streams",
+          "[integration][auth]") {
+  temp_dir dir{"spillway-auth-late"};
+  const int port = free_port();  // nothing listens here until the emulator starts on it
+  std::ofstream(dir.str("c.toml")) << "[stream]\nbase_url = \"http://127.0.0.1:" << port << "\"\n"
+                                   << "[auth]\napp_token_source = \"client_credentials\"\napp_key_env = \"E2E_KEY\"\n"
+                                   << "app_secret_env = \"E2E_SECRET\"\n[sinks.rocksdb]\npath = \"" << dir.str("db")
+                                   << "\"\n[metrics]\nenabled = false\n"
+                                   << "[reconnect]\nnetwork_step = \"50ms\"\nnetwork_cap = \"400ms\"\n";
+  const std::vector<std::pair<std::string, std::string>> env = {
+      {"E2E_KEY", "SECRETkey2"}, {"E2E_SECRET", "SECRETsecret2"}, {"X_BEARER_TOKEN", ""}};
+
+  // SIGTERM while it waits: a clean exit 0 (nothing was received).
+  {
+    child_process run({bin("spillway"), "run", "--config", dir.str("c.toml")}, dir.str("run0.log"), env);
+    REQUIRE(eventually([&] { return has(slurp(dir.str("run0.log")), "retrying in"); }, 10s, 20ms));
+    run.signal(SIGTERM);
+    CHECK(run.wait(10s) == 0);
+    CHECK(has(slurp(dir.str("run0.log")), "before streaming began"));
+  }
+
+  child_process run({bin("spillway"), "run", "--config", dir.str("c.toml")}, dir.str("run.log"), env);
+  std::this_thread::sleep_for(1500ms);
+  REQUIRE(run.running());
+  std::string log = slurp(dir.str("run.log"));
+  INFO(log.substr(0, 3000));
+  CHECK(has(log, "start-up attempt 2 to obtain the app-only Bearer token failed"));
+  CHECK(has(log, "retrying in 100 ms"));  // linear: 50, 100, 150 ... ms
+
+  child_process emu({bin("spillway-emu"), "--port", std::to_string(port), "--bearer", "SECRET-cc-bearer-late",
+                     "--app-key", "SECRETkey2", "--app-secret", "SECRETsecret2", "--rate", "500", "--heartbeat", "1"},
+                    dir.str("emu.log"));
+  const bool streaming = eventually(
+      [&] {
+        std::smatch m;
+        const auto stats = capture(bin("spillway") + " stats --db " + dir.str("db") + " 2>/dev/null");
+        return std::regex_search(stats, m, std::regex(R"("posts":(\d+))")) && std::stoull(m[1]) >= 100;
+      },
+      15s, 200ms);
+  log = slurp(dir.str("run.log"));
+  INFO(log.substr(0, 4000));
+  CHECK(streaming);
+  CHECK(has(log, "app-only Bearer token from client credentials"));
+  run.signal(SIGTERM);
+  CHECK(run.wait(30s) == 0);
+  emu.signal(SIGTERM);
+  CHECK(emu.wait(10s).has_value());
+  const std::string all = slurp(dir.str("run0.log")) + slurp(dir.str("run.log"));
+  for (const char* secret : {"SECRETkey2", "SECRETsecret2", "SECRET-cc-bearer-late"}) CHECK_FALSE(has(all, secret));
 }
