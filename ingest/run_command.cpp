@@ -180,7 +180,7 @@ int run_command(const std::string& config_path) {
   hooks.on_session_end = [&](const ingest::session_result& r) { return policy.on_session_end(r); };
   hooks.next_target = [&] { return policy.next_target(); };
   hooks.bearer = [&] { return token; };
-  hooks.on_established = [&] { policy.on_established(); };
+  hooks.on_established = [&](const ingest::rate_limit_headers& rl) { policy.on_established(rl); };
   hooks.on_tick = [&] { policy.on_tick(); };
   ingest::session_options sopts;
   sopts.connect_timeout = cfg.stream.connect_timeout;

@@ -71,7 +71,9 @@ run_policy::run_policy(const config::settings& cfg, gap_tracker* gaps, common::m
       registry_(metrics),
       refresher_(std::move(refresher)) {}
 
-void run_policy::on_established() {
+void run_policy::on_established(const rate_limit_headers& connect_headers) {
+  metrics_.record_rate_limits(connect_headers);
+  export_rate_limits(registry_, "GET /2/tweets/search/stream", connect_headers);
   metrics_.sample(std::chrono::duration_cast<std::chrono::milliseconds>(wall_.now().time_since_epoch()).count());
   session_lines_base_ = metrics_.lines_seen();
   supervisor_.on_established();

@@ -38,7 +38,9 @@ class run_policy {
              token_refresher refresher = {});
 
   next_step on_session_end(const session_result& r);
-  void on_established();
+  // A 200 arrived: the connect's rate-limit headers are exported now, not only when the stream ends
+  // (which may be months later).
+  void on_established(const rate_limit_headers& connect_headers = {});
   // The target for the attempt about to start (asks for backfill while a gap is open).
   [[nodiscard]] std::string next_target();
   // The target without backfill, for the start-up log.

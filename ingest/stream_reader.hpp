@@ -38,7 +38,7 @@ struct reader_hooks {
   // The request target for the next attempt (backfill_minutes may change per attempt).
   std::function<std::string()> next_target;
   // A 200 stream was established.
-  std::function<void()> on_established;
+  std::function<void(const rate_limit_headers&)> on_established;  // with the 200's x-rate-limit-*
   // The Bearer token for the next attempt (a token source may have refreshed it).
   std::function<std::string()> bearer;
   // Every tick_interval on the reader thread while running (samples delivery for gaps and metrics).

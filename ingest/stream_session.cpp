@@ -230,7 +230,7 @@ asio::awaitable<void> stream_session::exchange(Stream& stream, const std::string
   }
 
   result.connected = true;
-  if (on_established_) on_established_();
+  if (on_established_) on_established_(result.rate_limit);
   for (;;) {
     const auto room = publisher_.writable();
     auto& body = parser.get().body();

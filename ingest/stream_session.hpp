@@ -35,7 +35,7 @@ class stream_session {
   boost::asio::awaitable<session_result> run(std::string target, std::string bearer);
 
   // Called once per attempt when a 200 stream is established (the supervisor times stable sessions).
-  void set_on_established(std::function<void()> f) { on_established_ = std::move(f); }
+  void set_on_established(std::function<void(const rate_limit_headers&)> f) { on_established_ = std::move(f); }
 
   // Ends the current attempt with kind::shutdown.
   void cancel();
@@ -52,7 +52,7 @@ class stream_session {
   line_publisher& publisher_;
   bool cancelled_ = false;
   std::function<void()> close_current_;
-  std::function<void()> on_established_;
+  std::function<void(const rate_limit_headers&)> on_established_;
 };
 
 // An SSL context that verifies the chain against the system roots (plus ca_file when non-empty).

@@ -26,6 +26,12 @@ supervisor_metrics::supervisor_metrics(common::metrics_registry& m)
   healthy_.set(1);
 }
 
+void supervisor_metrics::record_rate_limits(const rate_limit_headers& headers) noexcept {
+  if (headers.limit) rl_limit_.set(*headers.limit);
+  if (headers.remaining) rl_remaining_.set(*headers.remaining);
+  if (headers.reset) rl_reset_.set(*headers.reset);
+}
+
 void supervisor_metrics::on_established() noexcept {
   established_.add();
   set_state(connection_state::streaming);
@@ -51,9 +57,7 @@ void supervisor_metrics::on_session_end(const session_result& r, reconnect::end_
   ends_[static_cast<std::size_t>(cls)]->add();
   backoff_ms_.set(stats.current_backoff.count());
   set_health(healthy, stats.consecutive_failures);
-  if (r.rate_limit.limit) rl_limit_.set(*r.rate_limit.limit);
-  if (r.rate_limit.remaining) rl_remaining_.set(*r.rate_limit.remaining);
-  if (r.rate_limit.reset) rl_reset_.set(*r.rate_limit.reset);
+  record_rate_limits(r.rate_limit);
   set_state(cls == reconnect::end_class::shutdown ? connection_state::stopped : connection_state::backing_off);
 }
 

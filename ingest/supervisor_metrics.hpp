@@ -26,6 +26,8 @@ class supervisor_metrics {
 
   void set_state(connection_state s) noexcept { state_.set(static_cast<std::int64_t>(s)); }
   void on_established() noexcept;
+  // The unlabelled x-rate-limit-* gauges (absent headers leave theirs alone): at connect and at the end.
+  void record_rate_limits(const rate_limit_headers& headers) noexcept;
 
   // What changed since the last sample, from the publisher's counters.
   struct activity {

@@ -238,3 +238,30 @@ TEST_CASE("run_policy: delivery sampled on the tick closes the gap and the next 
   CHECK_FALSE(gaps.open_since());
   CHECK(m.render_text().find("spillway_stream_gaps_total 1") != std::string::npos);
 }
+
+TEST_CASE("run_policy: the connect's rate-limit headers are exported when the stream opens, not only at its end",
+          "[ingest][policy]") {
+  config::settings cfg;
+  common::metrics_registry m;
+  ingest::run_policy policy(cfg, nullptr, m);
+  ingest::rate_limit_headers rl;
+  rl.limit = 50;
+  rl.remaining = 37;
+  rl.reset = 1'800'000'000;
+  policy.on_established(rl);
+  const auto text = m.render_text();
+  INFO(text);
+  CHECK(text.find("spillway_x_rate_limit_remaining 37") != std::string::npos);
+  CHECK(text.find(R"(spillway_x_rate_limit_remaining{endpoint="GET /2/tweets/search/stream"} 37)") != std::string::npos);
+  CHECK(text.find(R"(spillway_x_rate_limit_limit{endpoint="GET /2/tweets/search/stream"} 50)") != std::string::npos);
+  CHECK(text.find(R"(spillway_x_rate_limit_reset_unix_seconds{endpoint="GET /2/tweets/search/stream"} 1800000000)") !=
+        std::string::npos);
+  // A session end without the headers (a network error) leaves them as they were.
+  ingest::session_result r;
+  r.what = ingest::session_result::kind::stream_ended;
+  r.connected = true;
+  r.lines = 3;
+  (void)policy.on_session_end(r);
+  CHECK(m.render_text().find(R"(spillway_x_rate_limit_remaining{endpoint="GET /2/tweets/search/stream"} 37)") !=
+        std::string::npos);
+}
