@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "tests/support/child_process.hpp"
+#include "tests/support/cli_run.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using namespace spillway::testing;
@@ -25,20 +26,10 @@ using namespace std::chrono_literals;
 
 namespace {
 
-struct cli_result {
-  int code;
-  std::string out;
-};
-
 bool has(const std::string& text, const std::string& needle) { return text.find(needle) != std::string::npos; }
 
-std::string trimmed(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
-  return s;
-}
-
 std::string last_line(const std::string& text) {
-  const std::string t = trimmed(text);
+  const std::string t = trim_end(text);
   const auto nl = t.rfind('\n');
   return nl == std::string::npos ? t : t.substr(nl + 1);
 }
@@ -47,19 +38,6 @@ std::string field(const std::string& json, const std::string& name) {
   std::smatch m;
   if (!std::regex_search(json, m, std::regex("\"" + name + "\":\"([^\"]*)\""))) return {};
   return m[1];
-}
-
-// A free port on 127.0.0.1 (bound, read, closed).
-int free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof a;
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
 }
 
 // GET /metrics from 127.0.0.1:port; empty when nothing answers.
@@ -91,19 +69,15 @@ struct emu_env {
     std::vector<std::string> argv{bin("spillway-emu"), "--port", "0", "--ready-file", dir.str("url")};
     for (auto& a : extra) argv.push_back(a.starts_with("@/") ? dir.str(a.substr(2)) : a);
     emu = std::make_unique<child_process>(argv, dir.str("emu.log"));
-    REQUIRE(eventually([&] { return !slurp(dir.str("url")).empty(); }, 10s, 20ms));
-    url = trimmed(slurp(dir.str("url")));
+    url = wait_for_url(dir.str("url"));
   }
   cli_result spillway(std::vector<std::string> args, std::vector<std::pair<std::string, std::string>> env = {}) {
     std::vector<std::string> argv{bin("spillway")};
     argv.insert(argv.end(), args.begin(), args.end());
     argv.insert(argv.end(), {"--config", dir.str("c.toml")});
-    const std::string log = dir.str("cli" + std::to_string(runs_++) + ".log");
-    child_process p(argv, log, env);
-    const auto code = p.wait(30s);
-    REQUIRE(code.has_value());
-    all_output += slurp(log);
-    return {*code, slurp(log)};
+    auto result = run_to_end(argv, dir.str("cli" + std::to_string(runs_++) + ".log"), env);
+    all_output += result.out;
+    return result;
   }
   std::string all_output;
 
@@ -225,8 +199,7 @@ TEST_CASE("auth e2e: run with client credentials refreshes once after a 401 and 
                      "SECRET-cc-bearer-5d", "--app-key", "SECRETkey1", "--app-secret", "SECRETsecret1", "--faults",
                      dir.str("faults.json"), "--rate", "200", "--heartbeat", "1"},
                     dir.str("emu.log"));
-  REQUIRE(eventually([&] { return !slurp(dir.str("url")).empty(); }, 10s, 20ms));
-  const std::string url = trimmed(slurp(dir.str("url")));
+  const std::string url = wait_for_url(dir.str("url"));
   const int port = free_port();
   std::ofstream(dir.str("c.toml")) << "[stream]\nbase_url = \"" << url << "\"\nrules_sync_on_start = true\n"
                                    << "[auth]\napp_token_source = \"client_credentials\"\napp_key_env = \"E2E_KEY\"\n"

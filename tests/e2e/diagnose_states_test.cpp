@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "tests/support/child_process.hpp"
+#include "tests/support/cli_run.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using namespace spillway::testing;
@@ -24,9 +25,7 @@ struct diag_env {
     }
     argv.insert(argv.end(), extra.begin(), extra.end());
     emu = std::make_unique<child_process>(argv, dir.str("emu.log"));
-    REQUIRE(eventually([&] { return std::filesystem::exists(dir.str("url")); }, 10s, 20ms));
-    std::string url = slurp(dir.str("url"));
-    while (!url.empty() && (url.back() == '\n' || url.back() == '\r')) url.pop_back();
+    std::string url = wait_for_url(dir.str("url"));
     std::ofstream(dir.str("c.toml")) << "[stream]\nbase_url = \"" << url
                                      << "\"\n[diagnose]\nstatus_url = \"" << url << "/api/v2/status.json\"\n"
                                      << "[metrics]\nenabled = false\n[[rules]]\nvalue = \"cat\"\n";
@@ -35,10 +34,8 @@ struct diag_env {
     std::vector<std::string> argv{bin("spillway")};
     argv.insert(argv.end(), args.begin(), args.end());
     argv.insert(argv.end(), {"--config", dir.str("c.toml")});
-    child_process p(argv, dir.str("cli.log"), {{"X_BEARER_TOKEN", token}});
-    const auto code = p.wait(30s);
-    REQUIRE(code.has_value());
-    return {*code, slurp(dir.str("cli.log"))};
+    auto r = run_to_end(argv, dir.str("cli.log"), {{"X_BEARER_TOKEN", token}});
+    return {r.code, std::move(r.out)};
   }
   void add_rules() { REQUIRE(spillway({"rules", "sync"}).first == 0); }
 };

@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "tests/support/child_process.hpp"
+#include "tests/support/cli_run.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using namespace spillway::testing;
@@ -24,9 +25,7 @@ struct status_env {
                                   "--heartbeat", "1", "--max-connections", "0"};
     argv.insert(argv.end(), extra.begin(), extra.end());
     emu = std::make_unique<child_process>(argv, dir.str("emu.log"));
-    REQUIRE(eventually([&] { return !slurp(dir.str("url")).empty(); }, 10s, 20ms));
-    url = slurp(dir.str("url"));
-    while (!url.empty() && (url.back() == '\n' || url.back() == '\r')) url.pop_back();
+    url = wait_for_url(dir.str("url"));
     config(url + "/api/v2/status.json");
   }
   void config(const std::string& status_url) {
@@ -37,10 +36,8 @@ struct status_env {
     std::vector<std::string> argv{bin("spillway")};
     argv.insert(argv.end(), args.begin(), args.end());
     argv.insert(argv.end(), {"--config", dir.str("c.toml")});
-    child_process p(argv, dir.str("cli.log"), {{"X_BEARER_TOKEN", "tok"}});
-    const auto code = p.wait(30s);
-    REQUIRE(code.has_value());
-    return {*code, slurp(dir.str("cli.log"))};
+    auto r = run_to_end(argv, dir.str("cli.log"), {{"X_BEARER_TOKEN", "tok"}});
+    return {r.code, std::move(r.out)};
   }
 };
 

@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "tests/support/child_process.hpp"
+#include "tests/support/cli_run.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using namespace spillway::testing;
@@ -16,9 +17,7 @@ TEST_CASE("diagnose over TLS: verified with stream.ca_file, refused without", "[
   child_process emu({bin("spillway-emu"), "--port", "0", "--ready-file", dir.str("url"), "--bearer", "tok", "--tls",
                      "--cert-out", dir.str("ca.pem"), "--heartbeat", "1"},
                     dir.str("emu.log"));
-  REQUIRE(eventually([&] { return std::filesystem::exists(dir.str("url")); }, 10s, 20ms));
-  std::string url = slurp(dir.str("url"));
-  while (!url.empty() && (url.back() == '\n' || url.back() == '\r')) url.pop_back();
+  std::string url = wait_for_url(dir.str("url"));
   REQUIRE(url.rfind("https://", 0) == 0);
   auto run = [&](const std::string& ca_line, std::vector<std::string> args) {
     std::ofstream(dir.str("c.toml")) << "[stream]\nbase_url = \"" << url << "\"\n" << ca_line
@@ -26,10 +25,8 @@ TEST_CASE("diagnose over TLS: verified with stream.ca_file, refused without", "[
     std::vector<std::string> argv{bin("spillway")};
     argv.insert(argv.end(), args.begin(), args.end());
     argv.insert(argv.end(), {"--config", dir.str("c.toml")});
-    child_process p(argv, dir.str("cli.log"), {{"X_BEARER_TOKEN", "tok"}});
-    const auto code = p.wait(30s);
-    REQUIRE(code.has_value());
-    return std::make_pair(*code, slurp(dir.str("cli.log")));
+    const auto r = run_to_end(argv, dir.str("cli.log"), {{"X_BEARER_TOKEN", "tok"}});
+    return std::make_pair(r.code, r.out);
   };
   const std::string ca = "ca_file = \"" + dir.str("ca.pem") + "\"\n";
   REQUIRE(run(ca, {"rules", "sync"}).first == 0);

@@ -19,12 +19,8 @@
 #include <sstream>
 #include <thread>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include "tests/support/child_process.hpp"
+#include "tests/support/cli_run.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using namespace spillway::testing;
@@ -81,10 +77,8 @@ class rig {
     }
     args.insert(args.end(), emu_extra.begin(), emu_extra.end());
     emu = std::make_unique<child_process>(args, dir.str("emu.log"));
-    REQUIRE(eventually([&] { return !slurp(dir.str("url")).empty(); }, 10s, 10ms));
+    const std::string url = wait_for_url(dir.str("url"));
     ready_ms = now_unix_ms();
-    std::string url = slurp(dir.str("url"));
-    while (!url.empty() && (url.back() == '\n' || url.back() == ' ')) url.pop_back();
     std::ofstream cfg(dir.str("spillway.toml"));
     cfg << "[stream]\nbase_url = \"" << url << "\"\nbackfill = " << (backfill ? "true" : "false") << "\n";
     cfg << "[sinks.rocksdb]\npath = \"" << dir.str("db") << "\"\n[metrics]\nenabled = false\n" << reconnect_toml;
@@ -385,28 +379,10 @@ TEST_CASE("reconnect: 429 UsageCapExceeded waits for the period reset and says s
   CHECK(r.stop() == 0);
 }
 
-namespace {
-
-// A port on 127.0.0.1 that nothing listens on (bound, read, closed: free again, not listening).
-std::uint16_t closed_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  REQUIRE(fd >= 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-  socklen_t len = sizeof addr;
-  REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
-
-}  // namespace
-
 TEST_CASE("reconnect: connection refused backs off linearly and streams once the server is up",
           "[integration][e2e][reconnect]") {
   temp_dir dir{"spillway-refused"};
-  const auto port = std::to_string(closed_port());
+  const auto port = std::to_string(free_port());
   {
     std::ofstream cfg(dir.str("spillway.toml"));
     cfg << "[stream]\nbase_url = \"http://127.0.0.1:" << port << "\"\n[sinks.rocksdb]\npath = \"" << dir.str("db")

@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "tests/support/child_process.hpp"
+#include "tests/support/cli_run.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using namespace spillway::testing;
@@ -18,9 +19,7 @@ TEST_CASE("secret leak: no control-plane output contains the token", "[integrati
   child_process emu({bin("spillway-emu"), "--port", "0", "--ready-file", dir.str("url"), "--bearer", good,
                      "--require-rules"},
                     dir.str("emu.log"));
-  REQUIRE(eventually([&] { return std::filesystem::exists(dir.str("url")); }, 10s, 20ms));
-  std::string url = slurp(dir.str("url"));
-  while (!url.empty() && (url.back() == '\n' || url.back() == '\r')) url.pop_back();
+  std::string url = wait_for_url(dir.str("url"));
   const std::string base = "[stream]\nbase_url = \"" + url + "\"\n[diagnose]\nstatus_url = \"\"\n[metrics]\nenabled = false\n";
   const std::string rules = "[[rules]]\nvalue = \"cat\"\n[[rules]]\nvalue = \"-bad\"\n";
   std::ofstream(dir.str("env.toml")) << base << rules;
@@ -67,9 +66,7 @@ TEST_CASE("secret leak: app key/secret, client-credentials Bearer, user access a
                      "--user-refresh-token", refresh0, "--user-refresh-token-file", dir.str("issued.txt"),
                      "--max-connections", "0", "--status", "major"},
                     dir.str("emu.log"));
-  REQUIRE(eventually([&] { return std::filesystem::exists(dir.str("url")); }, 10s, 20ms));
-  std::string url = slurp(dir.str("url"));
-  while (!url.empty() && (url.back() == '\n' || url.back() == '\r')) url.pop_back();
+  std::string url = wait_for_url(dir.str("url"));
   const std::string store = dir.str("user.json");
   std::ofstream(store) << "{\"access_token\":\"\",\"refresh_token\":\"" << refresh0 << "\",\"expires_at\":0}";
   std::filesystem::permissions(store, std::filesystem::perms(0600));

@@ -5,17 +5,13 @@
 #include <fstream>
 
 #include "tests/support/child_process.hpp"
+#include "tests/support/cli_run.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using namespace spillway::testing;
 using namespace std::chrono_literals;
 
 namespace {
-
-struct cli_result {
-  int code;
-  std::string out;
-};
 
 // One emulator (require token "tok") and a config pointing at it; `rules` is the [[rules]] TOML text.
 struct rules_env {
@@ -26,9 +22,7 @@ struct rules_env {
     std::vector<std::string> argv{bin("spillway-emu"), "--port", "0", "--ready-file", dir.str("url"), "--bearer", "tok"};
     argv.insert(argv.end(), extra.begin(), extra.end());
     emu = std::make_unique<child_process>(argv, dir.str("emu.log"));
-    REQUIRE(eventually([&] { return std::filesystem::exists(dir.str("url")); }, 10s, 20ms));
-    url = slurp(dir.str("url"));
-    while (!url.empty() && (url.back() == '\n' || url.back() == '\r')) url.pop_back();
+    url = wait_for_url(dir.str("url"));
   }
   void config(const std::string& rules, bool delete_unmanaged = true) {
     std::ofstream(dir.str("c.toml")) << "[stream]\nbase_url = \"" << url << "\"\nrules_delete_unmanaged = "
@@ -39,10 +33,7 @@ struct rules_env {
     std::vector<std::string> argv{bin("spillway"), "rules"};
     argv.insert(argv.end(), args.begin(), args.end());
     argv.insert(argv.end(), {"--config", dir.str("c.toml")});
-    child_process p(argv, dir.str("cli.log"), {{"X_BEARER_TOKEN", "tok"}});
-    const auto code = p.wait(30s);
-    REQUIRE(code.has_value());
-    return {*code, slurp(dir.str("cli.log"))};
+    return run_to_end(argv, dir.str("cli.log"), {{"X_BEARER_TOKEN", "tok"}});
   }
 };
 

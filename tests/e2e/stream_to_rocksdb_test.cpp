@@ -7,6 +7,7 @@
 #include <regex>
 
 #include "tests/support/child_process.hpp"
+#include "tests/support/cli_run.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using namespace spillway::testing;
@@ -39,9 +40,7 @@ void stream_and_compare(bool tls, std::uint64_t count) {
     emu_args.insert(emu_args.end(), {"--tls", "--cert-out", dir.str("ca.pem")});
   }
   child_process emu(emu_args, dir.str("emu.log"));
-  REQUIRE(eventually([&] { return !slurp(dir.str("url")).empty(); }, 10s));
-  std::string url = slurp(dir.str("url"));
-  while (!url.empty() && (url.back() == '\n' || url.back() == ' ')) url.pop_back();
+  std::string url = wait_for_url(dir.str("url"));
   CHECK(url.rfind(tls ? "https://" : "http://", 0) == 0);
 
   write_config(dir.str("spillway.toml"), url, dir.str("db"), tls ? dir.str("ca.pem") : "");

@@ -9,6 +9,7 @@
 
 #include "ingest/rules_sync.hpp"
 #include "tests/support/child_process.hpp"
+#include "tests/support/cli_run.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using namespace spillway::ingest;
@@ -26,10 +27,8 @@ struct emulator {
     proc = std::make_unique<child_process>(
         std::vector<std::string>{bin("spillway-emu"), "--port", "0", "--ready-file", dir.str("url"), "--bearer", "tok"},
         dir.str("emu.log"));
-    REQUIRE(eventually([&] { return std::filesystem::exists(dir.str("url")); }, 10s, 20ms));
+    const std::string url = wait_for_url(dir.str("url"));
     std::string error;
-    std::string url = slurp(dir.str("url"));
-    while (!url.empty() && (url.back() == '\n' || url.back() == '\r')) url.pop_back();
     auto ep = parse_base_url(url, error);
     INFO(error);
     REQUIRE(ep);
@@ -149,9 +148,7 @@ TEST_CASE("rules api: a wrong token is reported with cause and fix, no token ech
 TEST_CASE("sync_rules_on_start: syncs with the run's settings, fails with the cause", "[ingest][rules][integration]") {
   emulator emu;
   spillway::config::settings s;
-  std::string url = slurp(emu.dir.str("url"));
-  while (!url.empty() && (url.back() == '\n' || url.back() == '\r')) url.pop_back();
-  s.stream.base_url = url;
+  s.stream.base_url = trim_end(slurp(emu.dir.str("url")));
   s.auth.bearer_token_env = "SPILLWAY_RULES_TEST_TOKEN";
   s.rules = {{"cat", "pets"}, {"from:xdevelopers", ""}};
   std::string error;

@@ -2,9 +2,6 @@
 // Support for the kafka suite's tests THROUGH THE BINARY (run_*_test.cpp): spillway-emu, `spillway run`
 // and spillway-kafka-mock as child processes (each ended by its pid and waited for), progress read with
 // `spillway stats`, and the check that Kafka holds exactly what RocksDB holds (`spillway export` vs kcat).
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
@@ -27,6 +24,7 @@
 
 #include "tests/kafka/kafka_test_support.hpp"
 #include "tests/support/child_process.hpp"
+#include "tests/support/cli_run.hpp"
 
 namespace spillway::test::run {
 
@@ -34,6 +32,7 @@ using namespace std::chrono_literals;
 using testing::bin;
 using testing::capture;
 using testing::eventually;
+using testing::free_port;
 using testing::slurp;
 
 inline constexpr const char* bearer = "kafka-run-token";
@@ -70,19 +69,6 @@ inline std::uint64_t proc_kb(pid_t pid, const std::string& field) {
   return 0;
 }
 
-// A port nobody listens on right now (bound and released; loopback ports are not reused at once).
-inline std::uint16_t free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof a;
-  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
-  REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
-
 // spillway-emu on a free port (plain HTTP); `extra` adds --count/--rate/--dump/...
 struct emulator {
   emulator(const temp_dir& dir, const std::vector<std::string>& extra)
@@ -93,9 +79,7 @@ struct emulator {
           return argv;
         }(),
              dir.str("emu.log")) {
-    REQUIRE(eventually([&] { return !slurp(dir.str("emu.url")).empty(); }, 20s));
-    url = slurp(dir.str("emu.url"));
-    while (!url.empty() && (url.back() == '\n' || url.back() == ' ')) url.pop_back();
+    url = testing::wait_for_url(dir.str("emu.url"), std::chrono::seconds(20));
   }
   testing::child_process proc;
   std::string url;
