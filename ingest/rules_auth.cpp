@@ -1,27 +1,27 @@
 #include "ingest/rules_auth.hpp"
 
-#include <sys/stat.h>
-
 #include <cstdlib>
-#include <fstream>
+
+#include "ingest/auth/owner_only_file.hpp"
 
 namespace spillway::ingest {
 
 std::optional<std::string> load_control_bearer(const config::auth_settings& auth, std::string& error) {
   if (!auth.bearer_token_file.empty()) {
     const std::string& path = auth.bearer_token_file;
-    struct stat st{};
-    if (::stat(path.c_str(), &st) != 0) {
-      error = "auth.bearer_token_file '" + path + "' does not exist; create it with the app's Bearer token (mode 0600)";
-      return std::nullopt;
+    std::string content;
+    switch (auth::read_owner_only_file(path, content)) {
+      case auth::owner_only_read::missing:
+        error = "auth.bearer_token_file '" + path + "' does not exist; create it with the app's Bearer token (mode 0600)";
+        return std::nullopt;
+      case auth::owner_only_read::exposed:
+        error = "auth.bearer_token_file '" + path + "' is readable by group or others; run: chmod 600 " + path;
+        return std::nullopt;
+      case auth::owner_only_read::ok:
+      case auth::owner_only_read::unreadable:  // nothing read: reported as empty below
+        break;
     }
-    if ((st.st_mode & (S_IRGRP | S_IROTH)) != 0) {
-      error = "auth.bearer_token_file '" + path + "' is readable by group or others; run: chmod 600 " + path;
-      return std::nullopt;
-    }
-    std::ifstream in(path);
-    std::string token;
-    std::getline(in, token);
+    std::string token = content.substr(0, content.find('\n'));
     while (!token.empty() && (token.back() == '\r' || token.back() == ' ')) token.pop_back();
     if (token.empty()) {
       error = "auth.bearer_token_file '" + path + "' is empty; put the app's Bearer token on its first line";

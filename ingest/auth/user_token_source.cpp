@@ -11,10 +11,9 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 
 #include "ingest/auth/atomic_file.hpp"
+#include "ingest/auth/owner_only_file.hpp"
 
 namespace spillway::ingest::auth {
 namespace {
@@ -74,16 +73,14 @@ user_token_source::user_token_source(const config::auth_settings& auth, http_cli
 
 void user_token_source::finish_interrupted_write(stale_tmp_outcome* outcome) const {
   const std::string tmp = tmp_path_for(path_);
-  struct stat st{};
-  if (::stat(tmp.c_str(), &st) != 0) return;
+  std::string text;
+  const auto read = read_owner_only_file(tmp, text);
+  if (read == owner_only_read::missing) return;
   // The tmp is written only after X answered and is fsync'ed before the rename, so one that parses
   // completely holds the newest tokens: the refresh token in `path_` was spent when X answered. Finish
   // the rename instead of throwing them away. Anything else is a write cut short: remove it.
-  std::ifstream in(tmp, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
   std::string why, error;
-  const bool complete = in && (st.st_mode & (S_IRGRP | S_IROTH)) == 0 && parse_user_token_file(text.str(), why);
+  const bool complete = read == owner_only_read::ok && parse_user_token_file(text, why);
   if (complete && commit_tmp(path_, error)) {
     spdlog::warn("finished a refresh that was interrupted before its rename: {} now holds the tokens X issued then",
                  path_);
@@ -101,25 +98,23 @@ void user_token_source::finish_interrupted_write(stale_tmp_outcome* outcome) con
 std::optional<user_tokens> user_token_source::load(auth_error& error, stale_tmp_outcome* stale_tmp) const {
   // Only ever called under the lock: a tmp seen here belongs to a writer that died before its rename.
   finish_interrupted_write(stale_tmp);
-  struct stat st{};
-  if (::stat(path_.c_str(), &st) != 0) {
-    error = {auth_errc::config, "auth.user_token_file '" + path_ + "' does not exist; " + store_fix(path_)};
-    return std::nullopt;
-  }
-  if ((st.st_mode & (S_IRGRP | S_IROTH)) != 0) {
-    error = {auth_errc::config,
-             "auth.user_token_file '" + path_ + "' is readable by group or others; run: chmod 600 " + path_};
-    return std::nullopt;
-  }
-  std::ifstream in(path_, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (!in) {
-    error = {auth_errc::config, "cannot read auth.user_token_file '" + path_ + "'; check that this user owns it"};
-    return std::nullopt;
+  std::string text;
+  switch (read_owner_only_file(path_, text)) {
+    case owner_only_read::ok:
+      break;
+    case owner_only_read::missing:
+      error = {auth_errc::config, "auth.user_token_file '" + path_ + "' does not exist; " + store_fix(path_)};
+      return std::nullopt;
+    case owner_only_read::exposed:
+      error = {auth_errc::config,
+               "auth.user_token_file '" + path_ + "' is readable by group or others; run: chmod 600 " + path_};
+      return std::nullopt;
+    case owner_only_read::unreadable:
+      error = {auth_errc::config, "cannot read auth.user_token_file '" + path_ + "'; check that this user owns it"};
+      return std::nullopt;
   }
   std::string why;
-  auto tokens = parse_user_token_file(text.str(), why);
+  auto tokens = parse_user_token_file(text, why);
   if (!tokens) error = {auth_errc::config, "auth.user_token_file '" + path_ + "' " + why + "; " + store_fix(path_)};
   return tokens;
 }
