@@ -2,7 +2,6 @@
 #include <pthread.h>
 #include <signal.h>
 
-#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <optional>
@@ -11,6 +10,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/backoff.hpp"
 #include "common/log.hpp"
 #include "common/metrics.hpp"
 #include "config/loader.hpp"
@@ -43,7 +43,7 @@ std::size_t slab_bytes_for(std::size_t max_line_bytes) {
 // wait through sigtimedwait with exit 0: nothing has been received yet, so nothing is lost.
 std::optional<std::string> start_up_token(ingest::auth::app_token_source& source, const config::reconnect_settings& rc,
                                           const sigset_t& stop_signals, int& exit_code) {
-  auto wait = rc.network_step;
+  const auto schedule = common::linear_schedule(rc.network_step, rc.network_cap);
   for (std::uint32_t attempt = 1;; ++attempt) {
     ingest::auth::auth_error failure;
     if (auto token = source.token(failure)) return token;
@@ -52,6 +52,7 @@ std::optional<std::string> start_up_token(ingest::auth::app_token_source& source
       exit_code = failure.exit_code();
       return std::nullopt;
     }
+    const auto wait = schedule.nominal(attempt);
     const auto level = attempt >= rc.alert_after ? spdlog::level::err : spdlog::level::warn;
     spdlog::log(level, "{}; start-up attempt {} to obtain the app-only Bearer token failed, retrying in {} ms "
                 "(SIGTERM stops)", failure.message, attempt, wait.count());
@@ -64,7 +65,6 @@ std::optional<std::string> start_up_token(ingest::auth::app_token_source& source
       exit_code = 0;
       return std::nullopt;
     }
-    wait = std::min(wait + rc.network_step, rc.network_cap);
   }
 }
 
