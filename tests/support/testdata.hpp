@@ -1,5 +1,5 @@
 #pragma once
-// Helpers for tests: the real X payloads in shared/testdata/xapi as single lines.
+// Helpers for tests: the real X payloads (../shared/testdata/xapi, or the copy in tests/testdata/xapi) as single lines.
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
