@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "common/metrics.hpp"
-#include "ingest/line_publisher.hpp"
+#include "ingest/stream/line_publisher.hpp"
 #include "sinks/pipeline.hpp"
 
 extern "C" {

@@ -17,8 +17,8 @@
 #include <vector>
 
 #include "bench/bench_machine.hpp"
-#include "ingest/line_framer.hpp"
-#include "ingest/post_extractor.hpp"
+#include "ingest/stream/line_framer.hpp"
+#include "sinks/post_extractor.hpp"
 
 namespace {
 
@@ -54,7 +54,7 @@ bool reference(const rapidjson::Document& d, std::uint64_t& id, std::vector<std:
   if (!d.IsObject() || !d.HasMember("data") || !d["data"].IsObject()) return false;
   const auto& data = d["data"];
   if (!data.HasMember("id") || !data["id"].IsString()) return false;
-  if (!spillway::ingest::parse_post_id(data["id"].GetString(), id)) return false;
+  if (!spillway::sinks::parse_post_id(data["id"].GetString(), id)) return false;
   rules.clear();
   if (d.HasMember("matching_rules") && d["matching_rules"].IsArray()) {
     for (const auto& r : d["matching_rules"].GetArray()) {
@@ -84,7 +84,7 @@ int main(int argc, char** argv) {
   }
   const corpus c = load(path);
   const std::size_t max_line = 1 << 20;
-  spillway::ingest::post_extractor extractor(max_line);
+  spillway::sinks::post_extractor extractor(max_line);
 
   // 1. Check: simdjson and RapidJSON agree on every Post before anything is timed.
   std::size_t disagreements = 0;
@@ -95,7 +95,7 @@ int main(int argc, char** argv) {
     std::uint64_t ref_id = 0;
     const bool ok = !d.HasParseError() && reference(d, ref_id, rules);
     const auto got = extractor.extract(c.body.data() + off, len, c.body.size() - off);
-    bool same = ok == (got.kind == spillway::ingest::line_kind::post) && (!ok || got.id == ref_id);
+    bool same = ok == (got.kind == spillway::sinks::line_kind::post) && (!ok || got.id == ref_id);
     if (same && ok) {
       same = got.rule_count == rules.size();
       for (std::size_t r = 0; same && r < rules.size(); ++r) same = got.rules[r].id_json == "\"" + rules[r] + "\"";

@@ -117,17 +117,17 @@ void pipeline::handle_line(const common::stream_item& item) {
   auto fields = extractor_.extract(bytes, item.length, capacity);
   const std::string_view line(bytes, item.length);
   switch (fields.kind) {
-    case ingest::line_kind::post:
+    case sinks::line_kind::post:
       break;
-    case ingest::line_kind::notice:
+    case sinks::line_kind::notice:
       notices_.add();
       spdlog::warn("stream notice: {} ({}): {}", fields.notice_title, fields.notice_disconnect_type,
                    common::log_sample(line, 400));
       return;
-    case ingest::line_kind::malformed:
+    case sinks::line_kind::malformed:
       dead_letter(invalid_json, fields.problem, line);
       return;
-    case ingest::line_kind::missing_id:
+    case sinks::line_kind::missing_id:
       dead_letter(missing_id, fields.problem, line);
       return;
   }

@@ -23,7 +23,7 @@
 #include "common/slab_pool.hpp"
 #include "common/spsc_ring.hpp"
 #include "common/stream_item.hpp"
-#include "ingest/post_extractor.hpp"
+#include "sinks/post_extractor.hpp"
 #include "sinks/post_sink.hpp"
 #include "sinks/rocksdb/dedup_window.hpp"
 #include "sinks/rocksdb/store.hpp"
@@ -62,7 +62,7 @@ class pipeline {
 
  private:
   struct pending_post {
-    ingest::extracted_post fields;
+    sinks::extracted_post fields;
     std::string_view line;
     std::int64_t received_ms;
   };
@@ -80,7 +80,7 @@ class pipeline {
   store& db_;
   post_sink* downstream_;
   pipeline_options options_;
-  ingest::post_extractor extractor_;
+  sinks::post_extractor extractor_;
   dedup_window window_;
   rocksdb::WriteBatch batch_;
   std::vector<pending_post> pending_;           // Posts in batch_, in order (capacity reserved)

@@ -10,14 +10,14 @@
 #include <span>
 #include <string_view>
 
-#include "ingest/post_extractor.hpp"
+#include "sinks/post.hpp"
 
 namespace spillway::sinks {
 
 struct committed_post {
   std::uint64_t id = 0;
   std::string_view line;                   // raw JSON as received, without "\r\n"
-  const ingest::extracted_post* fields = nullptr;  // rule ids/tags (raw JSON tokens into `line`)
+  const sinks::extracted_post* fields = nullptr;  // rule ids/tags (raw JSON tokens into `line`)
   std::int64_t received_ms = 0;
 };
 

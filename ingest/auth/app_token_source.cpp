@@ -5,8 +5,7 @@
 #include <cstdlib>
 
 #include "ingest/auth/token_endpoint.hpp"
-#include "ingest/rules_auth.hpp"
-#include "ingest/rules_sync.hpp"
+#include "ingest/auth/bearer_token.hpp"
 
 namespace spillway::ingest::auth {
 namespace {

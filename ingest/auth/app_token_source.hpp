@@ -16,8 +16,8 @@
 
 #include "config/settings.hpp"
 #include "ingest/auth/auth_error.hpp"
-#include "ingest/http_client.hpp"
-#include "ingest/rate_limits.hpp"
+#include "ingest/xapi/http_client.hpp"
+#include "ingest/xapi/rate_limits.hpp"
 
 namespace spillway::ingest::auth {
 

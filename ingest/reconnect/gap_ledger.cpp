@@ -1,5 +1,7 @@
 #include "ingest/reconnect/gap_ledger.hpp"
 
+#include "common/big_endian.hpp"
+
 #include <boost/system/errc.hpp>
 
 #include <algorithm>
@@ -16,12 +18,11 @@ constexpr milliseconds backfill_window{max_backfill_minutes * 60'000};
 
 void put_time(std::string& out, system_clock::time_point t) {
   const auto ms = static_cast<std::uint64_t>(std::chrono::duration_cast<milliseconds>(t.time_since_epoch()).count());
-  for (int shift = 56; shift >= 0; shift -= 8) out.push_back(static_cast<char>((ms >> shift) & 0xff));
+  common::append_be64(out, ms);
 }
 
 system_clock::time_point get_time(std::string_view bytes) {
-  std::uint64_t ms = 0;
-  for (std::size_t i = 0; i < 8; ++i) ms = (ms << 8) | static_cast<unsigned char>(bytes[i]);
+  const std::uint64_t ms = common::read_be64(bytes.data());
   return system_clock::time_point{
       std::chrono::duration_cast<system_clock::duration>(milliseconds{static_cast<std::int64_t>(ms)})};
 }

@@ -26,7 +26,7 @@ std::int64_t unix_ms_now() noexcept {
       .count();
 }
 
-std::span<const ingest::rule_match> rules_of(const ingest::extracted_post* fields) noexcept {
+std::span<const sinks::rule_match> rules_of(const sinks::extracted_post* fields) noexcept {
   if (fields == nullptr) return {};
   return {fields->rules.data(), std::min<std::size_t>(fields->rule_count, fields->rules.size())};
 }
@@ -73,7 +73,7 @@ void kafka_sink::on_committed(std::span<const committed_post> posts) noexcept {
 }
 
 kafka_sink::produce_result kafka_sink::produce(std::uint64_t id, std::string_view line,
-                                               const ingest::extracted_post* fields,
+                                               const sinks::extracted_post* fields,
                                                std::int64_t received_ms) noexcept {
   if (!tracker_.insert(id, received_ms)) {
     metrics_.queue_full.add();
@@ -135,7 +135,7 @@ void kafka_sink::delete_outbox_entry(std::uint64_t id, std::size_t bytes) noexce
   outbox_bytes_ -= std::min<std::uint64_t>(outbox_bytes_, bytes);
 }
 
-relay_verdict kafka_sink::relay(std::uint64_t id, std::string_view line, const ingest::extracted_post& fields,
+relay_verdict kafka_sink::relay(std::uint64_t id, std::string_view line, const sinks::extracted_post& fields,
                                 std::int64_t received_ms) noexcept {
   // Leave half the queue to live Posts, so a backlog drain never starves the stream.
   const auto result = tracker_.size() >= tracker_.capacity() / 2 ? produce_result::no_room

@@ -56,7 +56,7 @@ class kafka_sink final : public post_sink, private delivery_listener, private re
   // handed: librdkafka has it. no_room: the bounded queue is full. refused: librdkafka rejected this
   // Post itself (e.g. larger than message.max.bytes). Anything but handed leaves it waiting in the outbox.
   enum class produce_result { handed, no_room, refused };
-  produce_result produce(std::uint64_t id, std::string_view line, const ingest::extracted_post* fields,
+  produce_result produce(std::uint64_t id, std::string_view line, const sinks::extracted_post* fields,
                          std::int64_t received_ms) noexcept;
   void back_off() noexcept;
   void park(std::int64_t received_ms) noexcept;
@@ -68,7 +68,7 @@ class kafka_sink final : public post_sink, private delivery_listener, private re
 
   void on_delivery(std::uint64_t id, std::size_t bytes, rd_kafka_resp_err_t err) noexcept override;
   [[nodiscard]] bool in_flight(std::uint64_t id) const noexcept override { return tracker_.contains(id); }
-  relay_verdict relay(std::uint64_t id, std::string_view line, const ingest::extracted_post& fields,
+  relay_verdict relay(std::uint64_t id, std::string_view line, const sinks::extracted_post& fields,
                       std::int64_t received_ms) noexcept override;
   void orphan(std::uint64_t id) noexcept override;
 

@@ -11,7 +11,7 @@
 #include <string>
 #include <string_view>
 
-#include "ingest/post_extractor.hpp"
+#include "sinks/post_extractor.hpp"
 #include "sinks/rocksdb/store.hpp"
 
 namespace spillway::sinks::kafka {
@@ -35,7 +35,7 @@ class relay_target {
   [[nodiscard]] virtual bool in_flight(std::uint64_t id) const noexcept = 0;
   // produced; skipped (refused: it stays waiting, the cursor moves on); or stop when there is no room
   // (the cursor stays on this entry).
-  virtual relay_verdict relay(std::uint64_t id, std::string_view line, const ingest::extracted_post& fields,
+  virtual relay_verdict relay(std::uint64_t id, std::string_view line, const sinks::extracted_post& fields,
                               std::int64_t received_ms) noexcept = 0;
   // The outbox names a Post that `tweets` no longer holds (retention): nothing is left to deliver.
   virtual void orphan(std::uint64_t id) noexcept = 0;
@@ -60,7 +60,7 @@ class outbox_relay {
 
  private:
   store& db_;
-  ingest::post_extractor extractor_;
+  sinks::post_extractor extractor_;
   std::string line_;  // capacity max_line_bytes + simdjson padding
   std::uint64_t cursor_ = 0;
 };

@@ -23,7 +23,7 @@ void record_headers::append_string_token(std::string& out, std::string_view toke
   }
 }
 
-void record_headers::build(std::uint64_t id, std::span<const ingest::rule_match> rules, std::int64_t received_ms) {
+void record_headers::build(std::uint64_t id, std::span<const sinks::rule_match> rules, std::int64_t received_ms) {
   key_len_ = static_cast<std::size_t>(std::to_chars(key_, key_ + sizeof key_, id).ptr - key_);
   received_len_ = static_cast<std::size_t>(std::to_chars(received_, received_ + sizeof received_, received_ms).ptr - received_);
   ids_.assign(1, '[');

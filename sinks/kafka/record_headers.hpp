@@ -13,7 +13,7 @@
 #include <string>
 #include <string_view>
 
-#include "ingest/post_extractor.hpp"
+#include "sinks/post.hpp"
 
 namespace spillway::sinks::kafka {
 
@@ -21,7 +21,7 @@ class record_headers {
  public:
   record_headers();
 
-  void build(std::uint64_t id, std::span<const ingest::rule_match> rules, std::int64_t received_ms);
+  void build(std::uint64_t id, std::span<const sinks::rule_match> rules, std::int64_t received_ms);
 
   [[nodiscard]] std::string_view key() const noexcept { return {key_, key_len_}; }
   [[nodiscard]] std::string_view rule_ids() const noexcept { return ids_; }

@@ -38,7 +38,7 @@ record_producer::~record_producer() {
 }
 
 rd_kafka_resp_err_t record_producer::produce(std::uint64_t id, std::string_view line,
-                                             std::span<const ingest::rule_match> rules,
+                                             std::span<const sinks::rule_match> rules,
                                              std::int64_t received_ms) noexcept {
   headers_.build(id, rules, received_ms);
   const auto key = headers_.key();

@@ -19,7 +19,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include "config/settings.hpp"
-#include "ingest/post_extractor.hpp"
+#include "sinks/post.hpp"
 #include "sinks/kafka/record_headers.hpp"
 #include "sinks/kafka/topic_router.hpp"
 
@@ -42,7 +42,7 @@ class record_producer {
 
   // Enqueues one record. RD_KAFKA_RESP_ERR__QUEUE_FULL when librdkafka's bounded queue is full.
   [[nodiscard]] rd_kafka_resp_err_t produce(std::uint64_t id, std::string_view line,
-                                            std::span<const ingest::rule_match> rules,
+                                            std::span<const sinks::rule_match> rules,
                                             std::int64_t received_ms) noexcept;
 
   // Serves delivery reports and errors; returns how many events were served.

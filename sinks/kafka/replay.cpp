@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "ingest/post_extractor.hpp"
+#include "sinks/post_extractor.hpp"
 #include "sinks/kafka/record_producer.hpp"
 
 namespace spillway::sinks::kafka {
@@ -76,7 +76,7 @@ class replay_run final : public delivery_listener {
     std::memcpy(line_.data(), stored.data(), stored.size());
     std::memset(line_.data() + stored.size(), 0, simdjson::SIMDJSON_PADDING);
     const auto fields = extractor_.extract(line_.data(), stored.size(), line_.size());
-    const std::span<const ingest::rule_match> rules(fields.rules.data(), fields.rule_count);
+    const std::span<const sinks::rule_match> rules(fields.rules.data(), fields.rule_count);
     const std::string_view line(line_.data(), stored.size());
     // The received time is not stored with the Post; replayed records carry the replay time.
     const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -113,7 +113,7 @@ class replay_run final : public delivery_listener {
   store& db_;
   replay_options options_;
   const std::function<void(const replay_progress&)>& progress_;
-  ingest::post_extractor extractor_;
+  sinks::post_extractor extractor_;
   record_producer producer_;
   clock::time_point deadline_;
   clock::time_point next_report_{};

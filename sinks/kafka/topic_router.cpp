@@ -61,7 +61,7 @@ rd_kafka_topic_t* topic_router::handle(std::string_view name) noexcept {
   return rkt;
 }
 
-rd_kafka_topic_t* topic_router::route(std::span<const ingest::rule_match> rules) noexcept {
+rd_kafka_topic_t* topic_router::route(std::span<const sinks::rule_match> rules) noexcept {
   if (!by_tag_ || rules.empty()) return fallback_;
   sanitize_into(scratch_, rules[0].tag_json);
   if (scratch_.empty()) return fallback_;

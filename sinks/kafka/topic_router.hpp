@@ -16,7 +16,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include "config/settings.hpp"
-#include "ingest/post_extractor.hpp"
+#include "sinks/post.hpp"
 
 namespace spillway::sinks::kafka {
 
@@ -28,7 +28,7 @@ class topic_router {
   topic_router& operator=(const topic_router&) = delete;
 
   // Never null: falls back to the fallback topic's handle.
-  [[nodiscard]] rd_kafka_topic_t* route(std::span<const ingest::rule_match> rules) noexcept;
+  [[nodiscard]] rd_kafka_topic_t* route(std::span<const sinks::rule_match> rules) noexcept;
 
   // The topic a tag routes to ("" when it routes to the fallback). Exposed for tests and docs.
   static std::string sanitize_tag(std::string_view tag_json);

@@ -1,5 +1,7 @@
 #include "sinks/rocksdb/store.hpp"
 
+#include "common/big_endian.hpp"
+
 #include <rocksdb/options.h>
 #include <rocksdb/slice_transform.h>
 #include <rocksdb/table.h>
@@ -51,21 +53,9 @@ rocksdb::ColumnFamilyOptions outbox_options() {
 
 }  // namespace
 
-post_key encode_post_key(std::uint64_t id) noexcept {
-  post_key k;
-  for (int i = 7; i >= 0; --i) {
-    k[static_cast<std::size_t>(i)] = static_cast<char>(id & 0xff);
-    id >>= 8;
-  }
-  return k;
-}
+post_key encode_post_key(std::uint64_t id) noexcept { return common::encode_be64(id); }
 
-std::uint64_t decode_post_key(std::string_view key) noexcept {
-  if (key.size() != 8) return 0;
-  std::uint64_t id = 0;
-  for (char c : key) id = (id << 8) | static_cast<unsigned char>(c);
-  return id;
-}
+std::uint64_t decode_post_key(std::string_view key) noexcept { return common::decode_be64_exact(key); }
 
 store::store(const std::string& path, open_mode mode) : path_(path) {
   rocksdb::DBOptions db_options;
@@ -126,6 +116,36 @@ std::uint64_t store::next_deadletter_seq() {
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), deadletter()));
   it->SeekToLast();
   return it->Valid() ? decode_post_key(to_view(it->key())) + 1 : 1;
+}
+
+common::result<void> store::put_meta(std::string_view key, std::string_view value) {
+  const auto st = db_->Put(rocksdb::WriteOptions(), meta(), rocksdb::Slice(key.data(), key.size()),
+                           rocksdb::Slice(value.data(), value.size()));
+  if (st.ok()) return {};
+  return common::error(common::errc::storage,
+                       "RocksDB at " + path_ + " refused a meta write (" + st.ToString() +
+                           "); check free space and permissions of the database directory");
+}
+
+void store::for_each_meta(std::string_view prefix, const std::function<bool(std::string_view, std::string_view)>& f) {
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), meta()));
+  const rocksdb::Slice p(prefix.data(), prefix.size());
+  for (it->Seek(p); it->Valid() && it->key().starts_with(p); it->Next()) {
+    if (!f(to_view(it->key()), to_view(it->value()))) return;
+  }
+}
+
+void store::for_each_meta_reverse(std::string_view prefix,
+                                  const std::function<bool(std::string_view, std::string_view)>& f) {
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), meta()));
+  // The first key after every key with this prefix: the prefix with its last byte incremented (the
+  // prefixes in use are ASCII, so the byte never overflows).
+  std::string upper(prefix);
+  upper.back() = static_cast<char>(upper.back() + 1);
+  const rocksdb::Slice p(prefix.data(), prefix.size());
+  for (it->SeekForPrev(upper); it->Valid() && it->key().starts_with(p); it->Prev()) {
+    if (!f(to_view(it->key()), to_view(it->value()))) return;
+  }
 }
 
 }  // namespace spillway::sinks

@@ -8,10 +8,13 @@
 //   deadletter key = 8-byte big-endian sequence number; value = reason '\n' raw bytes (or sample)
 //
 // Owns: the rocksdb::DB and its column-family handles.
-// Threads: RocksDB is thread-safe; in the service only the pipeline thread writes. Read-only instances
-// (export) can open the same directory while the service runs.
+// Threads: RocksDB is thread-safe. In the service the pipeline thread writes tweets, outbox and
+// deadletter; `meta` records (the gap ledger) are written through put_meta from the reader thread, rarely
+// and never per Post. Read-only instances (export) can open the same directory while the service runs.
 // Must outlive: every batch and iterator created from it.
 #include <array>
+#include <functional>
+#include <optional>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -19,6 +22,8 @@
 
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
+
+#include "common/error.hpp"
 
 namespace spillway::sinks {
 
@@ -56,6 +61,15 @@ class store {
 
   // True when a Post with this id is stored (a point lookup: used only off the hot path).
   [[nodiscard]] bool contains_post(std::uint64_t id);
+
+  // `meta` records: small keyed values (the gap ledger). put_meta fails with errc::storage naming the
+  // path, RocksDB's reason and the fix.
+  [[nodiscard]] common::result<void> put_meta(std::string_view key, std::string_view value);
+  // Every meta record whose key starts with `prefix`, in key order; f(key, value) returns false to stop.
+  void for_each_meta(std::string_view prefix, const std::function<bool(std::string_view, std::string_view)>& f);
+  // Meta records with `prefix`, newest key first; f(key, value) returns false to stop.
+  void for_each_meta_reverse(std::string_view prefix,
+                             const std::function<bool(std::string_view, std::string_view)>& f);
 
   // Next deadletter sequence number (continues after the highest stored one).
   [[nodiscard]] std::uint64_t next_deadletter_seq();

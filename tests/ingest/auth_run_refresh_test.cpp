@@ -4,8 +4,8 @@
 #include <catch2/catch.hpp>
 
 #include "common/metrics.hpp"
-#include "ingest/rate_limits.hpp"
-#include "ingest/run_policy.hpp"
+#include "ingest/xapi/rate_limits.hpp"
+#include "ingest/stream/run_policy.hpp"
 
 using namespace spillway;
 using namespace std::chrono_literals;

@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "ingest/line_framer.hpp"
+#include "ingest/stream/line_framer.hpp"
 #include "tests/support/testdata.hpp"
 
 using spillway::ingest::frame_event;

@@ -7,7 +7,7 @@
 #include <cstdlib>
 #include <set>
 
-#include "ingest/rules_sync.hpp"
+#include "ingest/control/rules_sync.hpp"
 #include "tests/support/child_process.hpp"
 #include "tests/support/cli_run.hpp"
 #include "tests/support/temp_dir.hpp"

@@ -2,8 +2,8 @@
 // and the header parsing/reset rendering.
 #include <catch2/catch.hpp>
 
-#include "ingest/rate_limits.hpp"
-#include "ingest/rules_plan.hpp"
+#include "ingest/xapi/rate_limits.hpp"
+#include "ingest/control/rules_plan.hpp"
 
 using namespace spillway::ingest;
 using spillway::config::rule_spec;

@@ -11,8 +11,8 @@
 #include <thread>
 
 #include "common/metrics.hpp"
-#include "ingest/line_publisher.hpp"
-#include "ingest/stream_session.hpp"
+#include "ingest/stream/line_publisher.hpp"
+#include "ingest/stream/stream_session.hpp"
 
 using namespace spillway;
 namespace asio = boost::asio;

@@ -14,7 +14,7 @@
 
 #include "common/metrics.hpp"
 #include "config/settings.hpp"
-#include "ingest/post_extractor.hpp"
+#include "sinks/post_extractor.hpp"
 #include "sinks/kafka/kafka_sink.hpp"
 #include "sinks/post_sink.hpp"
 #include "sinks/rocksdb/store.hpp"
@@ -100,7 +100,7 @@ using testing::temp_dir;  // tests/support: a fresh directory, removed at scope 
 struct test_post {
   std::string buffer;  // line + simdjson padding
   std::size_t length = 0;
-  ingest::extracted_post fields;
+  sinks::extracted_post fields;
   std::int64_t received_ms = 0;
   [[nodiscard]] std::string_view line() const noexcept { return {buffer.data(), length}; }
   [[nodiscard]] std::uint64_t id() const noexcept { return fields.id; }

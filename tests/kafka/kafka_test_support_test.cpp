@@ -240,7 +240,7 @@ std::vector<kafka_record> read_with_consumer(const std::string& bootstrap, const
 }
 
 std::vector<std::unique_ptr<test_post>> make_posts(std::size_t count, std::uint64_t first_generated_id) {
-  static ingest::post_extractor extractor(1 << 20);
+  static sinks::post_extractor extractor(1 << 20);
   std::vector<std::string> lines;
   for (const auto& entry : std::filesystem::directory_iterator(SPILLWAY_TESTDATA_DIR)) {
     const auto name = entry.path().filename().string();
@@ -265,7 +265,7 @@ std::vector<std::unique_ptr<test_post>> make_posts(std::size_t count, std::uint6
     p->buffer.resize(p->length + simdjson::SIMDJSON_PADDING, '\0');
     p->fields = extractor.extract(p->buffer.data(), p->length, p->buffer.size());
     p->received_ms = now_ms - static_cast<std::int64_t>(lines.size() - i);
-    if (p->fields.kind != ingest::line_kind::post) throw std::runtime_error("test line is not a Post: " + lines[i]);
+    if (p->fields.kind != sinks::line_kind::post) throw std::runtime_error("test line is not a Post: " + lines[i]);
     if (seen[p->id()]) continue;  // two fixtures share an id: keep ids distinct
     seen[p->id()] = true;
     posts.push_back(std::move(p));

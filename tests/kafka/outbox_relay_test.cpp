@@ -22,7 +22,7 @@ struct scripted_target final : sinks::kafka::relay_target {
   std::vector<std::size_t> rule_counts;
 
   bool in_flight(std::uint64_t id) const noexcept override { return in_flight_ids.count(id) == 1; }
-  relay_verdict relay(std::uint64_t id, std::string_view line, const ingest::extracted_post& fields,
+  relay_verdict relay(std::uint64_t id, std::string_view line, const sinks::extracted_post& fields,
                       std::int64_t) noexcept override {
     if (refuse.count(id) == 1) return relay_verdict::skipped;
     if (room == 0) return relay_verdict::stop;

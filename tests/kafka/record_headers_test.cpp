@@ -5,7 +5,7 @@
 #include "sinks/kafka/record_headers.hpp"
 #include "sinks/kafka/topic_router.hpp"
 
-using spillway::ingest::rule_match;
+using spillway::sinks::rule_match;
 using spillway::sinks::kafka::record_headers;
 using spillway::sinks::kafka::topic_router;
 

@@ -1,0 +1,18 @@
+// `spillway diagnose --config FILE [--json] [--offline]`: exit 0 when healthy, 1 when a finding needs action,
+// 2 when the config itself cannot be loaded (main prints that error).
+#include <iostream>
+
+#include "config/loader.hpp"
+#include "app/commands.hpp"
+#include "ingest/control/diagnose.hpp"
+
+namespace spillway::app {
+
+int diagnose_command(const std::string& config_path, bool json, bool offline) {
+  const config::settings cfg = config::load_settings(config_path);
+  const auto report = ingest::run_diagnose(cfg, cfg.stream.connect_timeout, offline);
+  std::cout << (json ? ingest::render_diagnose_json(report) : ingest::render_diagnose_text(report));
+  return report.healthy() ? 0 : 1;
+}
+
+}  // namespace spillway::app

@@ -1,0 +1,60 @@
+// `spillway gaps --db DIR`: one line per recorded gap in delivery, oldest first, then a summary.
+// Gaps longer than the 5 minutes X can backfill are marked UNRECOVERED with the lost span.
+#include "app/gaps_command.hpp"
+
+#include <cstdio>
+#include <memory>
+#include <stdexcept>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "app/meta_gap_ledger.hpp"
+#include "ingest/reconnect/policy.hpp"
+#include "sinks/rocksdb/store.hpp"
+
+namespace spillway::app {
+
+int gaps_command(const std::string& db_path) {
+  std::unique_ptr<sinks::store> db;
+  try {
+    db = std::make_unique<sinks::store>(db_path, sinks::open_mode::read_only);
+  } catch (const std::exception& e) {
+    spdlog::error("{}", e.what());
+    return 2;
+  }
+  std::size_t total = 0, open = 0, long_gaps = 0, unreadable = 0;
+  std::chrono::milliseconds unrecovered_sum{0};
+  std::fputs("stopped_at               resumed_at               gap          backfill  status\n", stdout);
+  meta_gap_ledger ledger(*db);
+  ledger.for_each([&](const reconnect::gap_record& rec) {
+    const auto* record = &rec;
+    ++total;
+    const auto stopped = reconnect::format_utc(record->stopped_at);
+    if (!record->resumed_at) {
+      ++open;
+      std::fputs(fmt::format("{:<24} {:<24} {:<12} {:<9} open (not delivering since then)\n", stopped, "-", "-", "-").c_str(),
+                 stdout);
+      return;
+    }
+    const auto m = reconnect::measure_gap(record->stopped_at, *record->resumed_at);
+    std::string status = "recoverable";
+    if (m.unrecovered.count() > 0) {
+      ++long_gaps;
+      unrecovered_sum += m.unrecovered;
+      status = "UNRECOVERED " + reconnect::format_wait(m.unrecovered) + " (longer than 5 min)";
+    }
+    std::fputs(fmt::format("{:<24} {:<24} {:<12} {:<9} {}\n", stopped, reconnect::format_utc(*record->resumed_at),
+                           reconnect::format_wait(m.gap), fmt::format("{} min", m.backfill_minutes), status)
+                   .c_str(),
+               stdout);
+  }, unreadable);
+  std::fputs(fmt::format("{} gaps, {} open, {} longer than 5 min ({} unrecovered){}\n", total, open, long_gaps,
+                         reconnect::format_wait(unrecovered_sum),
+                         unreadable > 0 ? fmt::format(", {} unreadable records skipped", unreadable) : "")
+                 .c_str(),
+             stdout);
+  return 0;
+}
+
+}  // namespace spillway::app

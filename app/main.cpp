@@ -1,0 +1,110 @@
+// spillway: the service and its subcommands. Argument parsing only; each command lives in its own file.
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include <cstdint>
+#include <iostream>
+#include <limits>
+
+#include "common/log.hpp"
+#include "config/loader.hpp"
+#include "config/render.hpp"
+#include "app/commands.hpp"
+#include "app/gaps_command.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{"spillway: lands every Post of the X API v2 filtered stream in RocksDB and Kafka, exactly once"};
+  app.require_subcommand(1);
+
+  std::string config_path;
+  auto* run = app.add_subcommand("run", "Stream from the X API into the configured sinks until SIGINT/SIGTERM");
+  run->add_option("--config,-c", config_path, "TOML config file")->required();
+
+  std::string db_path;
+  std::uint64_t from_id = 0;
+  std::uint64_t to_id = std::numeric_limits<std::uint64_t>::max();
+  auto* exp = app.add_subcommand("export", "Print stored Posts in id order, one raw JSON line each");
+  exp->add_option("--db", db_path, "RocksDB directory (sinks.rocksdb.path)")->required();
+  exp->add_option("--from-id", from_id, "First Post id to print");
+  exp->add_option("--to-id", to_id, "Last Post id to print");
+
+  std::uint64_t replay_from = 0;
+  std::uint64_t replay_to = std::numeric_limits<std::uint64_t>::max();
+  auto* replay = app.add_subcommand("replay", "Re-publish stored Posts to Kafka (same key, value, headers)");
+  replay->add_option("--config,-c", config_path, "TOML config file (sinks.rocksdb and sinks.kafka)")->required();
+  replay->add_option("--from-id", replay_from, "First Post id to re-publish");
+  replay->add_option("--to-id", replay_to, "Last Post id to re-publish");
+
+  std::string stats_db;
+  auto* stats = app.add_subcommand("stats", "Print what landed (Posts, bytes, id range, outbox, deadletter) as JSON");
+  stats->add_option("--db", stats_db, "RocksDB directory (sinks.rocksdb.path)")->required();
+
+  auto* rules = app.add_subcommand("rules", "Rules as code: compare and sync the live rules with [[rules]]");
+  rules->require_subcommand(1);
+  bool rules_dry_run = false;
+  auto* rules_list = rules->add_subcommand("list", "Print the live rules (id, value, tag)");
+  rules_list->add_option("--config,-c", config_path, "TOML config file")->required();
+  auto* rules_diff = rules->add_subcommand("diff", "Show what a sync would change (exit 1 when not in sync)");
+  rules_diff->add_option("--config,-c", config_path, "TOML config file")->required();
+  auto* rules_sync = rules->add_subcommand("sync", "Validate, then delete stale and add missing rules");
+  rules_sync->add_option("--config,-c", config_path, "TOML config file")->required();
+  rules_sync->add_flag("--dry-run", rules_dry_run, "Validate and show the plan; change nothing");
+
+  bool diagnose_json = false;
+  auto* diagnose = app.add_subcommand("diagnose", "Check token, rules, access and rate limits; print cause and fix");
+  diagnose->add_option("--config,-c", config_path, "TOML config file")->required();
+  diagnose->add_flag("--json", diagnose_json, "Print the findings as JSON");
+  bool diagnose_offline = false;
+  diagnose->add_flag("--offline", diagnose_offline, "Skip the status page check (diagnose.status_url)");
+
+  auto* auth = app.add_subcommand("auth", "Token sources: show what is configured, refresh the user token");
+  auth->require_subcommand(1);
+  auto* auth_status = auth->add_subcommand("status", "Which token sources are configured, user token expiry (never a token)");
+  auth_status->add_option("--config,-c", config_path, "TOML config file")->required();
+  auto* auth_refresh = auth->add_subcommand("refresh", "Refresh the OAuth 2.0 user token now and persist the rotated pair");
+  auth_refresh->add_option("--config,-c", config_path, "TOML config file")->required();
+
+  std::string gaps_db;
+  auto* gaps = app.add_subcommand("gaps", "List stream gaps (stopped, resumed, backfilled or unrecovered) from the ledger");
+  gaps->add_option("--db", gaps_db, "RocksDB directory (sinks.rocksdb.path)")->required();
+
+  auto* cfg = app.add_subcommand("config", "Validate and explain configuration");
+  cfg->require_subcommand(1);
+  std::string check_path;
+  auto* check = cfg->add_subcommand("check", "Validate FILE and print the effective config, secrets redacted");
+  check->add_option("file", check_path, "TOML config file")->required();
+  auto* options = cfg->add_subcommand("options", "List every option with its type, default and help");
+  auto* reference = cfg->add_subcommand("reference", "Print the option reference as a Markdown table");
+
+  CLI11_PARSE(app, argc, argv);
+  spillway::common::init_logging("info");
+  try {
+    if (*run) return spillway::app::run_command(config_path);
+    if (*exp) return spillway::app::export_command(db_path, from_id, to_id);
+    if (*replay) return spillway::app::replay_command(config_path, replay_from, replay_to);
+    if (*gaps) return spillway::app::gaps_command(gaps_db);
+    if (*stats) return spillway::app::stats_command(stats_db);
+    if (*rules_list) return spillway::app::rules_command("list", config_path, false);
+    if (*rules_diff) return spillway::app::rules_command("diff", config_path, false);
+    if (*rules_sync) return spillway::app::rules_command("sync", config_path, rules_dry_run);
+    if (*diagnose) return spillway::app::diagnose_command(config_path, diagnose_json, diagnose_offline);
+    if (*auth_status) return spillway::app::auth_command("status", config_path);
+    if (*auth_refresh) return spillway::app::auth_command("refresh", config_path);
+    if (*check) {
+      std::cout << spillway::config::render_effective(spillway::config::load_settings(check_path));
+      return 0;
+    }
+    if (*options) {
+      std::cout << spillway::config::render_help();
+      return 0;
+    }
+    if (*reference) {
+      std::cout << spillway::config::render_markdown_reference();
+      return 0;
+    }
+  } catch (const std::exception& e) {
+    spdlog::error("{}", e.what());
+    return 2;
+  }
+  return 2;
+}

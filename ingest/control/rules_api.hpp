@@ -1,0 +1,79 @@
+#pragma once
+// rules_api: the filtered stream's rules endpoints (GET/POST /2/tweets/search/stream/rules) as calls that
+// page, batch and respect the rate limits: before each call it waits rather than spend the last request of
+// a window, and a 429 is waited out once (up to max_wait) before it becomes an error.
+//
+// Owns: nothing but the token copy and counters. Thread: the caller's (blocking calls).
+// Must outlive it: the http_client and the rate_limit_tracker.
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/settings.hpp"
+#include "ingest/xapi/http_client.hpp"
+#include "ingest/xapi/rate_limits.hpp"
+#include "ingest/control/rules_plan.hpp"
+
+namespace spillway::ingest {
+
+// One per-rule failure from a 2xx body's errors[] (DuplicateRule, UnprocessableEntity, rule-cap, ...).
+struct rule_error {
+  std::string value;
+  std::string id;  // DuplicateRule: the id of the live rule with this value
+  std::string title;
+  std::string type;  // the part after /2/problems/
+  std::string detail;
+  std::vector<std::string> details;  // UnprocessableEntity: X's reasons
+  [[nodiscard]] bool duplicate() const { return title == "DuplicateRule" || type == "duplicate-rules"; }
+};
+
+struct add_outcome {
+  std::vector<live_rule> created;  // empty for dry_run
+  std::vector<rule_error> errors;
+  std::int64_t valid = 0;
+  std::int64_t invalid = 0;
+};
+
+struct delete_outcome {
+  std::int64_t deleted = 0;
+  std::vector<rule_error> errors;
+};
+
+struct rules_api_options {
+  std::size_t page_size = 1000;  // GET max_results (X: 1..1000)
+  std::size_t batch_size = 100;  // rules (or ids) per POST
+  std::chrono::seconds max_wait{16 * 60};  // longest rate-limit wait before giving up (a window is 15 min)
+};
+
+class rules_api {
+ public:
+  using sleeper = std::function<void(std::chrono::seconds)>;
+  rules_api(http_client& client, rate_limit_tracker& limits, std::string bearer, rules_api_options options = {},
+            sleeper sleep = {});
+
+  // Each returns false with `error` (problem and fix) when a call failed; partial results stay in `out`.
+  bool list(std::vector<live_rule>& out, std::string& error);
+  bool add(const std::vector<config::rule_spec>& rules, bool dry_run, add_outcome& out, std::string& error);
+  bool remove(const std::vector<std::string>& ids, delete_outcome& out, std::string& error);
+
+  [[nodiscard]] int requests() const { return requests_; }
+  [[nodiscard]] std::chrono::seconds waited() const { return waited_; }
+
+ private:
+  std::optional<http_response> call(const std::string& method, const std::string& target, const std::string& body,
+                                     std::string& error);
+  bool wait_for_window(const std::string& key, std::int64_t reset_hint, std::string& error);
+
+  http_client& client_;
+  rate_limit_tracker& limits_;
+  std::string bearer_;
+  rules_api_options options_;
+  sleeper sleep_;
+  int requests_ = 0;
+  std::chrono::seconds waited_{0};
+};
+
+}  // namespace spillway::ingest

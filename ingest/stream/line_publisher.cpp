@@ -1,0 +1,128 @@
+#include "ingest/stream/line_publisher.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <thread>
+
+namespace spillway::ingest {
+
+namespace {
+// Blocking the network thread is the last resort (a slow reader gets disconnected by X), but when the
+// pipeline is behind there is nothing better to do: the kernel's socket buffer holds what arrives
+// meanwhile. A few yields catch the pipeline about to free space; after that the reader sleeps (20 µs,
+// doubling to 500 µs) instead of spinning, because on a small machine a spinning reader takes the very
+// CPU the pipeline, RocksDB's flush and librdkafka need to catch up (perf: 36% of a core spent in
+// sched_yield at saturation with Kafka on). Each wait is counted once.
+template <typename TryOnce>
+void wait_until(TryOnce&& try_once, common::metric_cell& waits) {
+  if (try_once()) return;
+  waits.add();
+  for (int i = 0; i < 8; ++i) {
+    std::this_thread::yield();
+    if (try_once()) return;
+  }
+  auto pause = std::chrono::microseconds(20);
+  while (!try_once()) {
+    std::this_thread::sleep_for(pause);
+    pause = std::min(pause * 2, std::chrono::microseconds(500));
+  }
+}
+}  // namespace
+
+line_publisher::line_publisher(common::spsc_ring<common::stream_item>& ring, common::slab_pool& pool,
+                               std::size_t max_line_bytes, common::metrics_registry& metrics)
+    : ring_(ring),
+      pool_(pool),
+      framer_(max_line_bytes),
+      max_line_bytes_(max_line_bytes),
+      bytes_(metrics.counter("spillway_bytes_received_total", "Decoded stream body bytes received")),
+      lines_(metrics.counter("spillway_lines_received_total", "Non-empty lines framed from the stream")),
+      heartbeats_(metrics.counter("spillway_heartbeats_total", "Heartbeat (empty) lines received")),
+      ring_high_water_(metrics.gauge("spillway_ring_high_water", "Most items ever waiting in the ring")),
+      ring_full_waits_(metrics.counter("spillway_ring_full_waits_total", "Times the reader had to wait for ring or slab space (the pipeline was behind)")),
+      slabs_(metrics.gauge("spillway_slabs_allocated", "Body slabs allocated (reused in steady state)")) {
+  if (pool_.slab_bytes() < max_line_bytes + 2 + min_read_bytes) {
+    throw std::invalid_argument("slab size must exceed stream.max_line_bytes + 64 KiB");
+  }
+}
+
+std::span<char> line_publisher::writable() {
+  if (slab_ == nullptr) {
+    wait_until([&] { return (slab_ = pool_.acquire()) != nullptr; }, ring_full_waits_);
+    slabs_.set(static_cast<std::int64_t>(pool_.allocated()));
+    fill_ = 0;
+    framer_.reset();
+  } else if (slab_->capacity - fill_ < min_read_bytes) {
+    rotate();
+  }
+  return {slab_->data + fill_, slab_->capacity - fill_};
+}
+
+void line_publisher::rotate() {
+  common::slab* next = nullptr;
+  wait_until([&] { return (next = pool_.acquire()) != nullptr; }, ring_full_waits_);
+  slabs_.set(static_cast<std::int64_t>(pool_.allocated()));
+  const auto tail = fill_ - framer_.pending_begin();  // <= max_line_bytes + 1: the framer discards beyond
+  std::memcpy(next->data, slab_->data + framer_.pending_begin(), tail);
+  framer_.rebase();
+  push(common::stream_item{common::stream_item::kind::slab_retired, 0, 0, slab_, 0});
+  slab_ = next;
+  fill_ = tail;
+}
+
+void line_publisher::commit(std::size_t n, std::int64_t received_ms) {
+  bytes_.add(static_cast<std::int64_t>(n));
+  fill_ += n;
+  framer_.feed(slab_->data, fill_, [&](const frame_event& e) {
+    switch (e.kind) {
+      case frame_kind::heartbeat:
+        heartbeats_.add();
+        return;
+      case frame_kind::line:
+        lines_.add();
+        ++lines_in_body_;
+        inspect_for_notice(slab_->data + e.offset, e.length);
+        push({common::stream_item::kind::line, static_cast<std::uint32_t>(e.length),
+              static_cast<std::uint32_t>(e.offset), slab_, received_ms});
+        return;
+      case frame_kind::oversize:
+        push({common::stream_item::kind::oversize, static_cast<std::uint32_t>(e.length),
+              static_cast<std::uint32_t>(e.offset), slab_, received_ms});
+        return;
+    }
+  });
+  // Once per read, not per line: size() touches the consumer's cache line.
+  ring_high_water_.raise_to(static_cast<std::int64_t>(ring_.size()));
+}
+
+void line_publisher::end_of_body(std::int64_t received_ms) {
+  if (slab_ == nullptr) return;
+  const auto begin = framer_.pending_begin();
+  if (fill_ > begin && !framer_.discarding()) {
+    // Nothing received is lost: the partial line goes to the deadletter store with the reason.
+    push({common::stream_item::kind::truncated, static_cast<std::uint32_t>(fill_ - begin),
+          static_cast<std::uint32_t>(begin), slab_, received_ms});
+  }
+  // A new body never continues the old one's partial line; start it on a fresh slab.
+  push(common::stream_item{common::stream_item::kind::slab_retired, 0, 0, slab_, 0});
+  slab_ = nullptr;
+  lines_in_body_ = 0;
+}
+
+void line_publisher::finish() { end_of_body(0); }
+
+void line_publisher::push(const common::stream_item& item) {
+  wait_until([&] { return ring_.try_push(item); }, ring_full_waits_);
+}
+
+void line_publisher::inspect_for_notice(const char* line, std::size_t len) {
+  // In-band notices are short errors-only objects (XAPI.md); Posts are rarely this small, so the scan
+  // costs nothing on the common path. The quote before the key cannot occur unescaped inside a string.
+  static constexpr std::string_view key = "\"disconnect_type\"";
+  if (len > 2048) return;
+  const std::string_view text(line, len);
+  if (text.find(key) != std::string_view::npos) notice_.assign(text);
+}
+
+}  // namespace spillway::ingest

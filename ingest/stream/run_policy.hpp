@@ -1,0 +1,69 @@
+#pragma once
+// run_policy: glue between what a stream session observed (session_result) and the reconnect
+// supervisor's decision; sizes each attempt's request (backfill_minutes from the gap ledger) and keeps
+// the supervisor's metrics.
+//
+// Owns: the supervisor (real clocks, seeded RNG), the query options and the supervisor metrics.
+// Thread: the reader thread only (called from stream_reader's hooks).
+// Must outlive it: the gap tracker (optional) and the metrics registry.
+#include <functional>
+#include <random>
+#include <string>
+
+#include "config/settings.hpp"
+#include "ingest/stream/gap_tracker.hpp"
+#include "ingest/reconnect/supervisor.hpp"
+#include "ingest/stream/session_result.hpp"
+#include "ingest/stream/stream_reader.hpp"
+#include "ingest/xapi/url.hpp"
+#include "ingest/stream/supervisor_metrics.hpp"
+
+namespace spillway::ingest {
+
+// session_result → the supervisor's typed end reason.
+[[nodiscard]] reconnect::end_reason to_end_reason(const session_result& r, std::chrono::milliseconds stall_timeout);
+
+// config [reconnect] → supervisor options.
+[[nodiscard]] reconnect::reconnect_options to_reconnect_options(const config::reconnect_settings& s);
+
+class run_policy {
+ public:
+  // Re-obtains the Bearer token after a 401 (client credentials); false with a message (problem and
+  // fix, never the token) when it cannot. Runs on the reader thread and may block for one HTTP exchange.
+  using token_refresher = std::function<bool(std::string& error)>;
+
+  // gaps may be null (no ledger, no backfill). With a refresher, a 401 refreshes the token once and
+  // reconnects (issue 4: "401: if a token source can refresh, refresh once and retry, else stop with 3").
+  run_policy(const config::settings& cfg, gap_tracker* gaps, common::metrics_registry& metrics,
+             token_refresher refresher = {});
+
+  next_step on_session_end(const session_result& r);
+  // A 200 arrived: the connect's rate-limit headers are exported now, not only when the stream ends
+  // (which may be months later).
+  void on_established(const rate_limit_headers& connect_headers = {});
+  // The target for the attempt about to start (asks for backfill while a gap is open).
+  [[nodiscard]] std::string next_target();
+  // The target without backfill, for the start-up log.
+  [[nodiscard]] std::string base_target() const;
+  // Reader tick: samples delivery (closes a gap, resets the backoff once data flows).
+  void on_tick();
+  [[nodiscard]] bool healthy() const noexcept { return supervisor_.healthy(); }
+
+ private:
+  void update_health();
+
+  std::chrono::milliseconds stall_timeout_;
+  stream_query query_;
+  common::steady_clock_source steady_;
+  common::wall_clock_source wall_;
+  std::mt19937_64 rng_;
+  reconnect::supervisor supervisor_;
+  gap_tracker* gaps_;
+  supervisor_metrics metrics_;
+  common::metrics_registry& registry_;
+  token_refresher refresher_;
+  bool healthy_ = true;
+  std::int64_t session_lines_base_ = 0;  // lines counter when the current stream was established
+};
+
+}  // namespace spillway::ingest

@@ -1,0 +1,68 @@
+#pragma once
+// stream_reader: the network thread. Runs stream sessions back to back — connect, read until the session
+// ends, ask the reconnect policy what to do, wait, reconnect — until shutdown or a fatal end.
+//
+// Owns: the io_context, the TLS context, the line publisher and the current session.
+// Thread: run() executes on the calling thread (the reader thread); request_shutdown() and the signal
+// handler may come from any thread (they are posted onto the io_context).
+// Must outlive it: the ring, the slab pool and the metrics registry (via the publisher).
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ssl/context.hpp>
+
+#include "common/metrics.hpp"
+#include "ingest/stream/line_publisher.hpp"
+#include "ingest/stream/session_result.hpp"
+#include "ingest/stream/stream_session.hpp"
+#include "ingest/xapi/url.hpp"
+
+namespace spillway::ingest {
+
+// What to do after a session ended: reconnect after `delay` (with `target` rebuilt by the caller's
+// query hook), or stop with `exit_code`.
+struct next_step {
+  bool stop = false;
+  int exit_code = 0;
+  std::chrono::milliseconds delay{0};
+  std::string message;  // logged: why, and what to do
+};
+
+struct reader_hooks {
+  // Decides from how the session ended. Called on the reader thread.
+  std::function<next_step(const session_result&)> on_session_end;
+  // The request target for the next attempt (backfill_minutes may change per attempt).
+  std::function<std::string()> next_target;
+  // A 200 stream was established.
+  std::function<void(const rate_limit_headers&)> on_established;  // with the 200's x-rate-limit-*
+  // The Bearer token for the next attempt (a token source may have refreshed it).
+  std::function<std::string()> bearer;
+  // Every tick_interval on the reader thread while running (samples delivery for gaps and metrics).
+  std::function<void()> on_tick;
+};
+
+class stream_reader {
+ public:
+  stream_reader(endpoint ep, const std::string& ca_file, session_options options, line_publisher& publisher,
+                reader_hooks hooks, common::metrics_registry& metrics);
+
+  // Blocks until shutdown or a fatal end; returns the process exit code. Handles SIGINT/SIGTERM.
+  int run();
+  static constexpr std::chrono::milliseconds tick_interval{200};
+  void request_shutdown();
+
+ private:
+  boost::asio::io_context io_;
+  boost::asio::ssl::context tls_;
+  line_publisher& publisher_;
+  stream_session session_;
+  reader_hooks hooks_;
+  std::atomic<bool> shutdown_{false};
+  common::metric_cell& connects_;
+};
+
+}  // namespace spillway::ingest

@@ -1,0 +1,66 @@
+#pragma once
+// http_client: one-shot HTTP/1.1 requests (JSON in, JSON out) to the X API's control endpoints — the rules
+// endpoints, token checks, and a brief look at the stream's status line for `diagnose`. One connection per
+// request (`connection: close`): these calls are rare, so there is nothing to pool.
+// TLS is verified exactly like the stream: system roots + stream.ca_file, SNI and host-name check.
+//
+// Owns: the SSL context (when the endpoint is https). Thread: send() runs its own io_context on the
+// calling thread and returns when the exchange ends or the deadline passes; one caller at a time.
+// Never throws after construction (the constructor throws only when ca_file cannot be loaded).
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include <boost/asio/ssl/context.hpp>
+
+#include "config/settings.hpp"
+#include "ingest/xapi/rate_limits.hpp"
+#include "ingest/xapi/url.hpp"
+
+namespace spillway::ingest {
+
+struct http_request {
+  std::string method = "GET";
+  std::string target;  // path and query, e.g. "/2/tweets/search/stream/rules?max_results=1000"
+  std::string body;    // sent as application/json when non-empty
+  std::string bearer;  // goes into the Authorization header and nowhere else
+  // For the stream: stop after the header when the status is 200 (the body never ends).
+  bool header_only_on_200 = false;
+};
+
+// Header overrides for the token endpoints, kept apart from http_request so that its existing aggregate
+// initialisations stay valid: a full Authorization value (e.g. "Basic ...") that replaces the Bearer,
+// and the body's content type (e.g. form-encoded) instead of application/json.
+struct http_request_extra {
+  std::string authorization;  // never logged, never in an error
+  std::string content_type;
+};
+
+struct http_response {
+  int status = 0;  // 0 when the exchange failed before a status line arrived (see `error`)
+  std::string body;
+  std::string content_type;
+  rate_limit_headers rate;
+  std::string error;  // transport failure: names the step, the peer and the fix; never the token
+};
+
+class http_client {
+ public:
+  // timeout bounds one whole exchange (resolve, connect, handshake, write, read).
+  http_client(endpoint ep, const std::string& ca_file, std::chrono::milliseconds timeout);
+
+  [[nodiscard]] http_response send(const http_request& request);
+  [[nodiscard]] http_response send(const http_request& request, const http_request_extra& extra);
+  [[nodiscard]] const endpoint& peer() const { return ep_; }
+
+ private:
+  endpoint ep_;
+  std::unique_ptr<boost::asio::ssl::context> tls_;
+  std::chrono::milliseconds timeout_;
+};
+
+// The control-plane HTTP client for `settings` (stream.base_url, stream.ca_file); nullptr with `error`.
+[[nodiscard]] std::unique_ptr<http_client> make_control_client(const config::settings& settings,
+                                                               std::chrono::milliseconds timeout, std::string& error);
+
+}  // namespace spillway::ingest

@@ -1,0 +1,83 @@
+#include "ingest/xapi/rate_limits.hpp"
+
+#include <charconv>
+#include <ctime>
+
+namespace spillway::ingest {
+namespace {
+
+std::optional<std::int64_t> parse_int(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  if (s.empty()) return std::nullopt;
+  std::int64_t v = 0;
+  const auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || p != s.data() + s.size() || v < 0) return std::nullopt;
+  return v;
+}
+
+std::string format_time(std::int64_t unix_s, bool utc) {
+  const std::time_t t = static_cast<std::time_t>(unix_s);
+  std::tm tm{};
+  if (utc) ::gmtime_r(&t, &tm);
+  else ::localtime_r(&t, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof buf, utc ? "%Y-%m-%d %H:%M:%S UTC" : "%Y-%m-%d %H:%M:%S %Z", &tm);
+  return buf;
+}
+
+}  // namespace
+
+rate_limit_headers parse_rate_limit_headers(std::string_view limit, std::string_view remaining,
+                                            std::string_view reset) {
+  return {parse_int(limit), parse_int(remaining), parse_int(reset)};
+}
+
+void export_rate_limits(common::metrics_registry& metrics, const std::string& endpoint,
+                        const rate_limit_headers& headers) {
+  const common::metric_labels labels{{"endpoint", endpoint}};
+  if (headers.limit)
+    metrics.gauge("spillway_x_rate_limit_limit", "x-rate-limit-limit of the last response", labels).set(*headers.limit);
+  if (headers.remaining)
+    metrics.gauge("spillway_x_rate_limit_remaining", "x-rate-limit-remaining of the last response", labels)
+        .set(*headers.remaining);
+  if (headers.reset)
+    metrics.gauge("spillway_x_rate_limit_reset_unix_seconds", "x-rate-limit-reset of the last response", labels)
+        .set(*headers.reset);
+}
+
+void rate_limit_tracker::record(const std::string& endpoint, const rate_limit_headers& headers) {
+  if (!any(headers)) return;
+  last_[endpoint] = headers;
+  if (metrics_ != nullptr) export_rate_limits(*metrics_, endpoint, headers);
+}
+
+std::chrono::seconds rate_limit_tracker::wait_before(const std::string& endpoint, std::int64_t now_unix_s,
+                                                     std::int64_t calls, std::int64_t reserve) const {
+  const auto it = last_.find(endpoint);
+  if (it == last_.end() || !it->second.remaining || !it->second.reset) return std::chrono::seconds(0);
+  const auto& h = it->second;
+  if (*h.reset <= now_unix_s) return std::chrono::seconds(0);  // a new window has begun
+  if (*h.remaining >= calls + reserve) return std::chrono::seconds(0);
+  return std::chrono::seconds(*h.reset - now_unix_s + 1);
+}
+
+std::optional<rate_limit_headers> rate_limit_tracker::last(const std::string& endpoint) const {
+  const auto it = last_.find(endpoint);
+  if (it == last_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::string describe_reset(std::int64_t reset_unix_s, std::int64_t now_unix_s) {
+  std::string out = format_time(reset_unix_s, true) + " (" + format_time(reset_unix_s, false) + " local, ";
+  const std::int64_t d = reset_unix_s - now_unix_s;
+  if (d <= 0) return out + "already passed)";
+  return out + "in " + std::to_string(d / 60) + "m " + std::to_string(d % 60) + "s)";
+}
+
+std::int64_t unix_now_s() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace spillway::ingest
