@@ -1,0 +1,195 @@
+#include "app/service.hpp"
+
+#include <pthread.h>
+
+#include <chrono>
+#include <ctime>
+
+#include <spdlog/spdlog.h>
+
+#include "common/backoff.hpp"
+#include "ingest/control/rules_sync.hpp"
+
+namespace spillway::app {
+namespace {
+
+std::size_t slab_bytes_for(std::size_t max_line_bytes) {
+  // Room for one maximal partial line plus a full read, rounded to 1 MiB; at least 4 MiB so that a slab
+  // holds thousands of typical Posts and rotations (the one copy) stay rare.
+  const std::size_t need = max_line_bytes + 2 + ingest::line_publisher::min_read_bytes;
+  const std::size_t mib = 1 << 20;
+  const std::size_t rounded = (need + mib - 1) / mib * mib;
+  return rounded < 4 * mib ? 4 * mib : rounded;
+}
+
+// Slabs in flight are bounded by what the ring can reference; 32 slabs of >= 4 MiB absorb a long burst.
+constexpr std::size_t slab_count = 32;
+
+common::error start_up_error(const std::exception& e) { return {common::errc::config, e.what()}; }
+
+}  // namespace
+
+service::service(const config::settings& cfg) : cfg_(cfg) {}
+
+service::~service() {
+  if (pipeline_thread_.joinable()) {
+    pipe_->request_stop();
+    pipeline_thread_.join();
+  }
+}
+
+common::result<std::unique_ptr<service>> service::build(const config::settings& cfg, const sigset_t& stop_signals) {
+  std::unique_ptr<service> s(new service(cfg));
+  std::string url_error;
+  auto ep = ingest::parse_base_url(cfg.stream.base_url, url_error);
+  if (!ep) return common::error(common::errc::config, url_error);
+  s->ep_ = std::move(*ep);
+
+  // The token never lives in the config file (XAPI.md "Tokens"): the environment, an owner-only file,
+  // or the client-credentials grant (which can be repeated after a 401).
+  s->token_source_ = std::make_unique<ingest::auth::app_token_source>(s->cfg_, &s->control_limits_);
+  auto have_token = s->obtain_token(stop_signals);
+  if (!have_token) return have_token.error();
+  if (!*have_token) return std::unique_ptr<service>();
+  s->sync_rules();
+  if (auto opened = s->open_sinks(); !opened) return opened.error();
+  try {
+    s->wire_stream();
+  } catch (const std::exception& e) {
+    return start_up_error(e);  // e.g. stream.ca_file cannot be loaded
+  }
+  return s;
+}
+
+// The start-up token. With client credentials X may be unreachable at start (a service started before
+// the network, an outage): that is a network error like any other, so retry on the network schedule
+// (linear steps of reconnect.network_step up to network_cap) rather than exit. Configuration problems and
+// X's refusals still stop at once: retrying cannot fix them. SIGINT/SIGTERM (blocked, so pending) end the
+// wait through sigtimedwait: false, nothing has been received yet, so nothing is lost.
+common::result<bool> service::obtain_token(const sigset_t& stop_signals) {
+  const auto& rc = cfg_.reconnect;
+  const auto schedule = common::linear_schedule(rc.network_step, rc.network_cap);
+  for (std::uint32_t attempt = 1;; ++attempt) {
+    ingest::auth::auth_error failure;
+    if (auto token = token_source_->token(failure)) {
+      token_ = std::move(*token);
+      spdlog::info("app-only Bearer token from {}", token_source_->describe());
+      return true;
+    }
+    if (failure.code != ingest::auth::auth_errc::network) {
+      return common::error(failure.code == ingest::auth::auth_errc::config ? common::errc::config
+                                                                          : common::errc::refused,
+                           failure.message);
+    }
+    const auto wait = schedule.nominal(attempt);
+    const auto level = attempt >= rc.alert_after ? spdlog::level::err : spdlog::level::warn;
+    spdlog::log(level, "{}; start-up attempt {} to obtain the app-only Bearer token failed, retrying in {} ms "
+                "(SIGTERM stops)", failure.message, attempt, wait.count());
+    const auto secs = std::chrono::duration_cast<std::chrono::seconds>(wait);
+    const timespec ts{static_cast<time_t>(secs.count()),
+                      static_cast<long>(std::chrono::duration_cast<std::chrono::nanoseconds>(wait - secs).count())};
+    const int signo = sigtimedwait(&stop_signals, nullptr, &ts);
+    if (signo == SIGINT || signo == SIGTERM) {
+      spdlog::info("received signal {} before streaming began: nothing was received, nothing to commit", signo);
+      return false;
+    }
+  }
+}
+
+void service::sync_rules() {
+  if (!cfg_.stream.rules_sync_on_start) return;
+  // A failed sync does not stop ingestion: the live rules keep streaming, and the stream's own answer
+  // (401/403/409) is classified by the supervisor like on any connect.
+  std::string sync_error;
+  if (!ingest::sync_rules_on_start(cfg_, token_, control_limits_, sync_error)) {
+    spdlog::error("rules sync on start failed: {}; streaming with the rules X already has", sync_error);
+  }
+}
+
+common::result<void> service::open_sinks() {
+  try {
+    if (cfg_.metrics.enabled) metrics_server_ = std::make_unique<common::metrics_server>(cfg_.metrics.listen, metrics_);
+    db_ = std::make_unique<sinks::store>(cfg_.rocksdb.path, sinks::open_mode::read_write);
+    pool_ = std::make_unique<common::slab_pool>(slab_bytes_for(cfg_.stream.max_line_bytes), slab_count);
+    ring_ = std::make_unique<common::spsc_ring<common::stream_item>>(cfg_.pipeline.ring_capacity);
+    publisher_ = std::make_unique<ingest::line_publisher>(*ring_, *pool_, cfg_.stream.max_line_bytes, metrics_);
+    if (cfg_.kafka.enabled) {
+      // Starts even when no broker is reachable: Posts wait in the outbox until Kafka answers.
+      kafka_ = std::make_unique<sinks::kafka::kafka_sink>(*db_, cfg_.kafka, metrics_, cfg_.stream.max_line_bytes);
+    }
+  } catch (const std::exception& e) {
+    return start_up_error(e);
+  }
+  sinks::pipeline_options popts;
+  popts.max_line_bytes = cfg_.stream.max_line_bytes;
+  popts.write_batch_posts = cfg_.rocksdb.write_batch_posts;
+  popts.dedup_window = cfg_.pipeline.dedup_window;
+  pipe_ = std::make_unique<sinks::pipeline>(*ring_, *pool_, *db_, metrics_, popts, kafka_.get());
+  spdlog::info("RocksDB at {}: {} recent ids loaded into the dedup window", cfg_.rocksdb.path, pipe_->warmed_ids());
+  return {};
+}
+
+void service::wire_stream() {
+  // Before the pipeline thread starts writing: the newest stored Post bounds when delivery stopped.
+  std::optional<ingest::wall_time> newest_post;
+  db_->for_each_newest_id(1, [&](std::uint64_t id) {
+    if (id != 0) newest_post = ingest::snowflake_time(id);
+  });
+  ledger_ = std::make_unique<meta_gap_ledger>(*db_);
+  gaps_ = std::make_unique<ingest::gap_tracker>(*ledger_, cfg_.stream.backfill, newest_post, metrics_);
+
+  ingest::run_policy::token_refresher refresher;
+  if (token_source_->refreshable()) {
+    // Reader thread: after a 401, obtain the token again once (the supervisor allows one refresh until
+    // data flows again); the next connect's bearer hook then reads the new one.
+    refresher = [this](std::string& error) {
+      ingest::auth::auth_error failure;
+      if (!token_source_->refresh(failure)) {
+        error = failure.message;
+        return false;
+      }
+      ingest::auth::auth_error ignored;
+      token_ = token_source_->token(ignored).value_or(token_);
+      return true;
+    };
+  }
+  policy_ = std::make_unique<ingest::run_policy>(cfg_, gaps_.get(), metrics_, std::move(refresher));
+  ingest::reader_hooks hooks;
+  hooks.on_session_end = [this](const ingest::session_result& r) { return policy_->on_session_end(r); };
+  hooks.next_target = [this] { return policy_->next_target(); };
+  hooks.bearer = [this] { return token_; };
+  hooks.on_established = [this](const ingest::rate_limit_headers& rl) { policy_->on_established(rl); };
+  hooks.on_tick = [this] { policy_->on_tick(); };
+  ingest::session_options sopts;
+  sopts.connect_timeout = cfg_.stream.connect_timeout;
+  sopts.stall_timeout = cfg_.reconnect.stall_timeout;
+  reader_ = std::make_unique<ingest::stream_reader>(ep_, cfg_.stream.ca_file, sopts, *publisher_, std::move(hooks),
+                                                    metrics_);
+}
+
+common::exit_code service::run() {
+  pipeline_thread_ = std::thread([this] { pipeline_ok_ = pipe_->run(); });
+  spdlog::info("streaming from {}://{}:{}{}", ep_.tls ? "https" : "http", ep_.host, ep_.port, policy_->base_target());
+  const int reader_exit = reader_->run();
+  return stop(static_cast<common::exit_code>(reader_exit));
+}
+
+common::exit_code service::stop(common::exit_code reader_exit) {
+  pipe_->request_stop();
+  pipeline_thread_.join();
+  if (!pipeline_ok_) return common::exit_code::runtime;
+  if (kafka_) {
+    // The pipeline thread is joined: this thread now owns the sink.
+    const auto left = kafka_->flush(cfg_.kafka.shutdown_timeout);
+    spdlog::info("kafka: {} Posts still in the outbox after flushing for {} ms; they are re-produced at the next start",
+                 left, cfg_.kafka.shutdown_timeout.count());
+  }
+  const auto t = pipe_->stored_throughput();
+  spdlog::info("stopped: {} Posts stored ({} MB) in {:.3f} s of streaming = {:.0f} Posts/s, {:.1f} MB/s; "
+               "{} duplicates dropped; everything received is committed",
+               t.posts, t.bytes / 1000000, t.seconds, t.seconds > 0 ? t.posts / t.seconds : 0.0,
+               t.seconds > 0 ? t.bytes / t.seconds / 1e6 : 0.0, t.duplicates);
+  return reader_exit;
+}
+
+}  // namespace spillway::app

@@ -1,0 +1,83 @@
+#pragma once
+// service: `spillway run` in three steps. build() turns settings into every part of the running service,
+// in dependency order (token, rules sync, metrics endpoint, store, Kafka sink, pipeline, gap ledger,
+// policy, reader); any failure there is a start-up error with its exit code. run() starts the pipeline
+// thread and runs the reader on the calling thread until shutdown or a fatal end. stop() (called by run)
+// joins the pipeline, flushes Kafka within its deadline and logs what landed.
+//
+// Owns: every part listed above; members are declared in construction order, so they are destroyed in
+// the reverse order (the reader before the pipeline, the pipeline before the store).
+// Thread: build and run on the main thread, which becomes the reader thread; the pipeline thread is
+// started and joined by run(). SIGINT/SIGTERM must already be blocked in the calling thread (every thread
+// started later inherits the block; the reader's signal_set takes them over).
+#include <signal.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "app/meta_gap_ledger.hpp"
+#include "common/error.hpp"
+#include "common/metrics.hpp"
+#include "common/slab_pool.hpp"
+#include "common/spsc_ring.hpp"
+#include "common/stream_item.hpp"
+#include "config/settings.hpp"
+#include "ingest/auth/app_token_source.hpp"
+#include "ingest/stream/gap_tracker.hpp"
+#include "ingest/stream/line_publisher.hpp"
+#include "ingest/stream/run_policy.hpp"
+#include "ingest/stream/stream_reader.hpp"
+#include "ingest/xapi/rate_limits.hpp"
+#include "ingest/xapi/url.hpp"
+#include "sinks/kafka/kafka_sink.hpp"
+#include "sinks/pipeline.hpp"
+#include "sinks/rocksdb/store.hpp"
+
+namespace spillway::app {
+
+class service {
+ public:
+  // nullptr (and no error) when SIGINT/SIGTERM arrived while start-up was waiting for X: nothing was
+  // received, so the process exits 0.
+  [[nodiscard]] static common::result<std::unique_ptr<service>> build(const config::settings& cfg,
+                                                                      const sigset_t& stop_signals);
+  ~service();
+  service(const service&) = delete;
+  service& operator=(const service&) = delete;
+
+  // Blocks until shutdown or a fatal end; returns the process exit code.
+  [[nodiscard]] common::exit_code run();
+
+ private:
+  explicit service(const config::settings& cfg);
+  [[nodiscard]] common::result<bool> obtain_token(const sigset_t& stop_signals);
+  void sync_rules();
+  [[nodiscard]] common::result<void> open_sinks();
+  void wire_stream();
+  [[nodiscard]] common::exit_code stop(common::exit_code reader_exit);
+
+  config::settings cfg_;
+  ingest::endpoint ep_;
+  common::metrics_registry metrics_;
+  // Every control-plane response (token, rules) sets spillway_x_rate_limit_*{endpoint="..."}.
+  ingest::rate_limit_tracker control_limits_{&metrics_};
+  std::unique_ptr<ingest::auth::app_token_source> token_source_;
+  std::string token_;  // read by the reader thread only (bearer hook and refresher run there)
+  std::unique_ptr<common::metrics_server> metrics_server_;
+  std::unique_ptr<sinks::store> db_;
+  std::unique_ptr<common::slab_pool> pool_;
+  std::unique_ptr<common::spsc_ring<common::stream_item>> ring_;
+  std::unique_ptr<ingest::line_publisher> publisher_;
+  std::unique_ptr<sinks::kafka::kafka_sink> kafka_;
+  std::unique_ptr<sinks::pipeline> pipe_;
+  std::unique_ptr<meta_gap_ledger> ledger_;
+  std::unique_ptr<ingest::gap_tracker> gaps_;
+  std::unique_ptr<ingest::run_policy> policy_;
+  std::unique_ptr<ingest::stream_reader> reader_;
+  std::thread pipeline_thread_;
+  bool pipeline_ok_ = true;
+};
+
+}  // namespace spillway::app
