@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
+#include <csignal>
 #include <cstdint>
 #include <iostream>
 #include <limits>
@@ -13,6 +14,11 @@
 #include "app/gaps_command.hpp"
 
 int main(int argc, char** argv) {
+  // A closed stderr pipe (a log shipper that died) must not kill the service mid-drain: writes then fail
+  // with EPIPE instead. A file-size limit (ulimit -f) must surface as a RocksDB write error (EFBIG) that
+  // the service reports and stops on cleanly, not as a SIGXFSZ core dump.
+  std::signal(SIGPIPE, SIG_IGN);
+  std::signal(SIGXFSZ, SIG_IGN);
   CLI::App app{"spillway: lands every Post of the X API v2 filtered stream in RocksDB and Kafka, exactly once"};
   app.require_subcommand(1);
 

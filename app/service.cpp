@@ -3,7 +3,6 @@
 #include <pthread.h>
 
 #include <chrono>
-#include <ctime>
 
 #include <spdlog/spdlog.h>
 
@@ -29,7 +28,11 @@ common::error start_up_error(const std::exception& e) { return {common::errc::co
 
 }  // namespace
 
-service::service(const config::settings& cfg) : cfg_(cfg) {}
+service::service(const config::settings& cfg, signal_watcher& signals)
+    : cfg_(cfg),
+      signals_(signals),
+      pipeline_up_(metrics_.gauge("spillway_pipeline_up",
+                                  "1 while the pipeline thread stores Posts; 0 once it stopped (a storage failure)")) {}
 
 service::~service() {
   if (pipeline_thread_.joinable()) {
@@ -38,8 +41,8 @@ service::~service() {
   }
 }
 
-common::result<std::unique_ptr<service>> service::build(const config::settings& cfg, const sigset_t& stop_signals) {
-  std::unique_ptr<service> s(new service(cfg));
+common::result<std::unique_ptr<service>> service::build(const config::settings& cfg, signal_watcher& signals) {
+  std::unique_ptr<service> s(new service(cfg, signals));
   std::string url_error;
   auto ep = ingest::parse_base_url(cfg.stream.base_url, url_error);
   if (!ep) return common::error(common::errc::config, url_error);
@@ -48,7 +51,7 @@ common::result<std::unique_ptr<service>> service::build(const config::settings& 
   // The token never lives in the config file (XAPI.md "Tokens"): the environment, an owner-only file,
   // or the client-credentials grant (which can be repeated after a 401).
   s->token_source_ = std::make_unique<ingest::auth::app_token_source>(s->cfg_, &s->control_limits_);
-  auto have_token = s->obtain_token(stop_signals);
+  auto have_token = s->obtain_token();
   if (!have_token) return have_token.error();
   if (!*have_token) return std::unique_ptr<service>();
   s->sync_rules();
@@ -64,13 +67,14 @@ common::result<std::unique_ptr<service>> service::build(const config::settings& 
 // The start-up token. With client credentials X may be unreachable at start (a service started before
 // the network, an outage): that is a network error like any other, so retry on the network schedule
 // (linear steps of reconnect.network_step up to network_cap) rather than exit. Configuration problems and
-// X's refusals still stop at once: retrying cannot fix them. SIGINT/SIGTERM (blocked, so pending) end the
-// wait through sigtimedwait: false, nothing has been received yet, so nothing is lost.
-common::result<bool> service::obtain_token(const sigset_t& stop_signals) {
+// X's refusals still stop at once: retrying cannot fix them. SIGINT/SIGTERM end the wait at once: false,
+// nothing has been received yet, so nothing is lost.
+common::result<bool> service::obtain_token() {
   const auto& rc = cfg_.reconnect;
   const auto schedule = common::linear_schedule(rc.network_step, rc.network_cap);
   for (std::uint32_t attempt = 1;; ++attempt) {
     ingest::auth::auth_error failure;
+    if (signals_.stop_requested()) return false;
     if (auto token = token_source_->token(failure)) {
       token_ = std::move(*token);
       spdlog::info("app-only Bearer token from {}", token_source_->describe());
@@ -85,12 +89,8 @@ common::result<bool> service::obtain_token(const sigset_t& stop_signals) {
     const auto level = attempt >= rc.alert_after ? spdlog::level::err : spdlog::level::warn;
     spdlog::log(level, "{}; start-up attempt {} to obtain the app-only Bearer token failed, retrying in {} ms "
                 "(SIGTERM stops)", failure.message, attempt, wait.count());
-    const auto secs = std::chrono::duration_cast<std::chrono::seconds>(wait);
-    const timespec ts{static_cast<time_t>(secs.count()),
-                      static_cast<long>(std::chrono::duration_cast<std::chrono::nanoseconds>(wait - secs).count())};
-    const int signo = sigtimedwait(&stop_signals, nullptr, &ts);
-    if (signo == SIGINT || signo == SIGTERM) {
-      spdlog::info("received signal {} before streaming began: nothing was received, nothing to commit", signo);
+    if (signals_.wait_for(wait)) {
+      spdlog::info("stopped before streaming began: nothing was received, nothing to commit");
       return false;
     }
   }
@@ -167,8 +167,20 @@ void service::wire_stream() {
                                                     metrics_);
 }
 
+void service::on_pipeline_failed() {
+  pipeline_ok_.store(false, std::memory_order_release);
+  pipeline_up_.set(0);
+  // The reader may be waiting for ring space that will never come: release it, then end the session.
+  publisher_->abandon();
+  reader_->request_shutdown();
+}
+
 common::exit_code service::run() {
-  pipeline_thread_ = std::thread([this] { pipeline_ok_ = pipe_->run(); });
+  pipeline_up_.set(1);
+  signals_.on_stop([this] { reader_->request_shutdown(); });
+  pipeline_thread_ = std::thread([this] {
+    if (!pipe_->run()) on_pipeline_failed();
+  });
   spdlog::info("streaming from {}://{}:{}{}", ep_.tls ? "https" : "http", ep_.host, ep_.port, policy_->base_target());
   const int reader_exit = reader_->run();
   return stop(static_cast<common::exit_code>(reader_exit));
@@ -177,7 +189,19 @@ common::exit_code service::run() {
 common::exit_code service::stop(common::exit_code reader_exit) {
   pipe_->request_stop();
   pipeline_thread_.join();
-  if (!pipeline_ok_) return common::exit_code::runtime;
+  pipeline_up_.set(0);
+  if (!pipeline_ok_.load(std::memory_order_acquire)) {
+    spdlog::critical("stopped: RocksDB at {} refused a write (the error is logged above); everything committed "
+                     "before it is safe, nothing after it was acknowledged. Fix the disk (space, permissions, "
+                     "file-size limits) and start again: the gap ledger asks X to backfill what was missed",
+                     cfg_.rocksdb.path);
+    if (metrics_server_) {
+      // The process is about to exit: keep /metrics answering briefly so a scraper watching it sees
+      // spillway_pipeline_up 0 (the cause) rather than only a vanished target. Within the 5 s exit budget.
+      (void)signals_.wait_for(std::chrono::milliseconds(1000));  // a signal only ends the linger early
+    }
+    return common::exit_code::runtime;
+  }
   if (kafka_) {
     // The pipeline thread is joined: this thread now owns the sink.
     const auto left = kafka_->flush(cfg_.kafka.shutdown_timeout);

@@ -8,16 +8,18 @@
 // Owns: every part listed above; members are declared in construction order, so they are destroyed in
 // the reverse order (the reader before the pipeline, the pipeline before the store).
 // Thread: build and run on the main thread, which becomes the reader thread; the pipeline thread is
-// started and joined by run(). SIGINT/SIGTERM must already be blocked in the calling thread (every thread
-// started later inherits the block; the reader's signal_set takes them over).
-#include <signal.h>
-
+// started and joined by run(). Stop requests come from the signal_watcher's thread (SIGINT/SIGTERM) or
+// from the pipeline thread (a storage failure): both only call reader_->request_shutdown() and
+// publisher_->abandon(), which are thread-safe.
+// Must outlive it: the signal_watcher.
+#include <atomic>
 #include <memory>
 #include <optional>
 #include <string>
 #include <thread>
 
 #include "app/meta_gap_ledger.hpp"
+#include "app/signal_watcher.hpp"
 #include "common/error.hpp"
 #include "common/metrics.hpp"
 #include "common/slab_pool.hpp"
@@ -42,7 +44,7 @@ class service {
   // nullptr (and no error) when SIGINT/SIGTERM arrived while start-up was waiting for X: nothing was
   // received, so the process exits 0.
   [[nodiscard]] static common::result<std::unique_ptr<service>> build(const config::settings& cfg,
-                                                                      const sigset_t& stop_signals);
+                                                                      signal_watcher& signals);
   ~service();
   service(const service&) = delete;
   service& operator=(const service&) = delete;
@@ -51,14 +53,17 @@ class service {
   [[nodiscard]] common::exit_code run();
 
  private:
-  explicit service(const config::settings& cfg);
-  [[nodiscard]] common::result<bool> obtain_token(const sigset_t& stop_signals);
+  service(const config::settings& cfg, signal_watcher& signals);
+  [[nodiscard]] common::result<bool> obtain_token();
   void sync_rules();
   [[nodiscard]] common::result<void> open_sinks();
   void wire_stream();
   [[nodiscard]] common::exit_code stop(common::exit_code reader_exit);
+  // Pipeline thread: the store refused a write. Everything after the last commit is unacknowledged.
+  void on_pipeline_failed();
 
   config::settings cfg_;
+  signal_watcher& signals_;
   ingest::endpoint ep_;
   common::metrics_registry metrics_;
   // Every control-plane response (token, rules) sets spillway_x_rate_limit_*{endpoint="..."}.
@@ -77,7 +82,8 @@ class service {
   std::unique_ptr<ingest::run_policy> policy_;
   std::unique_ptr<ingest::stream_reader> reader_;
   std::thread pipeline_thread_;
-  bool pipeline_ok_ = true;
+  std::atomic<bool> pipeline_ok_{true};
+  common::metric_cell& pipeline_up_;
 };
 
 }  // namespace spillway::app

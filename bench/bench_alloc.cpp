@@ -10,6 +10,8 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+
+#include <CLI/CLI.hpp>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -56,13 +58,14 @@ int main(int argc, char** argv) {
   using namespace spillway;
   std::string path;
   std::size_t warmup = 20000;
-  for (int i = 1; i < argc; ++i) {
-    if (std::strcmp(argv[i], "--corpus") == 0 && i + 1 < argc) path = argv[++i];
-    else if (std::strcmp(argv[i], "--warmup") == 0 && i + 1 < argc) warmup = std::strtoull(argv[++i], nullptr, 10);
-  }
+  CLI::App app{"bench-alloc: heap allocations per Post on the reader and pipeline threads"};
+  app.add_option("--corpus", path, "one Post per line, e.g. spillway-emu --count 100000 --dump FILE")->required();
+  app.add_option("--warmup", warmup, "Posts processed before counting starts (steady state)");
+  CLI11_PARSE(app, argc, argv);
   std::ifstream in(path, std::ios::binary);
-  if (path.empty() || !in) {
-    std::fprintf(stderr, "usage: bench-alloc --corpus FILE.jsonl (e.g. spillway-emu --count 100000 --dump FILE)\n");
+  if (!in) {
+    std::fprintf(stderr, "bench-alloc: cannot read corpus '%s'; make one with: spillway-emu --count 100000 --dump FILE\n",
+                 path.c_str());
     return 2;
   }
   std::vector<std::string> lines;

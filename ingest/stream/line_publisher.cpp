@@ -14,19 +14,22 @@ namespace {
 // doubling to 500 µs) instead of spinning, because on a small machine a spinning reader takes the very
 // CPU the pipeline, RocksDB's flush and librdkafka need to catch up (perf: 36% of a core spent in
 // sched_yield at saturation with Kafka on). Each wait is counted once.
+// Returns false only when the consumer was abandoned (it will never free space again).
 template <typename TryOnce>
-void wait_until(TryOnce&& try_once, common::metric_cell& waits) {
-  if (try_once()) return;
+bool wait_until(TryOnce&& try_once, common::metric_cell& waits, const std::atomic<bool>& abandoned) {
+  if (try_once()) return true;
   waits.add();
   for (int i = 0; i < 8; ++i) {
     std::this_thread::yield();
-    if (try_once()) return;
+    if (try_once()) return true;
   }
   auto pause = std::chrono::microseconds(20);
   while (!try_once()) {
+    if (abandoned.load(std::memory_order_acquire)) return false;
     std::this_thread::sleep_for(pause);
     pause = std::min(pause * 2, std::chrono::microseconds(500));
   }
+  return true;
 }
 }  // namespace
 
@@ -47,21 +50,34 @@ line_publisher::line_publisher(common::spsc_ring<common::stream_item>& ring, com
   }
 }
 
+void line_publisher::abandon() noexcept { abandoned_.store(true, std::memory_order_release); }
+
 std::span<char> line_publisher::writable() {
+  if (abandoned_.load(std::memory_order_acquire)) return discard_span();
   if (slab_ == nullptr) {
-    wait_until([&] { return (slab_ = pool_.acquire()) != nullptr; }, ring_full_waits_);
+    if (!wait_until([&] { return (slab_ = pool_.acquire()) != nullptr; }, ring_full_waits_, abandoned_)) {
+      return discard_span();
+    }
     slabs_.set(static_cast<std::int64_t>(pool_.allocated()));
     fill_ = 0;
     framer_.reset();
   } else if (slab_->capacity - fill_ < min_read_bytes) {
-    rotate();
+    if (!rotate()) return discard_span();
   }
   return {slab_->data + fill_, slab_->capacity - fill_};
 }
 
-void line_publisher::rotate() {
+std::span<char> line_publisher::discard_span() {
+  // The consumer is gone: bytes still arriving have nowhere to be stored and are not acknowledged
+  // anywhere; they land here until the session is cancelled (a gap the ledger records).
+  if (discard_.empty()) discard_.resize(min_read_bytes);
+  discarding_ = true;
+  return {discard_.data(), discard_.size()};
+}
+
+bool line_publisher::rotate() {
   common::slab* next = nullptr;
-  wait_until([&] { return (next = pool_.acquire()) != nullptr; }, ring_full_waits_);
+  if (!wait_until([&] { return (next = pool_.acquire()) != nullptr; }, ring_full_waits_, abandoned_)) return false;
   slabs_.set(static_cast<std::int64_t>(pool_.allocated()));
   const auto tail = fill_ - framer_.pending_begin();  // <= max_line_bytes + 1: the framer discards beyond
   std::memcpy(next->data, slab_->data + framer_.pending_begin(), tail);
@@ -69,10 +85,12 @@ void line_publisher::rotate() {
   push(common::stream_item{common::stream_item::kind::slab_retired, 0, 0, slab_, 0});
   slab_ = next;
   fill_ = tail;
+  return true;
 }
 
 void line_publisher::commit(std::size_t n, std::int64_t received_ms) {
   bytes_.add(static_cast<std::int64_t>(n));
+  if (std::exchange(discarding_, false)) return;
   fill_ += n;
   framer_.feed(slab_->data, fill_, [&](const frame_event& e) {
     switch (e.kind) {
@@ -97,7 +115,7 @@ void line_publisher::commit(std::size_t n, std::int64_t received_ms) {
 }
 
 void line_publisher::end_of_body(std::int64_t received_ms) {
-  if (slab_ == nullptr) return;
+  if (slab_ == nullptr || abandoned_.load(std::memory_order_acquire)) return;
   const auto begin = framer_.pending_begin();
   if (fill_ > begin && !framer_.discarding()) {
     // Nothing received is lost: the partial line goes to the deadletter store with the reason.
@@ -113,7 +131,8 @@ void line_publisher::end_of_body(std::int64_t received_ms) {
 void line_publisher::finish() { end_of_body(0); }
 
 void line_publisher::push(const common::stream_item& item) {
-  wait_until([&] { return ring_.try_push(item); }, ring_full_waits_);
+  // A push that finds the consumer abandoned drops the reference: nothing can store it any more.
+  (void)wait_until([&] { return ring_.try_push(item); }, ring_full_waits_, abandoned_);
 }
 
 void line_publisher::inspect_for_notice(const char* line, std::size_t len) {

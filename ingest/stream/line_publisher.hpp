@@ -3,7 +3,7 @@
 // into, frames what arrived, and pushes line references (never bytes) into the SPSC ring.
 //
 // Owns: the slab being filled and the framer state.
-// Thread: the reader (network) thread only.
+// Thread: the reader (network) thread only; abandon() from any thread.
 // Must outlive it: the ring, the slab pool and the metrics registry.
 //
 // Only copy: when a slab is nearly full, the incomplete tail line moves to the start of a fresh slab
@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "common/metrics.hpp"
 #include "common/slab_pool.hpp"
@@ -37,13 +38,17 @@ class line_publisher {
   void end_of_body(std::int64_t received_ms);
   // Last call before the reader stops: hands the current slab back through the ring.
   void finish();
+  // The consumer stopped for good (the pipeline failed): waits for ring or slab space end at once, and
+  // from then on received bytes are discarded instead of queued. Any thread.
+  void abandon() noexcept;
 
   // An in-band notice (errors-only line with a disconnect_type) seen since the last take.
   [[nodiscard]] std::string take_notice() { return std::exchange(notice_, {}); }
   [[nodiscard]] std::uint64_t lines_in_body() const noexcept { return lines_in_body_; }
 
  private:
-  void rotate();
+  [[nodiscard]] bool rotate();  // false when abandoned while waiting for a slab
+  [[nodiscard]] std::span<char> discard_span();
   void push(const common::stream_item& item);
   void inspect_for_notice(const char* line, std::size_t len);
 
@@ -55,6 +60,9 @@ class line_publisher {
   std::size_t fill_ = 0;
   std::uint64_t lines_in_body_ = 0;
   std::string notice_;
+  std::atomic<bool> abandoned_{false};
+  bool discarding_ = false;   // the last writable() handed out discard_ (the bytes are dropped)
+  std::vector<char> discard_; // allocated on first abandonment only
 
   common::metric_cell& bytes_;
   common::metric_cell& lines_;

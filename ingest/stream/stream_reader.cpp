@@ -4,9 +4,6 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/signal_set.hpp>
-#include <pthread.h>
-#include <signal.h>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
@@ -21,37 +18,23 @@ stream_reader::stream_reader(endpoint ep, const std::string& ca_file, session_op
       publisher_(publisher),
       session_(io_, tls_, std::move(ep), std::move(options), publisher),
       hooks_(std::move(hooks)),
+      backoff_(io_),
       connects_(metrics.counter("spillway_connect_attempts_total", "Stream connection attempts")) {
   if (hooks_.on_established) session_.set_on_established(hooks_.on_established);
 }
 
 void stream_reader::request_shutdown() {
+  shutdown_.store(true);
   asio::post(io_, [this] {
-    shutdown_.store(true);
     session_.cancel();
+    backoff_.cancel();
   });
 }
 
 int stream_reader::run() {
   int exit_code = 0;
-  asio::steady_timer backoff(io_);
   asio::steady_timer ticker(io_);
   bool reading = true;  // both coroutines run on this thread
-  asio::signal_set signals(io_, SIGINT, SIGTERM);
-  signals.async_wait([&](const boost::system::error_code& ec, int signo) {
-    if (ec) return;
-    spdlog::info("received signal {}: stopping the stream, draining and committing", signo);
-    shutdown_.store(true);
-    session_.cancel();
-    backoff.cancel();
-  });
-  // run_command blocked these signals during start-up; from here asio's handler owns them, and one that
-  // arrived meanwhile is delivered now.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_UNBLOCK, &stop_signals, nullptr);
 
   // Samples delivery off the per-line path; ends with the read loop (which cancels it).
   auto tick = [&]() -> asio::awaitable<void> {
@@ -77,12 +60,11 @@ int stream_reader::run() {
         break;
       }
       spdlog::warn("{}; reconnecting in {} ms", step.message, step.delay.count());
-      if (step.delay.count() > 0) {
-        backoff.expires_after(step.delay);
-        co_await backoff.async_wait(asio::as_tuple(asio::use_awaitable));
+      if (step.delay.count() > 0 && !shutdown_.load()) {
+        backoff_.expires_after(step.delay);
+        co_await backoff_.async_wait(asio::as_tuple(asio::use_awaitable));
       }
     }
-    signals.cancel();
     reading = false;
     ticker.cancel();
   };

@@ -3,8 +3,10 @@
 // ends, ask the reconnect policy what to do, wait, reconnect — until shutdown or a fatal end.
 //
 // Owns: the io_context, the TLS context, the line publisher and the current session.
-// Thread: run() executes on the calling thread (the reader thread); request_shutdown() and the signal
-// handler may come from any thread (they are posted onto the io_context).
+// Thread: run() executes on the calling thread (the reader thread); request_shutdown() may come from any
+// thread (the service's signal watcher, or the pipeline failing): it sets a flag and posts the
+// cancellation onto the io_context. The reader owns no signal handler: a handler on this io_context could
+// not run while the reader waits for ring space.
 // Must outlive it: the ring, the slab pool and the metrics registry (via the publisher).
 #include <atomic>
 #include <chrono>
@@ -14,6 +16,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ssl/context.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include "common/metrics.hpp"
 #include "ingest/stream/line_publisher.hpp"
@@ -50,9 +53,10 @@ class stream_reader {
   stream_reader(endpoint ep, const std::string& ca_file, session_options options, line_publisher& publisher,
                 reader_hooks hooks, common::metrics_registry& metrics);
 
-  // Blocks until shutdown or a fatal end; returns the process exit code. Handles SIGINT/SIGTERM.
+  // Blocks until shutdown or a fatal end; returns the process exit code.
   int run();
   static constexpr std::chrono::milliseconds tick_interval{200};
+  // Ends the current session or reconnect wait and makes run() return; idempotent, any thread.
   void request_shutdown();
 
  private:
@@ -61,6 +65,7 @@ class stream_reader {
   line_publisher& publisher_;
   stream_session session_;
   reader_hooks hooks_;
+  boost::asio::steady_timer backoff_;  // the wait before a reconnect; request_shutdown cancels it
   std::atomic<bool> shutdown_{false};
   common::metric_cell& connects_;
 };
