@@ -2,7 +2,13 @@
 
 #include <pthread.h>
 
+#include <sys/stat.h>
+
+#include <cerrno>
 #include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <string_view>
 
 #include <spdlog/spdlog.h>
 
@@ -25,6 +31,32 @@ std::size_t slab_bytes_for(std::size_t max_line_bytes) {
 constexpr std::size_t slab_count = 32;
 
 common::error start_up_error(const std::exception& e) { return {common::errc::config, e.what()}; }
+
+// The metrics listener serves operational detail (rates, rule counts, gaps) without authentication: on
+// anything but loopback that is a choice worth a line in the log.
+void warn_if_exposed(const std::string& listen) {
+  const auto colon = listen.rfind(':');
+  std::string_view host(listen.data(), colon == std::string::npos ? listen.size() : colon);
+  if (host.starts_with('[') && host.ends_with(']')) host = host.substr(1, host.size() - 2);
+  if (host == "localhost" || host == "::1" || host.starts_with("127.")) return;
+  spdlog::warn("metrics.listen = {} serves /metrics to other hosts without authentication; bind 127.0.0.1 and "
+               "scrape through a proxy, or firewall the port", listen);
+}
+
+// The database holds every Post received: create its directory readable by the service's user only
+// (RocksDB would create it 0755). An existing directory keeps the permissions its owner chose.
+common::result<void> create_owner_only_directory(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::exists(path, ec)) return {};
+  const auto parent = std::filesystem::path(path).parent_path();
+  if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+  if (::mkdir(path.c_str(), 0700) != 0 && errno != EEXIST) {
+    return common::error(common::errc::storage, "cannot create the database directory " + path + ": " +
+                                                    std::strerror(errno) +
+                                                    "; check sinks.rocksdb.path and the permissions of its parent");
+  }
+  return {};
+}
 
 }  // namespace
 
@@ -108,7 +140,11 @@ void service::sync_rules() {
 
 common::result<void> service::open_sinks() {
   try {
-    if (cfg_.metrics.enabled) metrics_server_ = std::make_unique<common::metrics_server>(cfg_.metrics.listen, metrics_);
+    if (cfg_.metrics.enabled) {
+      warn_if_exposed(cfg_.metrics.listen);
+      metrics_server_ = std::make_unique<common::metrics_server>(cfg_.metrics.listen, metrics_);
+    }
+    if (auto made = create_owner_only_directory(cfg_.rocksdb.path); !made) return made.error();
     db_ = std::make_unique<sinks::store>(cfg_.rocksdb.path, sinks::open_mode::read_write);
     pool_ = std::make_unique<common::slab_pool>(slab_bytes_for(cfg_.stream.max_line_bytes), slab_count);
     ring_ = std::make_unique<common::spsc_ring<common::stream_item>>(cfg_.pipeline.ring_capacity);

@@ -203,6 +203,7 @@ class loader {
                      "set bootstrap_servers = \"host:9092\" in [sinks.kafka] (or " +
                          env_var_name("sinks.kafka.bootstrap_servers") + "), or set enabled = false"});
     }
+    check_cleartext_token();
     const auto& r = out_.reconnect;
     order_check("reconnect.network_step", r.network_step, "reconnect.network_cap", r.network_cap);
     order_check("reconnect.http_base", r.http_base, "reconnect.http_cap", r.http_cap);
@@ -211,6 +212,27 @@ class loader {
                     {"is empty and auth.bearer_token_file is not set, so there is no way to find the Bearer token",
                      "set bearer_token_env = \"X_BEARER_TOKEN\" or bearer_token_file = \"/path/to/token\""});
     }
+  }
+
+  // http:// sends `Authorization: Bearer ...` in clear. Loopback (the emulator, a local TLS-terminating
+  // proxy) cannot be sniffed on the wire; any other host needs an explicit opt-in.
+  void check_cleartext_token() {
+    const std::string_view url = out_.stream.base_url;
+    constexpr std::string_view scheme = "http://";
+    if (out_.stream.allow_insecure_http || !url.starts_with(scheme)) return;
+    std::string_view host = url.substr(scheme.size());
+    host = host.substr(0, host.find('/'));
+    if (host.starts_with('[')) {
+      host = host.substr(1, host.find(']') == std::string_view::npos ? host.npos : host.find(']') - 1);
+    } else {
+      host = host.substr(0, host.find(':'));
+    }
+    const bool loopback = host == "localhost" || host == "::1" || host.starts_with("127.");
+    if (loopback) return;
+    problems_.add(origin("stream.base_url"), "stream.base_url",
+                  {"is plain http:// to a host that is not loopback ('" + std::string(host) +
+                       "'), so the Bearer token would cross the network in clear",
+                   "use https://, or set stream.allow_insecure_http = true if this is a trusted proxy"});
   }
 
   void order_check(std::string_view low_key, std::chrono::milliseconds low, std::string_view high_key,

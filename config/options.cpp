@@ -19,6 +19,8 @@ std::vector<option_spec> build_table() {
       // [stream]
       {.key = "stream.base_url", .type = string, .help = "Origin of the X API, scheme://host[:port] with no path. Point it at the emulator (http://127.0.0.1:PORT) for tests.",
        .field = SPILLWAY_FIELD(stream.base_url), .check = value_check::http_origin, .required = true},
+      {.key = "stream.allow_insecure_http", .type = boolean, .help = "Allow an http:// base_url to a host other than loopback. The Bearer token then crosses the network in clear: only for a trusted proxy or test network.",
+       .field = SPILLWAY_FIELD(stream.allow_insecure_http)},
       {.key = "stream.ca_file", .type = string, .help = "PEM file of CA certificates to trust instead of the system store (e.g. the emulator's CA). Empty: the system store.",
        .field = SPILLWAY_FIELD(stream.ca_file)},
       {.key = "stream.tweet_fields", .type = string, .help = "The tweet.fields query parameter, comma-separated with no spaces. Empty: X's default fields.",

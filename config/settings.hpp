@@ -13,6 +13,7 @@ namespace spillway::config {
 
 struct stream_settings {
   std::string base_url = "https://api.x.com";
+  bool allow_insecure_http = false;
   std::string ca_file;
   std::string tweet_fields;
   std::string expansions;

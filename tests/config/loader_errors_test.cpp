@@ -167,3 +167,19 @@ TEST_CASE("a missing or unreadable file is one line naming the path and the fix"
     CHECK(contains(e.what(), "is a directory"));
   }
 }
+
+TEST_CASE("http:// to a non-loopback host is refused unless stream.allow_insecure_http says so", "[config]") {
+  using namespace spillway::config::test;
+  const auto problems = problems_of("[stream]\nbase_url = \"http://proxy.example:8080\"\n");
+  REQUIRE(problems.size() == 1);
+  CHECK(contains(problems[0], "stream.base_url"));
+  CHECK(contains(problems[0], "in clear"));
+  CHECK(contains(problems[0], "allow_insecure_http = true"));
+  CHECK(load("[stream]\nbase_url = \"http://proxy.example:8080\"\nallow_insecure_http = true\n").stream.allow_insecure_http);
+  // Loopback in every spelling stays allowed (the emulator, a local TLS-terminating proxy).
+  for (const char* url : {"http://127.0.0.1:9000", "http://localhost:80", "http://[::1]:8080", "http://127.1.2.3"}) {
+    INFO(url);
+    CHECK(load(std::string("[stream]\nbase_url = \"") + url + "\"\n").stream.base_url == url);
+  }
+  CHECK(load("[stream]\nbase_url = \"https://api.x.com\"\n").stream.base_url == "https://api.x.com");
+}
