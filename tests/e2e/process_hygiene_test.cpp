@@ -20,13 +20,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-std::uint64_t stored_posts(const std::string& db) {
-  const auto json = capture(bin("spillway") + " stats --db " + db + " 2>/dev/null");
-  std::smatch m;
-  if (!std::regex_search(json, m, std::regex(R"("posts":(\d+))"))) return 0;
-  return std::stoull(m[1]);
-}
-
 void write_config(const std::string& path, const std::string& url, const std::string& db, const std::string& listen) {
   std::ofstream out(path);
   out << "[stream]\nbase_url = \"" << url << "\"\n[sinks.rocksdb]\npath = \"" << db << "\"\n";

@@ -254,13 +254,6 @@ std::vector<std::string> post_ids(const std::string& text) {
   return ids;
 }
 
-std::uint64_t stored_posts(const std::string& db) {
-  const auto json = capture(bin("spillway") + " stats --db " + db + " 2>/dev/null");
-  std::smatch m;
-  if (!std::regex_search(json, m, std::regex(R"("posts":(\d+))"))) return 0;
-  return std::stoull(m[1]);
-}
-
 }  // namespace
 
 TEST_CASE("reconnect: chaos soak with backfill stores every Post exactly once and earns no 429",

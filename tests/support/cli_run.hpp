@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <regex>
 #include <string>
 #include <utility>
 #include <vector>
@@ -60,6 +61,15 @@ inline std::uint16_t free_port() {
   REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
   ::close(fd);
   return ntohs(addr.sin_port);
+}
+
+// Posts committed in the database at `db`, from `spillway stats` (a read-only open: works while `run`
+// holds the database); 0 when it cannot be read yet.
+inline std::uint64_t stored_posts(const std::string& db) {
+  const auto json = capture(bin("spillway") + " stats --db " + db + " 2>/dev/null");
+  std::smatch m;
+  if (!std::regex_search(json, m, std::regex(R"("posts":(\d+))"))) return 0;
+  return std::stoull(m[1]);
 }
 
 }  // namespace spillway::testing
