@@ -30,19 +30,29 @@ void PostFeed::render(std::uint64_t id, std::int64_t ms, std::size_t tmpl, std::
   pool_.render(tmpl, id, created_at_, out);
 }
 
+std::pair<PostStamp, std::size_t> PostFeed::next_post(std::int64_t now_ms) {
+  const PostStamp stamp = clock_.next();
+  const std::size_t tmpl = Rng::mix(seed_ ^ (taken_ * 0x2545F4914F6CDD1DULL)) % pool_.size();
+  ++taken_;
+  if (history_limit_ > 0) {
+    if (history_.size() == history_limit_) history_.pop_front();
+    history_.push_back(Sent{stamp.id, std::uint32_t(tmpl), now_ms});
+  }
+  return {stamp, tmpl};
+}
+
 std::size_t PostFeed::take(std::string& out, std::size_t max_posts, std::size_t max_bytes, std::int64_t now_ms) {
   std::size_t n = 0;
-  while (n < max_posts && out.size() < max_bytes && !exhausted()) {
-    const PostStamp stamp = clock_.next();
-    const std::size_t tmpl = Rng::mix(seed_ ^ (taken_ * 0x2545F4914F6CDD1DULL)) % pool_.size();
+  for (; n < max_posts && out.size() < max_bytes && !exhausted(); ++n) {
+    const auto [stamp, tmpl] = next_post(now_ms);
     render(stamp.id, stamp.ms, tmpl, out);
-    ++taken_;
-    ++n;
-    if (history_limit_ > 0) {
-      if (history_.size() == history_limit_) history_.pop_front();
-      history_.push_back(Sent{stamp.id, std::uint32_t(tmpl), now_ms});
-    }
   }
+  return n;
+}
+
+std::size_t PostFeed::spend(std::size_t max_posts, std::int64_t now_ms) {
+  std::size_t n = 0;
+  for (; n < max_posts && !exhausted(); ++n) next_post(now_ms);
   return n;
 }
 

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <deque>
 #include <string>
+#include <utility>
 
 #include "bench/emu/post_pool.hpp"
 #include "bench/emu/snowflake.hpp"
@@ -33,6 +34,11 @@ class PostFeed {
   // reading, remembered with each Post for backfill.
   std::size_t take(std::string& out, std::size_t max_posts, std::size_t max_bytes, std::int64_t now_ms);
 
+  // Hands out up to `max_posts` Posts without rendering them: ids are used up and remembered for
+  // backfill exactly as take() would, but no bytes are made (a slow-reader cut spends the Posts due
+  // at the cut, which may be tens of MB at high rates). Returns how many.
+  std::size_t spend(std::size_t max_posts, std::int64_t now_ms);
+
   bool exhausted() const { return count_ != 0 && taken_ >= count_; }
   std::uint64_t taken() const { return taken_; }
   std::uint64_t count() const { return count_; }
@@ -48,6 +54,8 @@ class PostFeed {
     std::int64_t taken_ms;
   };
   void render(std::uint64_t id, std::int64_t ms, std::size_t tmpl, std::string& out);
+  // The next Post: its stamp and template, counted and remembered.
+  std::pair<PostStamp, std::size_t> next_post(std::int64_t now_ms);
 
   const PostPool& pool_;
   std::uint64_t seed_;

@@ -20,6 +20,8 @@ using namespace std::chrono_literals;
 
 namespace {
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+// The pacing grid at rates above 1,000 Posts/s (see next_post_time).
+constexpr auto kPaceQuantum = std::chrono::milliseconds(1);
 
 std::int64_t unix_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
@@ -188,15 +190,20 @@ void StreamSession<Stream>::dump_consumed(std::string_view bytes) {
 template <class Stream>
 std::size_t StreamSession<Stream>::posts_due(Clock::time_point now) const {
   if (st_->config.rate <= 0) return SIZE_MAX;
-  const double elapsed = std::chrono::duration<double>(now - stream_start_).count();
+  const double elapsed = std::max(0.0, std::chrono::duration<double>(now - stream_start_).count());
   const auto allowed = std::uint64_t(std::floor(elapsed * st_->config.rate)) + 1;  // the first goes at once
   return allowed > paced_posts_ ? std::size_t(allowed - paced_posts_) : 0;
 }
 
 template <class Stream>
 StreamSession<Stream>::Clock::time_point StreamSession<Stream>::next_post_time() const {
-  return stream_start_ + std::chrono::duration_cast<Clock::duration>(
-                             std::chrono::duration<double>(double(paced_posts_) / st_->config.rate));
+  double at = double(paced_posts_) / st_->config.rate;  // s after the stream start
+  // Above one Post per quantum, wake on the quantum's grid and write every Post due by then at once:
+  // at 50,000/s one write of 50 Posts a millisecond instead of 50 timer wake-ups and writes of one Post,
+  // whose system time (measured 3-6x this way's) is taken from the client on a 2-core machine.
+  constexpr double q = std::chrono::duration<double>(kPaceQuantum).count();
+  if (st_->config.rate * q > 1) at = std::ceil(at / q - 1e-9) * q;
+  return stream_start_ + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(at));
 }
 
 template <class Stream>
@@ -285,6 +292,7 @@ asio::awaitable<void> StreamSession<Stream>::stream_posts(const RateLimitInfo& r
         rec_.ended = "server_stopped";
         co_return;
       }
+      forgive_own_lag();
       continue;
     }
     const bool written = co_await write_and_consume(pending, used, out);

@@ -48,6 +48,10 @@ class StreamSession : public std::enable_shared_from_this<StreamSession<Stream>>
   boost::asio::awaitable<bool> write_tracked(const std::string& bytes);
   void arm_slow_check();
   void on_slow_check();
+  // After a wait that was the emulator's own (the pace timer, a stall fault): how far it is behind its
+  // schedule now is its own lag, not the client's. (On a loaded machine the pace timer can fire tens of
+  // ms late.)
+  void forgive_own_lag();
   boost::asio::awaitable<void> finish_slow_reader(std::string& pending, std::size_t used, const std::string& out);
   // Applies a stream fault (stream_session_faults.cpp). Returns true when streaming goes on.
   boost::asio::awaitable<bool> apply_fault(const Fault& f, std::string& pending, std::string& out);
@@ -58,6 +62,7 @@ class StreamSession : public std::enable_shared_from_this<StreamSession<Stream>>
   void arm_watchdog(std::chrono::milliseconds d);
   void dump_consumed(std::string_view bytes);
   std::size_t posts_due(Clock::time_point now) const;
+  // When to wake for the next Post: when it falls due, on a kPaceQuantum grid at high rates.
   Clock::time_point next_post_time() const;
 
   std::shared_ptr<ServerState> st_;
@@ -79,8 +84,9 @@ class StreamSession : public std::enable_shared_from_this<StreamSession<Stream>>
   bool slow_tripped_ = false;        // the check cancelled the write: notice and close
   std::size_t in_flight_left_ = 0;   // bytes of the current write the socket has not taken yet
   std::size_t accepted_ = 0;         // bytes of the current write it has taken
-  std::size_t due_at_cut_ = 0;       // Posts due and not taken at the last check (spent at the cut)
-  Clock::time_point write_started_{};
+  // The emulator's own lag at its last own wait: the client is held to the schedule delayed by this.
+  Clock::duration own_lag_{};
+  std::size_t due_at_cut_ = 0;       // Posts due on the clock and not written at the last check (spent at the cut)
   std::optional<Clock::time_point> over_since_;  // since when the backlog has been past the threshold
   double mean_post_bytes_ = 0;
 };

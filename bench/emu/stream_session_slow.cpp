@@ -1,11 +1,18 @@
 // StreamSession's slow-reader mode (--slow-reader-bytes with --rate > 0), kept apart from the
-// normal streaming path. Posts fall due at the configured rate whether or not the client reads.
-// While a write is in the socket, the bytes due but not yet accepted (the write's unaccepted rest +
-// the Posts that fell due since the write began) are compared with the threshold every check
-// period. (Posts due from before the write are the emulator's own lag on a busy machine, not the
-// client's, and are left out.) Once they have stayed past it for kSlowReaderPersist, the write is
-// cancelled, the Posts that fell due meanwhile are spent (as on X, only backfill brings them back),
-// the SlowReader notice is offered for a short grace period, and the connection closes.
+// normal streaming path. Posts fall due on the emulator's clock at the configured rate whether or not
+// the client reads, as on X, which does not wait for a slow client. The client's backlog is measured
+// against that clock: the bytes of the write in the socket that it has not accepted yet, plus every
+// Post due and not yet written (at the pool's mean size) on the schedule delayed by the emulator's
+// own lag (how far behind it was when it last woke from a wait of its own: an overslept pace timer on
+// a loaded machine, a stall fault; back to ~0 once it has caught up and waits again). The emulator
+// renders ~1.3 GB per CPU-second and writes up to --write-kb at a time, so at any rate a client can
+// read it does not fall behind by itself. Once the backlog has stayed past the threshold for
+// kSlowReaderPersist while a write waits on the socket, the write is cancelled, every Post due at that
+// moment is spent (as on X, only backfill brings them back), the SlowReader notice is offered for a
+// short grace period, and the connection closes.
+// (An earlier model counted only the Posts due since the current write began: with writes capped at
+// --write-kb, a client slower than the rate was forgiven its backlog at every new write and never
+// cut, while the emulator followed it seconds behind its own schedule.)
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/stream_traits.hpp>
@@ -38,7 +45,6 @@ asio::awaitable<bool> StreamSession<Stream>::write_tracked(const std::string& by
   // write_some, not async_write: each completion tells how far the client has drained us.
   accepted_ = 0;
   in_flight_left_ = bytes.size();
-  write_started_ = Clock::now();
   while (in_flight_left_ > 0 && !slow_tripped_) {
     auto [ec, n] = co_await stream_.async_write_some(asio::buffer(bytes.data() + accepted_, in_flight_left_),
                                                      asio::as_tuple(asio::use_awaitable));
@@ -61,15 +67,26 @@ void StreamSession<Stream>::arm_slow_check() {
 }
 
 template <class Stream>
+void StreamSession<Stream>::forgive_own_lag() {
+  if (!slow_watch_) return;
+  const auto now = Clock::now();
+  // When the oldest Post not yet written fell due (exactly, without the pacing grid).
+  const auto oldest_due = stream_start_ + std::chrono::duration_cast<Clock::duration>(
+                                              std::chrono::duration<double>(double(paced_posts_) / st_->config.rate));
+  own_lag_ = now > oldest_due ? now - oldest_due : Clock::duration::zero();
+}
+
+template <class Stream>
 void StreamSession<Stream>::on_slow_check() {
   if (!slow_watch_) return;
   const auto now = Clock::now();
   bool over = false;
-  if (in_flight_left_ > 0) {  // between writes nothing waits on the client
+  // Between writes nothing waits on the client: the emulator is idle until the next Post falls due.
+  if (in_flight_left_ > 0) {
     const auto left = st_->feed.count() == 0 ? UINT64_MAX : st_->feed.count() - st_->feed.taken();
-    const double since_write = std::chrono::duration<double>(now - write_started_).count() * st_->config.rate;
-    const auto due = std::min<std::uint64_t>({posts_due(now), std::uint64_t(since_write), left});
-    over = double(in_flight_left_) + double(due) * mean_post_bytes_ > double(st_->config.slow_reader_bytes);
+    const auto due = std::min<std::uint64_t>(posts_due(now), left);  // due on the clock, not yet written
+    const auto owed = std::min<std::uint64_t>(posts_due(now - own_lag_), left);  // the client's share
+    over = double(in_flight_left_) + double(owed) * mean_post_bytes_ > double(st_->config.slow_reader_bytes);
     due_at_cut_ = std::size_t(due);
   }
   if (!over) {
@@ -92,8 +109,7 @@ asio::awaitable<void> StreamSession<Stream>::finish_slow_reader(std::string& pen
   slow_check_.cancel();
   rec_.outcome = "slow_reader";
   if (due_at_cut_ > 0) {
-    std::string lost;
-    rec_.lost = st_->feed.take(lost, due_at_cut_, SIZE_MAX, feed_now_ms());
+    rec_.lost = st_->feed.spend(due_at_cut_, feed_now_ms());
   }
   bool notice_sent = false;
   if constexpr (!kIsTlsStream<Stream>) {
@@ -123,6 +139,8 @@ template asio::awaitable<bool> PlainSession::write_tracked(const std::string&);
 template asio::awaitable<bool> TlsSession::write_tracked(const std::string&);
 template void PlainSession::arm_slow_check();
 template void TlsSession::arm_slow_check();
+template void PlainSession::forgive_own_lag();
+template void TlsSession::forgive_own_lag();
 template void PlainSession::on_slow_check();
 template void TlsSession::on_slow_check();
 template asio::awaitable<void> PlainSession::finish_slow_reader(std::string&, std::size_t, const std::string&);

@@ -124,6 +124,24 @@ TEST_CASE("snowflake ids follow X's layout and stay 19 digits", "[bench][generat
   CHECK(std::string(created, 20) == "2020-08-12T07:20:17.");
 }
 
+TEST_CASE("spent Posts use up their ids and come back by replay exactly as if taken", "[bench][generator]") {
+  PostPool p(2, 64, kStart);
+  PostFeed cut(p, 2, kStart, 250000, 10, 100), whole(p, 2, kStart, 250000, 10, 100);
+  std::string sent, all, replay;
+  CHECK(cut.take(sent, 3, SIZE_MAX, 1000) == 3);
+  CHECK(cut.spend(4, 1000) == 4);  // due at a slow-reader cut, never written
+  CHECK(cut.taken() == 7);
+  CHECK(cut.take(sent, 100, SIZE_MAX, 2000) == 3);
+  CHECK(cut.spend(5, 2000) == 0);  // the count is used up
+  REQUIRE(whole.take(all, 10, SIZE_MAX, 1000) == 10);
+  const auto got = test::split_lines(sent), expected = test::split_lines(all);
+  REQUIRE(got.size() == 6);
+  CHECK(std::equal(got.begin(), got.begin() + 3, expected.begin()));
+  CHECK(std::equal(got.begin() + 3, got.end(), expected.begin() + 7));
+  CHECK(cut.replay_since(0, replay) == 10);
+  CHECK(replay == all);
+}
+
 TEST_CASE("count bounds the feed and history replays exactly what was sent", "[bench][generator]") {
   PostPool p(1, 64, kStart);
   PostFeed feed(p, 1, kStart, 0, 10, 100);
