@@ -6,8 +6,6 @@
 // slow_reader when --slow-reader-bytes is set and the client fell that far behind).
 // Sampled lines are checked (valid JSON, increasing ids) before any figure is reported.
 #include <CLI/CLI.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ssl.hpp>
 #include <unistd.h>
 
 #include <cstdio>
@@ -20,8 +18,6 @@
 #include "bench/emu/bench_reader.hpp"
 #include "bench/emu/emu_server.hpp"
 
-namespace asio = boost::asio;
-using asio::ip::tcp;
 using namespace spillway::emu::bench;
 
 namespace {
@@ -72,31 +68,10 @@ bool run_once(const Options& o, int run_no, bool first) {
                   ("bench-emu-schedule-" + std::to_string(::getpid()) + "-" + std::to_string(run_no) + ".jsonl"))
                      .string();
   std::filesystem::remove(cfg.log_path);
-  spillway::emu::EmuServer server(cfg);
-  std::thread server_thread([&] { server.run(); });
-  clockid_t server_clock{};
-  pthread_getcpuclockid(server_thread.native_handle(), &server_clock);
-  const double cpu0 = thread_cpu_seconds(server_clock);
-  asio::io_context io;
-  tcp::socket sock(io);
-  sock.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), server.port()));
-  BodyCounter counter;
-  ReadResult read;
-  const ReadLimits limits{SIZE_MAX, o.read_mb_s * 1e6};
-  if (o.tls) {
-    asio::ssl::context ctx(asio::ssl::context::tls_client);
-    ctx.add_certificate_authority(asio::buffer(server.cert_pem()));
-    ctx.set_verify_mode(asio::ssl::verify_peer);
-    asio::ssl::stream<tcp::socket&> s(sock, ctx);
-    s.handshake(asio::ssl::stream_base::client);
-    read = read_stream(s, limits, counter);
-  } else {
-    read = read_stream(sock, limits, counter);
-  }
-  const double server_cpu = thread_cpu_seconds(server_clock) - cpu0;
-  sock.close();
-  server.stop();
-  server_thread.join();  // every session has ended and logged by now
+  const MeasuredRun run = measured_run(cfg, ReadLimits{SIZE_MAX, o.read_mb_s * 1e6});
+  const ReadResult& read = run.read;
+  const BodyCounter& counter = run.counter;
+  const double server_cpu = run.server_cpu_s;
   const StreamRecord rec = last_record(cfg.log_path);
   std::filesystem::remove(cfg.log_path);
   if (!read.error.empty() || !read.ended || !counter.check() || rec.outcome.empty()) {

@@ -4,9 +4,6 @@
 // The client de-chunks and counts Post lines, and checks a sample of lines (valid JSON, increasing
 // ids) before it reports any figure: a benchmark of wrong bytes is worthless.
 #include <CLI/CLI.hpp>
-#include <boost/asio/connect.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ssl.hpp>
 
 #include <cstdio>
 #include <iostream>
@@ -16,8 +13,6 @@
 #include "bench/emu/bench_reader.hpp"
 #include "bench/emu/emu_server.hpp"
 
-namespace asio = boost::asio;
-using asio::ip::tcp;
 using namespace spillway::emu::bench;
 
 int main(int argc, char** argv) {
@@ -39,36 +34,13 @@ int main(int argc, char** argv) {
     cfg.seed = seed;
     cfg.tls = use_tls;
     cfg.heartbeat_s = 20;
-    spillway::emu::EmuServer server(cfg);
-    // Our own thread for the server so we can read its CPU clock: MB per server-CPU-second is the
-    // figure that does not depend on what else the shared machine is doing.
-    std::thread server_thread([&] { server.run(); });
-    clockid_t server_clock{};
-    pthread_getcpuclockid(server_thread.native_handle(), &server_clock);
-    const double cpu0 = thread_cpu_seconds(server_clock);
-    asio::io_context io;
-    tcp::socket sock(io);
-    sock.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), server.port()));
-    BodyCounter counter;
-    ReadResult read;
     const ReadLimits limits{mb << 20, 0};
-    if (use_tls) {
-      asio::ssl::context ctx(asio::ssl::context::tls_client);
-      ctx.add_certificate_authority(asio::buffer(server.cert_pem()));
-      ctx.set_verify_mode(asio::ssl::verify_peer);
-      asio::ssl::stream<tcp::socket&> s(sock, ctx);
-      s.handshake(asio::ssl::stream_base::client);
-      read = read_stream(s, limits, counter);
-    } else {
-      read = read_stream(sock, limits, counter);
-    }
-    const double secs = read.seconds;
+    const MeasuredRun run = measured_run(cfg, limits);
+    const BodyCounter& counter = run.counter;
+    const double secs = run.read.seconds, server_cpu = run.server_cpu_s;
     // An unlimited stream never ends by itself: an end before the MB were read is a failure too.
-    std::string err = read.error.empty() && read.body_bytes < limits.max_body_bytes ? "the stream ended early" : read.error;
-    const double server_cpu = thread_cpu_seconds(server_clock) - cpu0;
-    sock.close();
-    server.stop();
-    server_thread.join();
+    const std::string err =
+        run.read.error.empty() && run.read.body_bytes < limits.max_body_bytes ? "the stream ended early" : run.read.error;
     if (!err.empty() || !counter.check()) {
       std::cout << "]}\n";
       std::cerr << "bench-emu-throughput: " << (err.empty() ? "sampled lines failed the check" : err) << "\n";

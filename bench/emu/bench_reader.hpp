@@ -1,11 +1,14 @@
 #pragma once
-// The client side shared by the emulator's benchmarks (bench-emu-throughput, bench-emu-schedule): a
-// blocking reader of one stream response that de-chunks and counts Post lines and keeps a sample of
-// lines to check (valid JSON, increasing 19-digit ids) before any figure is reported, optionally
-// throttled to play a slow client; plus the thread CPU clock and CPU model the reports carry.
+// What the emulator's benchmarks (bench-emu-throughput, bench-emu-schedule) share: a blocking reader of
+// one stream response that de-chunks and counts Post lines and keeps a sample of lines to check (valid
+// JSON, increasing 19-digit ids) before any figure is reported, optionally throttled to play a slow
+// client; one measured run (an EmuServer on a thread of its own, whose CPU clock is read, and that
+// reader on the caller's thread, plain or TLS); the CPU model the reports carry.
 // Written here, not shared with ingest/ (the emulator shares no code with the client), and kept out of
-// spillway_emu_lib: only the benchmark programs include it. Everything runs on the caller's thread.
+// spillway_emu_lib: only the benchmark programs include it.
 #include <boost/asio/buffer.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/asio/write.hpp>
 #include <rapidjson/document.h>
 
@@ -18,6 +21,8 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "bench/emu/emu_server.hpp"
 
 namespace spillway::emu::bench {
 
@@ -151,6 +156,47 @@ inline double thread_cpu_seconds(clockid_t clock) {
   timespec ts{};
   clock_gettime(clock, &ts);
   return double(ts.tv_sec) + double(ts.tv_nsec) * 1e-9;
+}
+
+struct MeasuredRun {
+  BodyCounter counter;
+  ReadResult read;
+  double server_cpu_s = 0;  // the emulator thread's CPU time over the read
+};
+
+// Serves `cfg` in-process on a thread of its own, reads one stream within `limits` (over TLS when
+// cfg.tls, verifying the emulator's certificate), then stops the server: every session has ended and
+// written its --log record when this returns.
+inline MeasuredRun measured_run(const EmuConfig& cfg, const ReadLimits& limits) {
+  namespace asio = boost::asio;
+  using asio::ip::tcp;
+  MeasuredRun run;
+  EmuServer server(cfg);
+  // The server's own thread, so that its CPU clock can be read: MB per server-CPU-second is the figure
+  // that does not depend on what else the shared machine is doing.
+  std::thread server_thread([&] { server.run(); });
+  clockid_t server_clock{};
+  pthread_getcpuclockid(server_thread.native_handle(), &server_clock);
+  const double cpu0 = thread_cpu_seconds(server_clock);
+  asio::io_context io;
+  tcp::socket sock(io);
+  sock.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), server.port()));
+  if (cfg.tls) {
+    asio::ssl::context ctx(asio::ssl::context::tls_client);
+    ctx.add_certificate_authority(asio::buffer(server.cert_pem()));
+    ctx.set_verify_mode(asio::ssl::verify_peer);
+    asio::ssl::stream<tcp::socket&> s(sock, ctx);
+    s.handshake(asio::ssl::stream_base::client);
+    run.read = read_stream(s, limits, run.counter);
+  } else {
+    run.read = read_stream(sock, limits, run.counter);
+  }
+  run.server_cpu_s = thread_cpu_seconds(server_clock) - cpu0;
+  boost::system::error_code ec;
+  sock.close(ec);
+  server.stop();
+  server_thread.join();
+  return run;
 }
 
 inline std::string cpu_model() {
