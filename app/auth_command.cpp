@@ -4,7 +4,7 @@
 //   refresh  refresh the user token now and persist the rotated pair (or, without a user token store,
 //            obtain the app-only token with the client-credentials grant to prove it works).
 //            Exit 0 done · 1 network / unexpected answer · 2 configuration · 3 X refused (e.g. the refresh
-//            token was already used).
+//            token was already used): common::exit_code_for the error's errc.
 #include <spdlog/spdlog.h>
 
 #include <cstdlib>
@@ -15,7 +15,6 @@
 #include "ingest/auth/user_token_source.hpp"
 #include "app/commands.hpp"
 #include "ingest/auth/bearer_token.hpp"
-#include "ingest/control/rules_sync.hpp"
 
 namespace spillway::app {
 namespace {
@@ -39,12 +38,11 @@ bool app_status(const config::settings& cfg, std::ostream& out) {
     const char* s = std::getenv(a.app_secret_env.c_str());
     return k != nullptr && *k != '\0' && s != nullptr && *s != '\0';
   }
-  std::string error;
-  const bool ok = ingest::load_control_bearer(a, error).has_value();
+  const auto loaded = ingest::load_control_bearer(a);
   if (!a.bearer_token_file.empty()) out << "file " << a.bearer_token_file;
   else out << "environment variable " << set_or_not(a.bearer_token_env);
-  out << (ok ? ", usable\n" : "\n    problem: " + error + "\n");
-  return ok;
+  out << (loaded ? ", usable\n" : "\n    problem: " + loaded.error().message + "\n");
+  return loaded.has_value();
 }
 
 bool user_status(const config::settings& cfg, user_token_source& user, std::ostream& out) {
@@ -75,13 +73,12 @@ bool user_status(const config::settings& cfg, user_token_source& user, std::ostr
 
 }  // namespace
 
-int auth_command(const std::string& action, const std::string& config_path) {
+common::exit_code auth_command(const std::string& action, const std::string& config_path) {
   const config::settings cfg = config::load_settings(config_path);  // throws config_error → exit 2 in main
-  std::string error;
-  auto client = ingest::make_control_client(cfg, std::max(cfg.stream.connect_timeout, std::chrono::milliseconds(30000)), error);
+  auto client = ingest::make_control_client(cfg, ingest::control_timeout(cfg));
   if (!client) {
-    spdlog::error("{}", error);
-    return 2;
+    spdlog::error("{}", client.error().message);
+    return common::exit_code_for(client.error());
   }
   ingest::rate_limit_tracker limits;
   user_token_source user(cfg.auth, *client, limits);
@@ -89,33 +86,29 @@ int auth_command(const std::string& action, const std::string& config_path) {
     const bool app_ok = app_status(cfg, std::cout);
     const bool user_ok = user_status(cfg, user, std::cout);
     std::cout << (app_ok && user_ok ? "all configured token sources look usable\n" : "needs action\n");
-    return app_ok && user_ok ? 0 : 1;
+    return app_ok && user_ok ? common::exit_code::ok : common::exit_code::runtime;
   }
-  auth_error failure;
+  const auto failed = [](const common::error& e) {
+    spdlog::error("auth refresh: {}", e.message);
+    return common::exit_code_for(e);
+  };
   if (user.configured()) {
-    const auto fresh = user.refresh(ingest::unix_now_s(), failure);
-    if (!fresh) {
-      spdlog::error("auth refresh: {}", failure.message);
-      return failure.exit_code();
-    }
+    const auto fresh = user.refresh(ingest::unix_now_s());
+    if (!fresh) return failed(fresh.error());
     std::cout << "user token refreshed; the rotated tokens are saved in " << user.path()
               << "; the new access token expires " << ingest::describe_reset(fresh->expires_at, ingest::unix_now_s())
               << "\n";
-    return 0;
+    return common::exit_code::ok;
   }
   app_token_source app(cfg, &limits);
-  if (!app.refreshable()) {
-    spdlog::error("auth refresh: nothing to refresh: set auth.user_token_file for a user token, or use the "
-                  "client-credentials grant (auth.app_token_source, auth.app_key_env, auth.app_secret_env)");
-    return 2;
-  }
-  if (!app.token(failure)) {
-    spdlog::error("auth refresh: {}", failure.message);
-    return failure.exit_code();
-  }
+  if (!app.refreshable())
+    return failed({common::errc::config, "nothing to refresh: set auth.user_token_file for a user token, or use the "
+                                         "client-credentials grant (auth.app_token_source, auth.app_key_env, "
+                                         "auth.app_secret_env)"});
+  if (const auto token = app.token(); !token) return failed(token.error());
   std::cout << "obtained a new app-only Bearer token with the client-credentials grant (not stored: `run` obtains "
                "its own)\n";
-  return 0;
+  return common::exit_code::ok;
 }
 
 }  // namespace spillway::app

@@ -1,21 +1,29 @@
 #pragma once
-// The `spillway` subcommands. Each returns the process exit code:
-//   0 success · 1 runtime failure (e.g. RocksDB refused a write) · 2 bad config or usage ·
-//   3 the X API refused us for good (401 without refresh, 403)
+// The `spillway` subcommands. Each returns the process exit code (common/error.hpp, README "Exit codes"):
+//   ok 0 · runtime 1 (network, storage, anything unexpected; rules diff/sync and diagnose also use it for
+//   "needs action") · config 2 (bad config or usage, or a request X rejects with 400) · refused 3 (X refused
+//   access for good: 401 without a refresh, 403, a spent refresh token).
+// Failures that carry a common::error map through common::exit_code_for; no command reads a message to
+// pick its code. Each runs on the main thread.
 #include <cstdint>
 #include <string>
 
+#include "common/error.hpp"
+
 namespace spillway::app {
 
-int run_command(const std::string& config_path);
-int replay_command(const std::string& config_path, std::uint64_t from_id, std::uint64_t to_id);
-int stats_command(const std::string& db_path);
-int export_command(const std::string& db_path, std::uint64_t from_id, std::uint64_t to_id);
+[[nodiscard]] common::exit_code run_command(const std::string& config_path);
+[[nodiscard]] common::exit_code replay_command(const std::string& config_path, std::uint64_t from_id, std::uint64_t to_id);
+[[nodiscard]] common::exit_code stats_command(const std::string& db_path);
+[[nodiscard]] common::exit_code export_command(const std::string& db_path, std::uint64_t from_id, std::uint64_t to_id);
 // action: "list" | "diff" | "sync" (dry_run applies to sync). See rules_command.cpp for exit codes.
-int rules_command(const std::string& action, const std::string& config_path, bool dry_run);
-// 0 healthy · 1 a finding needs action. offline: skip the status page (no call outside stream.base_url).
-int diagnose_command(const std::string& config_path, bool json, bool offline);
-// action: "status" | "refresh". See ingest/auth/auth_command.cpp for exit codes.
-int auth_command(const std::string& action, const std::string& config_path);
+[[nodiscard]] common::exit_code rules_command(const std::string& action, const std::string& config_path, bool dry_run);
+// ok healthy · runtime a finding needs action. offline: skip the status page (no call outside stream.base_url).
+[[nodiscard]] common::exit_code diagnose_command(const std::string& config_path, bool json, bool offline);
+// Lists the gap ledger (read-only open; safe while the service runs): ok, or config when the database
+// cannot be opened (a wrong --db; the message says why and what to do).
+[[nodiscard]] common::exit_code gaps_command(const std::string& db_path);
+// action: "status" | "refresh". See auth_command.cpp for exit codes.
+[[nodiscard]] common::exit_code auth_command(const std::string& action, const std::string& config_path);
 
 }  // namespace spillway::app

@@ -9,7 +9,7 @@
 
 namespace spillway::app {
 
-int export_command(const std::string& db_path, std::uint64_t from_id, std::uint64_t to_id) {
+common::exit_code export_command(const std::string& db_path, std::uint64_t from_id, std::uint64_t to_id) {
   // Read-only: works while `spillway run` holds the database (it sees what was committed at open time).
   sinks::store db(db_path, sinks::open_mode::read_only);
   std::unique_ptr<rocksdb::Iterator> it(db.db().NewIterator(rocksdb::ReadOptions(), db.tweets()));
@@ -22,17 +22,17 @@ int export_command(const std::string& db_path, std::uint64_t from_id, std::uint6
     const auto value = it->value();
     if (std::fwrite(value.data(), 1, value.size(), stdout) != value.size() || std::fputc('\n', stdout) == EOF) {
       spdlog::error("export: writing to standard output failed after {} Posts", count);
-      return 1;
+      return common::exit_code::runtime;
     }
     ++count;
   }
   if (!it->status().ok()) {
     spdlog::error("export: reading {} failed after {} Posts: {}", db_path, count, it->status().ToString());
-    return 1;
+    return common::exit_code::runtime;
   }
   std::fflush(stdout);
   spdlog::info("export: {} Posts from {}", count, db_path);
-  return 0;
+  return common::exit_code::ok;
 }
 
 }  // namespace spillway::app

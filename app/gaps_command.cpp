@@ -1,6 +1,6 @@
 // `spillway gaps --db DIR`: one line per recorded gap in delivery, oldest first, then a summary.
 // Gaps longer than the 5 minutes X can backfill are marked UNRECOVERED with the lost span.
-#include "app/gaps_command.hpp"
+#include "app/commands.hpp"
 
 #include <cstdio>
 #include <memory>
@@ -15,13 +15,13 @@
 
 namespace spillway::app {
 
-int gaps_command(const std::string& db_path) {
+common::exit_code gaps_command(const std::string& db_path) {
   std::unique_ptr<sinks::store> db;
   try {
     db = std::make_unique<sinks::store>(db_path, sinks::open_mode::read_only);
   } catch (const std::exception& e) {
     spdlog::error("{}", e.what());
-    return 2;
+    return common::exit_code::config;
   }
   std::size_t total = 0, open = 0, long_gaps = 0, unreadable = 0;
   std::chrono::milliseconds unrecovered_sum{0};
@@ -54,7 +54,7 @@ int gaps_command(const std::string& db_path) {
                          unreadable > 0 ? fmt::format(", {} unreadable records skipped", unreadable) : "")
                  .c_str(),
              stdout);
-  return 0;
+  return common::exit_code::ok;
 }
 
 }  // namespace spillway::app

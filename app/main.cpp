@@ -11,7 +11,6 @@
 #include "config/loader.hpp"
 #include "config/render.hpp"
 #include "app/commands.hpp"
-#include "app/gaps_command.hpp"
 
 int main(int argc, char** argv) {
   // A closed stderr pipe (a log shipper that died) must not kill the service mid-drain: writes then fail
@@ -84,33 +83,36 @@ int main(int argc, char** argv) {
 
   CLI11_PARSE(app, argc, argv);
   spillway::common::init_logging("info");
+  using spillway::common::exit_code;
+  using spillway::common::to_int;
   try {
-    if (*run) return spillway::app::run_command(config_path);
-    if (*exp) return spillway::app::export_command(db_path, from_id, to_id);
-    if (*replay) return spillway::app::replay_command(config_path, replay_from, replay_to);
-    if (*gaps) return spillway::app::gaps_command(gaps_db);
-    if (*stats) return spillway::app::stats_command(stats_db);
-    if (*rules_list) return spillway::app::rules_command("list", config_path, false);
-    if (*rules_diff) return spillway::app::rules_command("diff", config_path, false);
-    if (*rules_sync) return spillway::app::rules_command("sync", config_path, rules_dry_run);
-    if (*diagnose) return spillway::app::diagnose_command(config_path, diagnose_json, diagnose_offline);
-    if (*auth_status) return spillway::app::auth_command("status", config_path);
-    if (*auth_refresh) return spillway::app::auth_command("refresh", config_path);
+    if (*run) return to_int(spillway::app::run_command(config_path));
+    if (*exp) return to_int(spillway::app::export_command(db_path, from_id, to_id));
+    if (*replay) return to_int(spillway::app::replay_command(config_path, replay_from, replay_to));
+    if (*gaps) return to_int(spillway::app::gaps_command(gaps_db));
+    if (*stats) return to_int(spillway::app::stats_command(stats_db));
+    if (*rules_list) return to_int(spillway::app::rules_command("list", config_path, false));
+    if (*rules_diff) return to_int(spillway::app::rules_command("diff", config_path, false));
+    if (*rules_sync) return to_int(spillway::app::rules_command("sync", config_path, rules_dry_run));
+    if (*diagnose) return to_int(spillway::app::diagnose_command(config_path, diagnose_json, diagnose_offline));
+    if (*auth_status) return to_int(spillway::app::auth_command("status", config_path));
+    if (*auth_refresh) return to_int(spillway::app::auth_command("refresh", config_path));
     if (*check) {
       std::cout << spillway::config::render_effective(spillway::config::load_settings(check_path));
-      return 0;
+      return to_int(exit_code::ok);
     }
     if (*options) {
       std::cout << spillway::config::render_help();
-      return 0;
+      return to_int(exit_code::ok);
     }
     if (*reference) {
       std::cout << spillway::config::render_markdown_reference();
-      return 0;
+      return to_int(exit_code::ok);
     }
   } catch (const std::exception& e) {
+    // config::load_settings throws config_error (one line per problem, each with its fix).
     spdlog::error("{}", e.what());
-    return 2;
+    return to_int(exit_code::config);
   }
-  return 2;
+  return to_int(exit_code::config);
 }

@@ -14,12 +14,12 @@
 
 namespace spillway::app {
 
-int replay_command(const std::string& config_path, std::uint64_t from_id, std::uint64_t to_id) {
+common::exit_code replay_command(const std::string& config_path, std::uint64_t from_id, std::uint64_t to_id) {
   const auto cfg = config::load_settings(config_path);
   common::init_logging(cfg.log_level);
   if (cfg.kafka.bootstrap_servers.empty()) {
     spdlog::error("replay needs sinks.kafka.bootstrap_servers in {}; set it (and sinks.kafka.topic)", config_path);
-    return 2;
+    return common::exit_code::config;
   }
   // Read-only: replay works while `spillway run` holds the database.
   sinks::store db(cfg.rocksdb.path, sinks::open_mode::read_only);
@@ -40,7 +40,7 @@ int replay_command(const std::string& config_path, std::uint64_t from_id, std::u
       options);
   std::fprintf(stderr, "\n");
   spdlog::info("replay: {} Posts re-published to Kafka (ids {}..{})", delivered, from_id, to_id);
-  return 0;
+  return common::exit_code::ok;
 }
 
 }  // namespace spillway::app

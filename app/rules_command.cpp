@@ -1,7 +1,8 @@
 // `spillway rules list|diff|sync [--dry-run] --config FILE`.
 // Exit codes: 0 done (diff: in sync) · 1 diff found changes, or sync left invalid/duplicate rules, or a
-// network failure · 2 bad config or no token · 3 X refused the token or the app (401/403), or the
-// client-credentials grant was refused.
+// network failure · 2 bad config or no token, or X rejected the request (400) · 3 X refused the token or
+// the app (401/403), or the client-credentials grant was refused. Failures map through
+// common::exit_code_for: the errc, never the message, decides.
 #include <spdlog/spdlog.h>
 
 #include <iostream>
@@ -13,53 +14,47 @@
 
 namespace spillway::app {
 
-int rules_command(const std::string& action, const std::string& config_path, bool dry_run) {
+common::exit_code rules_command(const std::string& action, const std::string& config_path, bool dry_run) {
   const config::settings cfg = config::load_settings(config_path);  // throws config_error → exit 2 in main
-  std::string error;
   ingest::rate_limit_tracker limits;
   ingest::auth::app_token_source app(cfg, &limits);
-  ingest::auth::auth_error failure;
-  const auto bearer = app.token(failure);
+  const auto bearer = app.token();
   if (!bearer) {
-    spdlog::error("{}", failure.message);
-    return failure.exit_code();
+    spdlog::error("{}", bearer.error().message);
+    return common::exit_code_for(bearer.error());
   }
-  auto client = ingest::make_control_client(
-      cfg, std::max(cfg.stream.connect_timeout, std::chrono::milliseconds(30000)), error);
+  auto client = ingest::make_control_client(cfg, ingest::control_timeout(cfg));
   if (!client) {
-    spdlog::error("{}", error);
-    return 2;
+    spdlog::error("{}", client.error().message);
+    return common::exit_code_for(client.error());
   }
   ingest::rules_api api(*client, limits, *bearer);
-  // 401/403 carry their HTTP status in the message ("answered HTTP 401"): that is what exit 3 means.
-  auto failed = [&](const std::string& what) {
-    spdlog::error("rules {}: {}", action, what);
-    const bool refused = what.find("HTTP 401") != std::string::npos || what.find("HTTP 403") != std::string::npos;
-    return refused ? 3 : 1;
+  const auto failed = [&](const common::error& e) {
+    spdlog::error("rules {}: {}", action, e.message);
+    return common::exit_code_for(e);
   };
   if (action == "list") {
     std::vector<ingest::live_rule> live;
-    if (!api.list(live, error)) return failed(error);
+    if (auto listed = api.list(live); !listed) return failed(listed.error());
     std::cout << ingest::render_rules(live);
-    return 0;
+    return common::exit_code::ok;
   }
   if (action == "diff") {
     std::vector<ingest::live_rule> live;
-    if (!api.list(live, error)) return failed(error);
+    if (auto listed = api.list(live); !listed) return failed(listed.error());
     const auto plan = ingest::plan_rules(cfg.rules, live, cfg.stream.rules_delete_unmanaged);
     std::cout << ingest::render_plan(plan, cfg.stream.rules_delete_unmanaged);
-    return plan.in_sync() ? 0 : 1;
+    return plan.in_sync() ? common::exit_code::ok : common::exit_code::runtime;
   }
   ingest::sync_report report;
-  const bool ok = ingest::sync_rules(api, cfg.rules, cfg.stream.rules_delete_unmanaged, dry_run, report, error);
-  if (!ok) {
+  if (auto synced = ingest::sync_rules(api, cfg.rules, cfg.stream.rules_delete_unmanaged, dry_run, report); !synced) {
     // Stopped part-way: show what already changed, so a re-run is not a surprise.
     if (report.deleted > 0 || !report.added.empty())
       std::cout << ingest::render_sync(report) << "sync stopped before finishing; run it again once fixed\n";
-    return failed(error);
+    return failed(synced.error());
   }
   std::cout << ingest::render_sync(report);
-  return report.complete() ? 0 : 1;
+  return report.complete() ? common::exit_code::ok : common::exit_code::runtime;
 }
 
 }  // namespace spillway::app

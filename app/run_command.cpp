@@ -9,7 +9,7 @@
 
 namespace spillway::app {
 
-int run_command(const std::string& config_path) {
+common::exit_code run_command(const std::string& config_path) {
   // First, before any thread exists: SIGINT/SIGTERM go to the watcher's sigwait() thread from here on
   // (every thread started later inherits the block), so a stop is honoured in every state.
   signal_watcher signals;
@@ -20,15 +20,15 @@ int run_command(const std::string& config_path) {
     common::init_logging(cfg.log_level);
   } catch (const std::exception& e) {
     spdlog::error("{}", e.what());
-    return common::to_int(common::exit_code::config);
+    return common::exit_code::config;
   }
   auto built = service::build(cfg, signals);
   if (!built) {
     spdlog::error("{}", built.error().message);
-    return common::to_int(common::exit_code_for(built.error()));
+    return common::exit_code_for(built.error());
   }
-  if (!*built) return common::to_int(common::exit_code::ok);  // stopped by a signal during start-up
-  return common::to_int((*built)->run());
+  if (!*built) return common::exit_code::ok;  // stopped by a signal during start-up
+  return (*built)->run();
 }
 
 }  // namespace spillway::app

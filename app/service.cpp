@@ -75,9 +75,8 @@ service::~service() {
 
 common::result<std::unique_ptr<service>> service::build(const config::settings& cfg, signal_watcher& signals) {
   std::unique_ptr<service> s(new service(cfg, signals));
-  std::string url_error;
-  auto ep = ingest::parse_base_url(cfg.stream.base_url, url_error);
-  if (!ep) return common::error(common::errc::config, url_error);
+  auto ep = ingest::parse_base_url(cfg.stream.base_url);
+  if (!ep) return ep.error();
   s->ep_ = std::move(*ep);
 
   // The token never lives in the config file (XAPI.md "Tokens"): the environment, an owner-only file,
@@ -89,9 +88,9 @@ common::result<std::unique_ptr<service>> service::build(const config::settings& 
   s->sync_rules();
   if (auto opened = s->open_sinks(); !opened) return opened.error();
   try {
-    s->wire_stream();
+    if (auto wired = s->wire_stream(); !wired) return wired.error();  // e.g. stream.ca_file cannot be loaded
   } catch (const std::exception& e) {
-    return start_up_error(e);  // e.g. stream.ca_file cannot be loaded
+    return start_up_error(e);
   }
   return s;
 }
@@ -105,18 +104,15 @@ common::result<bool> service::obtain_token() {
   const auto& rc = cfg_.reconnect;
   const auto schedule = common::linear_schedule(rc.network_step, rc.network_cap);
   for (std::uint32_t attempt = 1;; ++attempt) {
-    ingest::auth::auth_error failure;
     if (signals_.stop_requested()) return false;
-    if (auto token = token_source_->token(failure)) {
+    auto token = token_source_->token();
+    if (token) {
       token_ = std::move(*token);
       spdlog::info("app-only Bearer token from {}", token_source_->describe());
       return true;
     }
-    if (failure.code != ingest::auth::auth_errc::network) {
-      return common::error(failure.code == ingest::auth::auth_errc::config ? common::errc::config
-                                                                          : common::errc::refused,
-                           failure.message);
-    }
+    const auto failure = token.error();
+    if (!failure.is(common::errc::network)) return failure;
     const auto wait = schedule.nominal(attempt);
     const auto level = attempt >= rc.alert_after ? spdlog::level::err : spdlog::level::warn;
     spdlog::log(level, "{}; start-up attempt {} to obtain the app-only Bearer token failed, retrying in {} ms "
@@ -132,9 +128,8 @@ void service::sync_rules() {
   if (!cfg_.stream.rules_sync_on_start) return;
   // A failed sync does not stop ingestion: the live rules keep streaming, and the stream's own answer
   // (401/403/409) is classified by the supervisor like on any connect.
-  std::string sync_error;
-  if (!ingest::sync_rules_on_start(cfg_, token_, control_limits_, sync_error)) {
-    spdlog::error("rules sync on start failed: {}; streaming with the rules X already has", sync_error);
+  if (auto synced = ingest::sync_rules_on_start(cfg_, token_, control_limits_); !synced) {
+    spdlog::error("rules sync on start failed: {}; streaming with the rules X already has", synced.error().message);
   }
 }
 
@@ -165,7 +160,7 @@ common::result<void> service::open_sinks() {
   return {};
 }
 
-void service::wire_stream() {
+common::result<void> service::wire_stream() {
   // Before the pipeline thread starts writing: the newest stored Post bounds when delivery stopped.
   std::optional<ingest::wall_time> newest_post;
   db_->for_each_newest_id(1, [&](std::uint64_t id) {
@@ -178,15 +173,10 @@ void service::wire_stream() {
   if (token_source_->refreshable()) {
     // Reader thread: after a 401, obtain the token again once (the supervisor allows one refresh until
     // data flows again); the next connect's bearer hook then reads the new one.
-    refresher = [this](std::string& error) {
-      ingest::auth::auth_error failure;
-      if (!token_source_->refresh(failure)) {
-        error = failure.message;
-        return false;
-      }
-      ingest::auth::auth_error ignored;
-      token_ = token_source_->token(ignored).value_or(token_);
-      return true;
+    refresher = [this]() -> common::result<void> {
+      if (auto refreshed = token_source_->refresh(); !refreshed) return refreshed;
+      if (auto token = token_source_->token()) token_ = std::move(*token);
+      return {};
     };
   }
   policy_ = std::make_unique<ingest::run_policy>(cfg_, gaps_.get(), metrics_, std::move(refresher));
@@ -196,11 +186,11 @@ void service::wire_stream() {
   hooks.bearer = [this] { return token_; };
   hooks.on_established = [this](const ingest::rate_limit_headers& rl) { policy_->on_established(rl); };
   hooks.on_tick = [this] { policy_->on_tick(); };
-  ingest::session_options sopts;
-  sopts.connect_timeout = cfg_.stream.connect_timeout;
-  sopts.stall_timeout = cfg_.reconnect.stall_timeout;
-  reader_ = std::make_unique<ingest::stream_reader>(ep_, cfg_.stream.ca_file, sopts, *publisher_, std::move(hooks),
-                                                    metrics_);
+  auto tls = ingest::make_client_tls_context(cfg_.stream.ca_file);
+  if (!tls) return tls.error();
+  reader_ = std::make_unique<ingest::stream_reader>(ep_, std::move(*tls), ingest::session_options_from(cfg_),
+                                                    *publisher_, std::move(hooks), metrics_);
+  return {};
 }
 
 void service::on_pipeline_failed() {
@@ -218,8 +208,7 @@ common::exit_code service::run() {
     if (!pipe_->run()) on_pipeline_failed();
   });
   spdlog::info("streaming from {}://{}:{}{}", ep_.tls ? "https" : "http", ep_.host, ep_.port, policy_->base_target());
-  const int reader_exit = reader_->run();
-  return stop(static_cast<common::exit_code>(reader_exit));
+  return stop(reader_->run());
 }
 
 common::exit_code service::stop(common::exit_code reader_exit) {

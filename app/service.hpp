@@ -57,7 +57,7 @@ class service {
   [[nodiscard]] common::result<bool> obtain_token();
   void sync_rules();
   [[nodiscard]] common::result<void> open_sinks();
-  void wire_stream();
+  [[nodiscard]] common::result<void> wire_stream();
   [[nodiscard]] common::exit_code stop(common::exit_code reader_exit);
   // Pipeline thread: the store refused a write. Everything after the last commit is unacknowledged.
   void on_pipeline_failed();

@@ -31,7 +31,7 @@ family_stats scan(sinks::store& db, rocksdb::ColumnFamilyHandle* cf) {
 }
 }  // namespace
 
-int stats_command(const std::string& db_path) {
+common::exit_code stats_command(const std::string& db_path) {
   sinks::store db(db_path, sinks::open_mode::read_only);
   const auto tweets = scan(db, db.tweets());
   const auto outbox = scan(db, db.outbox());
@@ -41,7 +41,7 @@ int stats_command(const std::string& db_path) {
                          tweets.count, tweets.bytes, tweets.first, tweets.last, outbox.count, dead.count)
                  .c_str(),
              stdout);
-  return 0;
+  return common::exit_code::ok;
 }
 
 }  // namespace spillway::app

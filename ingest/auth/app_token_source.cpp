@@ -6,6 +6,7 @@
 
 #include "ingest/auth/token_endpoint.hpp"
 #include "ingest/auth/bearer_token.hpp"
+#include "ingest/xapi/endpoints.hpp"
 
 namespace spillway::ingest::auth {
 namespace {
@@ -34,63 +35,57 @@ app_token_source::~app_token_source() = default;
 std::string app_token_source::describe() const {
   const auto& a = settings_.auth;
   if (kind_ == app_source_kind::client_credentials)
-    return "client credentials (POST /oauth2/token with the key in " + a.app_key_env + " and the secret in " +
-           a.app_secret_env + ")";
+    return "client credentials (" + paths::call("POST", paths::app_token) + " with the key in " + a.app_key_env +
+           " and the secret in " + a.app_secret_env + ")";
   if (!a.bearer_token_file.empty()) return "the file " + a.bearer_token_file + " (auth.bearer_token_file)";
   return "the environment variable " + a.bearer_token_env + " (auth.bearer_token_env)";
 }
 
-std::optional<std::string> app_token_source::token(auth_error& error) {
+common::result<std::string> app_token_source::token() {
   if (!token_.empty()) return token_;
-  if (kind_ == app_source_kind::client_credentials) return obtain(error);
-  std::string why;
-  auto loaded = load_control_bearer(settings_.auth, why);
+  if (kind_ == app_source_kind::client_credentials) return obtain();
+  auto loaded = load_control_bearer(settings_.auth);
   if (!loaded) {
+    std::string why = loaded.error().message;
     if (settings_.auth.app_token_source == "auto")
       why += "; or set " + settings_.auth.app_key_env + " and " + settings_.auth.app_secret_env +
              " to the app's API key and secret to obtain a token with the client-credentials grant";
-    error = {auth_errc::config, why};
-    return std::nullopt;
+    return common::error(common::errc::config, std::move(why));
   }
   token_ = std::move(*loaded);
   return token_;
 }
 
-bool app_token_source::refresh(auth_error& error) {
-  if (!refreshable()) {
-    error = {auth_errc::refused, "the Bearer token from " + describe() + " cannot be refreshed"};
-    return false;
-  }
+common::result<void> app_token_source::refresh() {
+  if (!refreshable())
+    return common::error(common::errc::refused, "the Bearer token from " + describe() + " cannot be refreshed");
   token_.clear();
-  return obtain(error).has_value();
+  auto obtained = obtain();
+  if (!obtained) return obtained.error();
+  return {};
 }
 
-std::optional<std::string> app_token_source::obtain(auth_error& error) {
+common::result<std::string> app_token_source::obtain() {
   const auto& a = settings_.auth;
   const std::string key = env(a.app_key_env);
   const std::string secret = env(a.app_secret_env);
   if (key.empty() || secret.empty()) {
-    error = {auth_errc::config, "auth.app_token_source is client_credentials but " +
-                                    (key.empty() ? a.app_key_env : a.app_secret_env) +
-                                    " is not set; export the app's API key in " + a.app_key_env + " and its secret in " +
-                                    a.app_secret_env + " (developer portal, Keys and tokens)"};
-    return std::nullopt;
+    return common::error(common::errc::config,
+                         "auth.app_token_source is client_credentials but " +
+                             (key.empty() ? a.app_key_env : a.app_secret_env) + " is not set; export the app's API key in " +
+                             a.app_key_env + " and its secret in " + a.app_secret_env + " (developer portal, Keys and tokens)");
   }
   if (!client_) {
-    std::string why;
-    client_ = make_control_client(settings_, std::max(settings_.stream.connect_timeout, std::chrono::milliseconds(30000)), why);
-    if (!client_) {
-      error = {auth_errc::config, why};
-      return std::nullopt;
-    }
+    auto client = make_control_client(settings_, control_timeout(settings_));
+    if (!client) return client.error();
+    client_.emplace(std::move(*client));
   }
-  const http_response r = client_->send({"POST", kAppTokenPath, form_body({{"grant_type", "client_credentials"}}), "", false},
-                                        http_request_extra{basic_authorization(key, secret), kFormContentType});
-  if (!r.error.empty()) {
-    error = {auth_errc::network, "obtaining the app-only Bearer token: " + r.error};
-    return std::nullopt;
-  }
-  if (limits_ != nullptr) limits_->record(std::string("POST ") + kAppTokenPath, r.rate);
+  const std::string call = paths::call("POST", paths::app_token);
+  const auto answer = client_->send({"POST", std::string(paths::app_token), form_body({{"grant_type", "client_credentials"}}), "", false},
+                                    http_request_extra{basic_authorization(key, secret), kFormContentType});
+  if (!answer) return common::error(common::errc::network, "obtaining the app-only Bearer token: " + answer.error().message);
+  const http_response& r = *answer;
+  if (limits_ != nullptr) limits_->record(call, r.rate);
   if (r.status == 200) {
     auto t = parse_app_token(r.body);
     if (t) {
@@ -98,21 +93,20 @@ std::optional<std::string> app_token_source::obtain(auth_error& error) {
       token_ = std::move(*t);
       return token_;
     }
-    error = {auth_errc::network, "POST /oauth2/token answered 200 without {\"token_type\":\"bearer\",\"access_token\":...}; "
-                                 "check that stream.base_url points at the X API"};
-    return std::nullopt;
+    return common::error(common::errc::network,
+                         call + " answered 200 without {\"token_type\":\"bearer\",\"access_token\":...}; "
+                                "check that stream.base_url points at the X API");
   }
   const std::string said = token_error_text(r.body);
-  const std::string head = "POST /oauth2/token answered HTTP " + std::to_string(r.status) +
+  const std::string head = call + " answered HTTP " + std::to_string(r.status) +
                            (said.empty() ? std::string() : " (" + said + ")");
   if (classify_token_error(r.status, r.body) == token_refusal::bad_app_credentials)
-    error = {auth_errc::refused, head + ": X does not accept the API key and secret. Fix: copy the app's current API "
-                                        "Key and Secret from the developer portal (Keys and tokens) into " +
-                                        a.app_key_env + " and " + a.app_secret_env + "; regenerating them voids the old pair"};
-  else
-    error = {r.status >= 500 || r.status == 429 ? auth_errc::network : auth_errc::refused,
-             head + ". Fix: retry later; if it persists, check stream.base_url and the app's settings"};
-  return std::nullopt;
+    return common::error(common::errc::refused,
+                         head + ": X does not accept the API key and secret. Fix: copy the app's current API Key and "
+                                "Secret from the developer portal (Keys and tokens) into " +
+                             a.app_key_env + " and " + a.app_secret_env + "; regenerating them voids the old pair");
+  return common::error(r.status >= 500 || r.status == 429 ? common::errc::network : common::errc::refused,
+                       head + ". Fix: retry later; if it persists, check stream.base_url and the app's settings");
 }
 
 }  // namespace spillway::ingest::auth

@@ -13,8 +13,12 @@
 namespace spillway::ingest::auth {
 namespace {
 
-std::string why(const std::string& step, const std::string& path) {
-  return step + " '" + path + "' failed: " + std::strerror(errno);
+constexpr const char* fix =
+    "; check that the directory exists and is writable by this user and the disk is not full";
+
+// errno as the system says it, with the step, the path and the fix.
+common::error failed(const std::string& step, const std::string& path, std::string_view note = {}) {
+  return {common::errc::storage, step + " '" + path + "' failed: " + std::strerror(errno) + std::string(note) + fix};
 }
 
 // Closes the descriptor on every path out of write_file_atomically.
@@ -35,9 +39,6 @@ bool write_all(int fd, std::string_view data) {
   return true;
 }
 
-constexpr const char* fix =
-    "; check that the directory exists and is writable by this user and the disk is not full";
-
 bool test_crash_requested() {
   const char* v = std::getenv("SPILLWAY_TEST_CRASH_BEFORE_RENAME");
   return v != nullptr && std::string_view(v) == "1";
@@ -47,41 +48,36 @@ bool test_crash_requested() {
 
 std::string tmp_path_for(const std::string& path) { return path + ".tmp"; }
 
-bool write_file_atomically(const std::string& path, std::string_view content, mode_t mode, std::string& error) {
+common::result<void> write_file_atomically(const std::string& path, std::string_view content, mode_t mode) {
   const std::string tmp = tmp_path_for(path);
   {
     fd_guard f{::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)};
-    if (f.fd < 0) {
-      error = why("creating", tmp) + fix;
-      return false;
-    }
+    if (f.fd < 0) return failed("creating", tmp);
     // O_CREAT's mode is filtered by the umask and ignored for an existing file: set it exactly.
     if (::fchmod(f.fd, mode) != 0 || !write_all(f.fd, content) || ::fsync(f.fd) != 0) {
-      error = why("writing", tmp) + fix;
+      auto error = failed("writing", tmp);
       ::unlink(tmp.c_str());
-      return false;
+      return error;
     }
   }
   if (test_crash_requested()) ::raise(SIGKILL);
-  return commit_tmp(path, error);
+  return commit_tmp(path);
 }
 
-bool commit_tmp(const std::string& path, std::string& error) {
+common::result<void> commit_tmp(const std::string& path) {
   const std::string tmp = tmp_path_for(path);
   if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    error = why("renaming " + tmp + " to", path) + fix;
+    auto error = failed("renaming " + tmp + " to", path);
     ::unlink(tmp.c_str());
-    return false;
+    return error;
   }
   // The rename lives in the directory: without this fsync a power loss could bring back the old file.
   const std::filesystem::path parent = std::filesystem::path(path).parent_path();
   const std::string dir = parent.empty() ? std::string(".") : parent.string();
   fd_guard d{::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)};
-  if (d.fd < 0 || ::fsync(d.fd) != 0) {
-    error = why("syncing the directory", dir) + " (the new file is in place but may not survive a power loss)" + fix;
-    return false;
-  }
-  return true;
+  if (d.fd < 0 || ::fsync(d.fd) != 0)
+    return failed("syncing the directory", dir, " (the new file is in place but may not survive a power loss)");
+  return {};
 }
 
 bool remove_stale_tmp(const std::string& path) {

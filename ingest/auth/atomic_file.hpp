@@ -12,17 +12,20 @@
 #include <string>
 #include <string_view>
 
+#include "common/error.hpp"
+
 namespace spillway::ingest::auth {
 
 [[nodiscard]] std::string tmp_path_for(const std::string& path);
 
-// False with `error` (the step, the path and the fix) when any step failed; `path` is then unchanged.
-[[nodiscard]] bool write_file_atomically(const std::string& path, std::string_view content, mode_t mode,
-                                         std::string& error);
+// errc::storage (the step, the path and the fix) when any step failed; `path` is then unchanged.
+[[nodiscard]] common::result<void> write_file_atomically(const std::string& path, std::string_view content,
+                                                         mode_t mode);
 
 // Renames a complete, fsync'ed `<path>.tmp` over `path` and fsyncs the directory: the last step of
 // write_file_atomically, also used to finish a write whose process died just before its rename.
-[[nodiscard]] bool commit_tmp(const std::string& path, std::string& error);
+// errc::storage as above.
+[[nodiscard]] common::result<void> commit_tmp(const std::string& path);
 
 // Removes `<path>.tmp` left behind by a writer that died before its rename. True when one was removed.
 bool remove_stale_tmp(const std::string& path);

@@ -7,6 +7,8 @@
 
 #include <cctype>
 
+#include "ingest/xapi/url.hpp"
+
 namespace spillway::ingest::auth {
 namespace {
 
@@ -38,21 +40,7 @@ std::string base64(std::string_view bytes) {
   return out;
 }
 
-std::string form_encode(std::string_view value) {
-  static constexpr char hex[] = "0123456789ABCDEF";
-  std::string out;
-  for (const char ch : value) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (std::isalnum(c) != 0 || c == '-' || c == '.' || c == '_' || c == '~') {
-      out += ch;
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
-}
+std::string form_encode(std::string_view value) { return percent_encode(value); }
 
 std::string form_body(const std::vector<std::pair<std::string, std::string>>& fields) {
   std::string out;
@@ -98,16 +86,13 @@ std::string serialize_user_tokens(const user_tokens& t) {
   return std::string(sb.GetString()) + "\n";
 }
 
-std::optional<user_tokens> parse_user_token_file(std::string_view text, std::string& error) {
+common::result<user_tokens> parse_user_token_file(std::string_view text) {
+  const auto bad = [](const char* what) { return common::error(common::errc::bad_message, what); };
   rapidjson::Document d;
-  if (!parse(text, d)) {
-    error = "is not a JSON object";
-    return std::nullopt;
-  }
+  if (!parse(text, d)) return bad("is not a JSON object");
   user_tokens t{str(d, "access_token"), str(d, "refresh_token"), int_of(d, "expires_at").value_or(-1)};
-  if (t.refresh_token.empty()) error = "has no \"refresh_token\" string";
-  else if (t.expires_at < 0) error = "has no \"expires_at\" (Unix seconds, integer)";
-  if (!error.empty()) return std::nullopt;
+  if (t.refresh_token.empty()) return bad("has no \"refresh_token\" string");
+  if (t.expires_at < 0) return bad("has no \"expires_at\" (Unix seconds, integer)");
   return t;  // an empty access_token is allowed: the first use refreshes
 }
 

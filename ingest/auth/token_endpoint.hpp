@@ -1,9 +1,10 @@
 #pragma once
-// token_endpoint: the wire format of X's two token endpoints, pure so it is tested with tables —
-//   POST /oauth2/token     grant_type=client_credentials, Basic auth with the API key and secret → the
-//                          app-only Bearer token;
-//   POST /2/oauth2/token   grant_type=refresh_token (OAuth 2.0 user context) → a new access token AND a
-//                          new refresh token (X rotates them: the one sent is void from then on).
+// token_endpoint: the wire format of X's two token endpoints (xapi/endpoints.hpp), pure so it is tested
+// with tables —
+//   paths::app_token    grant_type=client_credentials, Basic auth with the API key and secret → the
+//                       app-only Bearer token;
+//   paths::user_token   grant_type=refresh_token (OAuth 2.0 user context) → a new access token AND a
+//                       new refresh token (X rotates them: the one sent is void from then on).
 // And what an operator must be told when either refuses. No I/O; any thread; never puts a secret in a
 // message.
 #include <cstdint>
@@ -13,10 +14,10 @@
 #include <utility>
 #include <vector>
 
+#include "common/error.hpp"
+
 namespace spillway::ingest::auth {
 
-inline constexpr const char* kAppTokenPath = "/oauth2/token";
-inline constexpr const char* kUserTokenPath = "/2/oauth2/token";
 inline constexpr const char* kFormContentType = "application/x-www-form-urlencoded;charset=UTF-8";
 
 struct user_tokens {
@@ -27,7 +28,8 @@ struct user_tokens {
 
 // RFC 4648 base64 with padding.
 [[nodiscard]] std::string base64(std::string_view bytes);
-// application/x-www-form-urlencoded: unreserved characters kept, everything else %XX.
+// application/x-www-form-urlencoded: unreserved characters kept, everything else %XX (xapi/url's
+// percent_encode).
 [[nodiscard]] std::string form_encode(std::string_view value);
 [[nodiscard]] std::string form_body(const std::vector<std::pair<std::string, std::string>>& fields);
 // "Basic base64(urlencode(id):urlencode(secret))" (RFC 6749 §2.3.1, X's app-only auth docs).
@@ -39,9 +41,10 @@ struct user_tokens {
 // expires_at = now + N; nullopt without both tokens.
 [[nodiscard]] std::optional<user_tokens> parse_user_tokens(std::string_view body, std::int64_t now_unix_s);
 
-// The token store file's JSON, and back. parse: nullopt with `error` naming the missing field.
+// The token store file's JSON, and back. parse: errc::bad_message naming what is missing ("has no
+// \"refresh_token\" string"; the caller names the file).
 [[nodiscard]] std::string serialize_user_tokens(const user_tokens& t);
-[[nodiscard]] std::optional<user_tokens> parse_user_token_file(std::string_view text, std::string& error);
+[[nodiscard]] common::result<user_tokens> parse_user_token_file(std::string_view text);
 
 enum class token_refusal : std::uint8_t {
   refresh_token_used,    // 400 invalid_request: the refresh token was already used (or never valid)

@@ -20,8 +20,8 @@
 #include <optional>
 #include <string>
 
+#include "common/error.hpp"
 #include "config/settings.hpp"
-#include "ingest/auth/auth_error.hpp"
 #include "ingest/auth/token_endpoint.hpp"
 #include "ingest/xapi/http_client.hpp"
 #include "ingest/xapi/rate_limits.hpp"
@@ -48,20 +48,22 @@ class user_token_source {
   [[nodiscard]] const std::string& path() const { return path_; }
 
   // The access token to use at `now`: the stored one, or a new one when the stored one expires within
-  // the margin (persisted before it is returned).
-  [[nodiscard]] std::optional<std::string> access_token(std::int64_t now_unix_s, auth_error& error);
+  // the margin (persisted before it is returned). Errors: errc::config (the store or the client settings
+  // need fixing), errc::network (X unreachable, 5xx, 429), errc::refused (X refused the refresh token or
+  // the client, or the rotated tokens could not be saved: a human must act); never a token in a message.
+  [[nodiscard]] common::result<std::string> access_token(std::int64_t now_unix_s);
   // Refreshes whatever the expiry; returns the new tokens (the caller must not print them).
-  [[nodiscard]] std::optional<user_tokens> refresh(std::int64_t now_unix_s, auth_error& error);
+  [[nodiscard]] common::result<user_tokens> refresh(std::int64_t now_unix_s);
   // Reads the store under the lock (finishing or removing a stale tmp) without calling X.
   [[nodiscard]] user_token_state inspect();
 
  private:
-  std::optional<user_tokens> load(auth_error& error, stale_tmp_outcome* stale_tmp = nullptr) const;
+  common::result<user_tokens> load(stale_tmp_outcome* stale_tmp = nullptr) const;
   // A tmp left by a writer that died before its rename: adopted when complete, else removed.
   void finish_interrupted_write(stale_tmp_outcome* outcome) const;
   // Lock, read, refresh when `force` or due, persist, unlock.
-  std::optional<user_tokens> cycle(std::int64_t now_unix_s, bool force, auth_error& error);
-  std::optional<user_tokens> exchange(const user_tokens& current, std::int64_t now_unix_s, auth_error& error);
+  common::result<user_tokens> cycle(std::int64_t now_unix_s, bool force);
+  common::result<user_tokens> exchange(const user_tokens& current, std::int64_t now_unix_s);
 
   std::string path_;
   std::string client_id_;

@@ -11,18 +11,17 @@
 #include "ingest/reconnect/problem.hpp"
 #include "ingest/auth/bearer_token.hpp"
 #include "ingest/control/rules_sync.hpp"
+#include "ingest/xapi/endpoints.hpp"
 #include "ingest/xapi/url.hpp"
 
 namespace spillway::ingest {
 namespace {
 
-constexpr const char* kRules = "/2/tweets/search/stream/rules";
-constexpr const char* kUsersMe = "/2/users/me";
-constexpr const char* kCounts = "/2/tweets/search/stream/rules/counts";
+const std::string kRules(paths::rules);
+const std::string kUsersMe(paths::users_me);
+const std::string kCounts(paths::rule_counts);
 
-reconnect::http_problem classify(const http_response& r) {
-  return reconnect::classify_http(r.status, r.body, r.rate.reset ? std::to_string(*r.rate.reset) : std::string());
-}
+reconnect::http_problem classify(const http_response& r) { return reconnect::classify_http(r.status, r.body, r.rate.reset); }
 
 finding refused(const std::string& check, const http_response& r, const std::string& call, std::int64_t now) {
   const auto e = explain_refusal(classify(r), call, now);
@@ -40,14 +39,15 @@ class checker {
   }
   bool get_as(const std::string& check, const std::string& path, const std::string& bearer, http_response& out,
               bool header_only = false) {
-    out = client_.send({"GET", path, "", bearer, header_only});
-    const std::string query_free = path.substr(0, path.find('?'));
-    if (!out.error.empty()) {
-      add({check, finding_level::action, "GET " + query_free + " failed before X answered", out.error,
+    auto answer = client_.send({"GET", path, "", bearer, header_only});
+    const std::string call = paths::call("GET", path.substr(0, path.find('?')));
+    if (!answer) {
+      add({check, finding_level::action, call + " failed before X answered", answer.error().message,
            "fix the network path to " + client_.peer().host + " (DNS, firewall, proxy, TLS trust) and run diagnose again"});
       return false;
     }
-    report_.limits.record("GET " + query_free, out.rate);
+    out = std::move(*answer);
+    report_.limits.record(call, out.rate);
     return true;
   }
   void add(finding f) { report_.findings.push_back(std::move(f)); }
@@ -65,12 +65,14 @@ enum class token_state : std::uint8_t { unreachable, refused, accepted };
 
 token_state check_token_and_rules(checker& c) {
   http_response r;
-  if (!c.get("token", std::string(kRules) + "?max_results=1000", r)) return token_state::unreachable;
+  std::string target = kRules;
+  append_query(target, "max_results", "1000");
+  if (!c.get("token", target, r)) return token_state::unreachable;
   if (r.status != 200) {
-    c.add(refused("token", r, std::string("GET ") + kRules + " (accepts app-only tokens)", c.now()));
+    c.add(refused("token", r, paths::call("GET", kRules) + " (accepts app-only tokens)", c.now()));
     return token_state::refused;
   }
-  c.add({"token", finding_level::ok, "the Bearer token works: GET " + std::string(kRules) + " answered 200", "", ""});
+  c.add({"token", finding_level::ok, "the Bearer token works: " + paths::call("GET", kRules) + " answered 200", "", ""});
   rapidjson::Document d;
   d.Parse(r.body.data(), r.body.size());
   std::int64_t count = 0;
@@ -94,29 +96,28 @@ void check_user_context(checker& c) {
   if (!c.get("user_context", kUsersMe, r)) return;
   const auto p = classify(r);
   if (r.status == 200)
-    c.add({"user_context", finding_level::info, "the token is a user-context token (/2/users/me answered 200)", "", ""});
+    c.add({"user_context", finding_level::info, "the token is a user-context token (" + kUsersMe + " answered 200)", "", ""});
   else if (r.status == 403)
     c.add({"user_context", finding_level::info,
-           "GET /2/users/me answered 403" + (p.type.empty() ? std::string() : " (" + p.type + ")") +
+           paths::call("GET", kUsersMe) + " answered 403" + (p.type.empty() ? std::string() : " (" + p.type + ")") +
                ": it needs a user token",
-           "/2/users/me only accepts user-context tokens (OAuth 2.0 user or OAuth 1.0a); an app-only Bearer "
+           kUsersMe + " only accepts user-context tokens (OAuth 2.0 user or OAuth 1.0a); an app-only Bearer "
            "token is refused there by design. This does NOT mean the token is bad: the stream and its rules "
            "take app-only tokens",
            "nothing for the stream; use a user token only for user-context endpoints"});
   else if (r.status == 404)
-    c.add({"user_context", finding_level::skipped, "GET /2/users/me is not served at stream.base_url", "", ""});
+    c.add({"user_context", finding_level::skipped, paths::call("GET", kUsersMe) + " is not served at stream.base_url", "", ""});
   else
-    c.add(refused("user_context", r, std::string("GET ") + kUsersMe, c.now()));
+    c.add(refused("user_context", r, paths::call("GET", kUsersMe), c.now()));
 }
 
 // With auth.user_token_file: /2/users/me with the user's token (refreshed first when due), where 200 is
 // the healthy answer. The refresh itself is a check: a spent refresh token must be found here, not at 3 am.
 void check_user_token(checker& c, const config::settings& s) {
   auth::user_token_source user(s.auth, c.client(), c.limits());
-  auth::auth_error failure;
-  const auto token = user.access_token(c.now(), failure);
+  const auto token = user.access_token(c.now());
   if (!token) {
-    c.add({"user_token", finding_level::action, "the OAuth 2.0 user token is not usable", failure.message,
+    c.add({"user_token", finding_level::action, "the OAuth 2.0 user token is not usable", token.error().message,
            "see the cause; `spillway auth status --config FILE` shows the token store"});
     return;
   }
@@ -129,10 +130,11 @@ void check_user_token(checker& c, const config::settings& s) {
     if (!d.HasParseError() && d.IsObject() && d.HasMember("data") && d["data"].IsObject() &&
         d["data"].HasMember("username") && d["data"]["username"].IsString())
       who = std::string(" as @") + d["data"]["username"].GetString();
-    c.add({"user_token", finding_level::ok, "the OAuth 2.0 user token works: GET /2/users/me answered 200" + who, "", ""});
+    c.add({"user_token", finding_level::ok,
+           "the OAuth 2.0 user token works: " + paths::call("GET", kUsersMe) + " answered 200" + who, "", ""});
     return;
   }
-  auto f = refused("user_token", r, std::string("GET ") + kUsersMe + " with the user token", c.now());
+  auto f = refused("user_token", r, paths::call("GET", kUsersMe) + " with the user token", c.now());
   if (r.status == 401)
     f.fix = "run `spillway auth refresh --config FILE`; if X refuses the refresh, re-authorize the user and write "
             "a new token file (auth.user_token_file)";
@@ -155,7 +157,7 @@ void check_access_level(checker& c) {
                                       ? &(*data)["client_app_rules_count"] : nullptr;
     const std::int64_t used = number(app, "rule_count");
     if (cap < 0 || used < 0) {
-      c.add({"access_level", finding_level::info, "GET " + std::string(kCounts) + " answered 200 without "
+      c.add({"access_level", finding_level::info, paths::call("GET", kCounts) + " answered 200 without "
              "cap_per_client_app / client_app_rules_count; the access level could not be read", "", ""});
     } else {
       // X's caps tell the access level: 1,000 rules (self-serve and pay-per-use) vs 25,000+ (Enterprise).
@@ -170,11 +172,11 @@ void check_access_level(checker& c) {
   }
   else if (r.status == 404)
     c.add({"access_level", finding_level::skipped,
-           "GET /2/tweets/search/stream/rules/counts is not served at stream.base_url; the stream connect's "
+           paths::call("GET", kCounts) + " is not served at stream.base_url; the stream connect's "
            "403 body (below) names the required access level when it is lacking", "", ""});
   else
     c.add({"access_level", finding_level::info,
-           "GET /2/tweets/search/stream/rules/counts answered " + std::to_string(r.status) +
+           paths::call("GET", kCounts) + " answered " + std::to_string(r.status) +
                "; the access level could not be read from it", one_line(explain_refusal(classify(r), kCounts, c.now())), ""});
 }
 
@@ -185,7 +187,7 @@ void check_stream(checker& c, const config::settings& s) {
   if (r.status == 200)
     c.add({"stream_connect", finding_level::ok, "the stream opened (HTTP 200) and was closed again at once", "", ""});
   else
-    c.add(refused("stream_connect", r, "GET /2/tweets/search/stream", c.now()));
+    c.add(refused("stream_connect", r, paths::call("GET", paths::stream), c.now()));
 }
 
 void explain_rate_limits(diagnose_report& report) {
@@ -230,19 +232,17 @@ diagnose_report run_diagnose(const config::settings& s, std::chrono::millisecond
   else
     report.findings.push_back(check_status_page(s.diagnose.status_url, s.stream.ca_file,
                                                 std::min(timeout, std::chrono::milliseconds(5000))));
-  std::string error;
-  auto client = make_control_client(s, timeout, error);
+  auto client = make_control_client(s, timeout);
   if (!client) {
-    report.findings.push_back({"base_url", finding_level::action, "cannot build a client for stream.base_url", error,
-                               "correct stream.base_url / stream.ca_file"});
+    report.findings.push_back({"base_url", finding_level::action, "cannot build a client for stream.base_url",
+                               client.error().message, "correct stream.base_url / stream.ca_file"});
     return report;
   }
   auth::app_token_source app(s, &report.limits);
-  auth::auth_error failure;
-  const auto bearer = app.token(failure);
+  const auto bearer = app.token();
   if (!bearer) {
     report.findings.push_back({"token", finding_level::action, "no app-only Bearer token from " + app.describe(),
-                               failure.message, "see the cause"});
+                               bearer.error().message, "see the cause"});
     explain_rate_limits(report);
     return report;
   }

@@ -48,22 +48,13 @@ finding evaluate_status_page(const std::string& url, int status, const std::stri
 
 finding check_status_page(const std::string& url, const std::string& ca_file, std::chrono::milliseconds timeout) {
   // diagnose.status_url is a full URL; the client wants an origin and a target.
-  const auto scheme_end = url.find("://");
-  const auto path_at = scheme_end == std::string::npos ? std::string::npos : url.find('/', scheme_end + 3);
-  const std::string origin = path_at == std::string::npos ? url : url.substr(0, path_at);
-  const std::string target = path_at == std::string::npos ? "/" : url.substr(path_at);
-  std::string error;
-  auto ep = parse_base_url(origin, error);
-  if (!ep) return skipped("diagnose.status_url '" + url + "' is not an http(s) URL (" + error + ")");
-  http_response r;
-  try {
-    http_client client(*ep, ca_file, timeout);
-    r = client.send({"GET", target, "", "", false});  // public page: no token, ever
-  } catch (const std::exception& e) {
-    return skipped(e.what());
-  }
-  if (!r.error.empty()) return skipped("unreachable (" + r.error + ")");
-  return evaluate_status_page(url, r.status, r.body);
+  auto parts = parse_url(url);
+  if (!parts) return skipped("diagnose.status_url '" + url + "' is not an http(s) URL (" + parts.error().message + ")");
+  auto client = http_client::create(parts->origin, ca_file, timeout);
+  if (!client) return skipped(client.error().message);
+  const auto r = client->send({"GET", parts->target, "", "", false});  // public page: no token, ever
+  if (!r) return skipped("unreachable (" + r.error().message + ")");
+  return evaluate_status_page(url, r->status, r->body);
 }
 
 }  // namespace spillway::ingest

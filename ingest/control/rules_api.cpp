@@ -10,11 +10,11 @@
 
 #include "ingest/control/diagnose_explain.hpp"
 #include "ingest/reconnect/problem.hpp"
+#include "ingest/xapi/endpoints.hpp"
+#include "ingest/xapi/url.hpp"
 
 namespace spillway::ingest {
 namespace {
-
-constexpr const char* kRulesPath = "/2/tweets/search/stream/rules";
 
 std::string str(const rapidjson::Value& obj, const char* key) {
   if (!obj.IsObject()) return {};
@@ -28,14 +28,30 @@ std::int64_t num(const rapidjson::Value& obj, const char* key) {
   return it != obj.MemberEnd() && it->value.IsInt64() ? it->value.GetInt64() : 0;
 }
 
-bool parse_body(const http_response& r, rapidjson::Document& d, std::string& error) {
+common::result<void> parse_body(const http_response& r, rapidjson::Document& d) {
   d.Parse(r.body.data(), r.body.size());
-  if (d.HasParseError() || !d.IsObject()) {
-    error = "the rules endpoint answered HTTP " + std::to_string(r.status) +
-            " with a body that is not a JSON object; check that stream.base_url points at the X API";
-    return false;
+  if (d.HasParseError() || !d.IsObject())
+    return common::error(common::errc::protocol,
+                         "the rules endpoint answered HTTP " + std::to_string(r.status) +
+                             " with a body that is not a JSON object; check that stream.base_url points at the X API");
+  return {};
+}
+
+// What the caller does about a refusal: the exit code of `spillway rules` follows from it.
+common::errc errc_for(reconnect::http_class kind) {
+  using reconnect::http_class;
+  switch (kind) {
+    case http_class::unauthorized:
+    case http_class::forbidden: return common::errc::refused;
+    case http_class::bad_request: return common::errc::rejected;
+    case http_class::rate_limited:
+    case http_class::too_many_connections:
+    case http_class::usage_cap_exceeded: return common::errc::rate_limited;
+    case http_class::server_error: return common::errc::network;
+    case http_class::no_rules:
+    case http_class::other: break;
   }
-  return true;
+  return common::errc::protocol;
 }
 
 void read_errors(const rapidjson::Document& d, std::vector<rule_error>& out) {
@@ -73,17 +89,16 @@ rules_api::rules_api(http_client& client, rate_limit_tracker& limits, std::strin
   if (!sleep_) sleep_ = [](std::chrono::seconds s) { std::this_thread::sleep_for(s); };
 }
 
-bool rules_api::wait_for_window(const std::string& key, std::int64_t reset_hint, std::string& error) {
+common::result<void> rules_api::wait_for_window(const std::string& key, std::int64_t reset_hint) {
   // reset_hint > 0: X has just answered 429 (the window was spent, e.g. by another process).
   const std::int64_t now = unix_now_s();
   auto wait = limits_.wait_before(key, now);
   if (reset_hint > 0) wait = std::max(wait, std::chrono::seconds(std::max<std::int64_t>(reset_hint - now + 1, 1)));
-  if (wait.count() == 0) return true;
-  if (wait > options_.max_wait) {
-    error = key + ": the rate-limit window is spent until " + describe_reset(now + wait.count() - 1, now) +
-            "; wait until then (another process may be using this app's rules limits)";
-    return false;
-  }
+  if (wait.count() == 0) return {};
+  if (wait > options_.max_wait)
+    return common::error(common::errc::rate_limited,
+                         key + ": the rate-limit window is spent until " + describe_reset(now + wait.count() - 1, now) +
+                             "; wait until then (another process may be using this app's rules limits)");
   if (reset_hint > 0)
     spdlog::warn("{}: X answered 429 (rate-limit window spent); waiting {} s for the reset at {}, then retrying once",
                  key, wait.count(), describe_reset(reset_hint, now));
@@ -92,54 +107,51 @@ bool rules_api::wait_for_window(const std::string& key, std::int64_t reset_hint,
                  key, wait.count());
   sleep_(wait);
   waited_ += wait;
-  return true;
+  return {};
 }
 
-std::optional<http_response> rules_api::call(const std::string& method, const std::string& target,
-                                             const std::string& body, std::string& error) {
-  const std::string key = method + " " + kRulesPath;
+common::result<http_response> rules_api::call(const std::string& method, const std::string& target,
+                                              const std::string& body) {
+  const std::string key = paths::call(method, paths::rules);
   for (int attempt = 0; attempt < 2; ++attempt) {  // the second attempt only after a 429 was waited out
-    if (!wait_for_window(key, 0, error)) return std::nullopt;
-    http_response r = client_.send({method, target, body, bearer_, false});
+    if (auto ready = wait_for_window(key, 0); !ready) return ready.error();
+    auto answer = client_.send({method, target, body, bearer_, false});
     ++requests_;
-    if (!r.error.empty()) {
-      error = r.error;
-      return std::nullopt;
-    }
+    if (!answer) return answer.error();
+    const http_response& r = *answer;
     limits_.record(key, r.rate);
-    if (r.status >= 200 && r.status < 300) return r;
-    const auto reset = r.rate.reset ? std::to_string(*r.rate.reset) : std::string();
-    const auto problem = reconnect::classify_http(r.status, r.body, reset);
+    if (r.status >= 200 && r.status < 300) return answer;
+    const auto problem = reconnect::classify_http(r.status, r.body, r.rate.reset);
     if (problem.kind == reconnect::http_class::rate_limited && attempt == 0) {
-      if (!wait_for_window(key, r.rate.reset.value_or(unix_now_s() + 60), error)) return std::nullopt;
+      if (auto ready = wait_for_window(key, r.rate.reset.value_or(unix_now_s() + 60)); !ready) return ready.error();
       continue;
     }
-    error = one_line(explain_refusal(problem, key, unix_now_s()));
-    return std::nullopt;
+    return common::error(errc_for(problem.kind), one_line(explain_refusal(problem, key, unix_now_s())));
   }
-  error = key + " was refused with 429 again after waiting for the reset; wait 15 minutes and retry";
-  return std::nullopt;
+  return common::error(common::errc::rate_limited,
+                       key + " was refused with 429 again after waiting for the reset; wait 15 minutes and retry");
 }
 
-bool rules_api::list(std::vector<live_rule>& out, std::string& error) {
+common::result<void> rules_api::list(std::vector<live_rule>& out) {
   std::string token;
   for (int page = 0; page < 100'000; ++page) {  // bounded: X caps rules at 25,000+ per app
-    std::string target = std::string(kRulesPath) + "?max_results=" + std::to_string(options_.page_size);
-    if (!token.empty()) target += "&pagination_token=" + token;
-    auto r = call("GET", target, "", error);
-    if (!r) return false;
+    std::string target(paths::rules);
+    append_query(target, "max_results", std::to_string(options_.page_size));
+    // X's token is opaque: encoded like every query value, so it can never end the request line.
+    if (!token.empty()) append_query(target, "pagination_token", token);
+    auto r = call("GET", target, "");
+    if (!r) return r.error();
     rapidjson::Document d;
-    if (!parse_body(*r, d, error)) return false;
+    if (auto parsed = parse_body(*r, d); !parsed) return parsed;
     if (d.HasMember("data") && d["data"].IsArray())
       for (const auto& v : d["data"].GetArray()) out.push_back({str(v, "id"), str(v, "value"), str(v, "tag")});
     token = d.HasMember("meta") ? str(d["meta"], "next_token") : std::string();
-    if (token.empty()) return true;
+    if (token.empty()) return {};
   }
-  error = "the rules listing did not end after 100000 pages; check stream.base_url";
-  return false;
+  return common::error(common::errc::protocol, "the rules listing did not end after 100000 pages; check stream.base_url");
 }
 
-bool rules_api::add(const std::vector<config::rule_spec>& rules, bool dry_run, add_outcome& out, std::string& error) {
+common::result<void> rules_api::add(const std::vector<config::rule_spec>& rules, bool dry_run, add_outcome& out) {
   for (std::size_t at = 0; at < rules.size(); at += options_.batch_size) {
     const std::string body = json_body([&](auto& w) {
       w.StartObject();
@@ -155,18 +167,21 @@ bool rules_api::add(const std::vector<config::rule_spec>& rules, bool dry_run, a
       w.EndArray();
       w.EndObject();
     });
-    auto r = call("POST", std::string(kRulesPath) + (dry_run ? "?dry_run=true" : ""), body, error);
+    std::string target(paths::rules);
+    if (dry_run) append_query(target, "dry_run", "true");
+    auto r = call("POST", target, body);
+    if (!r) return r.error();
     rapidjson::Document d;
-    if (!r || !parse_body(*r, d, error)) return false;
+    if (auto parsed = parse_body(*r, d); !parsed) return parsed;
     if (!dry_run && d.HasMember("data") && d["data"].IsArray())
       for (const auto& v : d["data"].GetArray()) out.created.push_back({str(v, "id"), str(v, "value"), str(v, "tag")});
     if (const auto* sum = summary_of(d)) out.valid += num(*sum, "valid"), out.invalid += num(*sum, "invalid");
     read_errors(d, out.errors);
   }
-  return true;
+  return {};
 }
 
-bool rules_api::remove(const std::vector<std::string>& ids, delete_outcome& out, std::string& error) {
+common::result<void> rules_api::remove(const std::vector<std::string>& ids, delete_outcome& out) {
   for (std::size_t at = 0; at < ids.size(); at += options_.batch_size) {
     const std::string body = json_body([&](auto& w) {
       w.StartObject();
@@ -180,13 +195,14 @@ bool rules_api::remove(const std::vector<std::string>& ids, delete_outcome& out,
       w.EndObject();
       w.EndObject();
     });
-    auto r = call("POST", kRulesPath, body, error);
+    auto r = call("POST", std::string(paths::rules), body);
+    if (!r) return r.error();
     rapidjson::Document d;
-    if (!r || !parse_body(*r, d, error)) return false;
+    if (auto parsed = parse_body(*r, d); !parsed) return parsed;
     if (const auto* sum = summary_of(d)) out.deleted += num(*sum, "deleted");
     read_errors(d, out.errors);
   }
-  return true;
+  return {};
 }
 
 }  // namespace spillway::ingest

@@ -1,7 +1,12 @@
 #pragma once
-// rules_api: the filtered stream's rules endpoints (GET/POST /2/tweets/search/stream/rules) as calls that
-// page, batch and respect the rate limits: before each call it waits rather than spend the last request of
-// a window, and a 429 is waited out once (up to max_wait) before it becomes an error.
+// rules_api: the filtered stream's rules endpoints (GET/POST paths::rules) as calls that page, batch and
+// respect the rate limits: before each call it waits rather than spend the last request of a window, and a
+// 429 is waited out once (up to max_wait) before it becomes an error.
+//
+// Errors name the call, the cause and the fix (never the token), sorted by what the caller does:
+// errc::refused (401/403: a human must fix the token or the app's access), errc::rejected (400),
+// errc::rate_limited (the window stays spent), errc::network (no answer, 5xx), errc::protocol (an answer
+// that is not the X API's).
 //
 // Owns: nothing but the token copy and counters. Thread: the caller's (blocking calls).
 // Must outlive it: the http_client and the rate_limit_tracker.
@@ -12,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "common/error.hpp"
 #include "config/settings.hpp"
 #include "ingest/xapi/http_client.hpp"
 #include "ingest/xapi/rate_limits.hpp"
@@ -54,18 +60,17 @@ class rules_api {
   rules_api(http_client& client, rate_limit_tracker& limits, std::string bearer, rules_api_options options = {},
             sleeper sleep = {});
 
-  // Each returns false with `error` (problem and fix) when a call failed; partial results stay in `out`.
-  bool list(std::vector<live_rule>& out, std::string& error);
-  bool add(const std::vector<config::rule_spec>& rules, bool dry_run, add_outcome& out, std::string& error);
-  bool remove(const std::vector<std::string>& ids, delete_outcome& out, std::string& error);
+  // Each fails when a call failed; partial results stay in `out`.
+  [[nodiscard]] common::result<void> list(std::vector<live_rule>& out);
+  [[nodiscard]] common::result<void> add(const std::vector<config::rule_spec>& rules, bool dry_run, add_outcome& out);
+  [[nodiscard]] common::result<void> remove(const std::vector<std::string>& ids, delete_outcome& out);
 
   [[nodiscard]] int requests() const { return requests_; }
   [[nodiscard]] std::chrono::seconds waited() const { return waited_; }
 
  private:
-  std::optional<http_response> call(const std::string& method, const std::string& target, const std::string& body,
-                                     std::string& error);
-  bool wait_for_window(const std::string& key, std::int64_t reset_hint, std::string& error);
+  common::result<http_response> call(const std::string& method, const std::string& target, const std::string& body);
+  common::result<void> wait_for_window(const std::string& key, std::int64_t reset_hint);
 
   http_client& client_;
   rate_limit_tracker& limits_;

@@ -2,17 +2,14 @@
 
 #include <spdlog/spdlog.h>
 
-#include <algorithm>
 #include <set>
-
-#include "ingest/auth/app_token_source.hpp"
 
 namespace spillway::ingest {
 
-bool sync_rules(rules_api& api, const std::vector<config::rule_spec>& desired, bool delete_unmanaged, bool dry_run,
-                sync_report& report, std::string& error) {
+common::result<void> sync_rules(rules_api& api, const std::vector<config::rule_spec>& desired, bool delete_unmanaged,
+                                bool dry_run, sync_report& report) {
   report.dry_run = dry_run;
-  if (!api.list(report.live, error)) return false;
+  if (auto listed = api.list(report.live); !listed) return listed;
   report.plan = plan_rules(desired, report.live, delete_unmanaged);
   std::set<std::string> deleting;
   for (const auto& r : report.plan.to_delete) deleting.insert(r.id);
@@ -21,7 +18,7 @@ bool sync_rules(rules_api& api, const std::vector<config::rule_spec>& desired, b
   std::set<std::string> rejected;  // values
   if (!report.plan.to_add.empty()) {
     add_outcome check;
-    if (!api.add(report.plan.to_add, true, check, error)) return false;
+    if (auto validated = api.add(report.plan.to_add, true, check); !validated) return validated;
     for (auto& e : check.errors) {
       // A duplicate of a rule this sync deletes first is fine: the value is free by the time we add it.
       if (e.duplicate() && deleting.count(e.id) != 0) continue;
@@ -29,12 +26,12 @@ bool sync_rules(rules_api& api, const std::vector<config::rule_spec>& desired, b
       (e.duplicate() ? report.duplicates : report.invalid).push_back(std::move(e));
     }
   }
-  if (dry_run) return true;
+  if (dry_run) return {};
 
   std::vector<std::string> ids(deleting.begin(), deleting.end());
   if (!ids.empty()) {
     delete_outcome del;
-    if (!api.remove(ids, del, error)) return false;
+    if (auto removed = api.remove(ids, del); !removed) return removed;
     report.deleted = del.deleted;
     report.delete_errors = std::move(del.errors);
   }
@@ -43,40 +40,29 @@ bool sync_rules(rules_api& api, const std::vector<config::rule_spec>& desired, b
     if (rejected.count(r.value) == 0) commit.push_back(r);
   if (!commit.empty()) {
     add_outcome done;
-    if (!api.add(commit, false, done, error)) return false;
+    if (auto added = api.add(commit, false, done); !added) return added;
     report.added = std::move(done.created);
     // Someone else may have added the same value between our listing and our add.
     for (auto& e : done.errors) (e.duplicate() ? report.duplicates : report.invalid).push_back(std::move(e));
   }
-  return true;
+  return {};
 }
 
-bool sync_rules_on_start(const config::settings& settings, std::string& error) {
-  rate_limit_tracker limits;
-  auth::app_token_source app(settings, &limits);
-  auth::auth_error failure;
-  const auto bearer = app.token(failure);
-  if (!bearer) {
-    error = failure.message;
-    return false;
-  }
-  return sync_rules_on_start(settings, *bearer, limits, error);
-}
-
-bool sync_rules_on_start(const config::settings& settings, const std::string& bearer, rate_limit_tracker& limits,
-                         std::string& error) {
-  auto client = make_control_client(settings, std::max(settings.stream.connect_timeout, std::chrono::milliseconds(30000)), error);
-  if (!client) return false;
+common::result<void> sync_rules_on_start(const config::settings& settings, const std::string& bearer,
+                                         rate_limit_tracker& limits) {
+  auto client = make_control_client(settings, control_timeout(settings));
+  if (!client) return client.error();
   rules_api api(*client, limits, bearer);
   sync_report report;
-  if (!sync_rules(api, settings.rules, settings.stream.rules_delete_unmanaged, false, report, error)) {
-    error = "stream.rules_sync_on_start: " + error;
-    return false;
+  if (auto synced = sync_rules(api, settings.rules, settings.stream.rules_delete_unmanaged, false, report); !synced) {
+    auto error = synced.error();
+    error.message = "stream.rules_sync_on_start: " + error.message;
+    return error;
   }
   spdlog::info("rules sync on start: {} added, {} deleted, {} unchanged, {} left alone", report.added.size(),
                report.deleted, report.plan.unchanged.size(), report.plan.left_alone.size());
   if (!report.complete()) spdlog::warn("rules sync on start left problems:\n{}", render_sync(report));
-  return true;
+  return {};
 }
 
 }  // namespace spillway::ingest

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "common/error.hpp"
 #include "config/settings.hpp"
 #include "ingest/xapi/http_client.hpp"
 #include "ingest/control/rules_api.hpp"
@@ -32,17 +33,18 @@ struct sync_report {
   [[nodiscard]] bool complete() const { return invalid.empty() && duplicates.empty() && delete_errors.empty(); }
 };
 
-// False with `error` when a call failed (network, token, access); `report` then holds what was done so far.
-bool sync_rules(rules_api& api, const std::vector<config::rule_spec>& desired, bool delete_unmanaged, bool dry_run,
-                sync_report& report, std::string& error);
+// Fails (rules_api's errors) when a call failed (network, token, access); `report` then holds what was
+// done so far.
+[[nodiscard]] common::result<void> sync_rules(rules_api& api, const std::vector<config::rule_spec>& desired,
+                                              bool delete_unmanaged, bool dry_run, sync_report& report);
 
-// For `spillway run` with stream.rules_sync_on_start: one full sync, logged. False with `error` (problem and
-// fix) when the sync could not be carried out; invalid or duplicate rules are logged as warnings and
-// still return true (the valid rules are live; the stream can start).
-bool sync_rules_on_start(const config::settings& settings, std::string& error);
-// The same with the token `run` already holds and its tracker (which exports the rate-limit metrics).
-bool sync_rules_on_start(const config::settings& settings, const std::string& bearer, rate_limit_tracker& limits,
-                         std::string& error);
+// For `spillway run` with stream.rules_sync_on_start: one full sync with the token `run` already holds and
+// its tracker (which exports the rate-limit metrics), logged. Fails (the message starts with
+// "stream.rules_sync_on_start: ", the code is rules_api's) when the sync could not be carried out; invalid
+// or duplicate rules are logged as warnings and still succeed (the valid rules are live; the stream can
+// start).
+[[nodiscard]] common::result<void> sync_rules_on_start(const config::settings& settings, const std::string& bearer,
+                                                       rate_limit_tracker& limits);
 
 // Human-readable renderings (values and tags quoted; never a token).
 [[nodiscard]] std::string render_rules(const std::vector<live_rule>& live);

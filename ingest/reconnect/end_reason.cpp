@@ -64,8 +64,8 @@ std::string describe_http(const http_problem& p) {
              "(fields, expansions, backfill_minutes) in the config";
     case http_class::no_rules:
       return head +
-             " — the stream has no rules: add rules first (POST /2/tweets/search/stream/rules, "
-             "or declare them in the config and sync)";
+             " — the stream has no rules: add rules first (declare [[rules]] in the config and run "
+             "`spillway rules sync --config FILE`, or set stream.rules_sync_on_start = true)";
     case http_class::rate_limited:
       return head +
              " — connect rate limit (50 per 15 min per app): waiting for the window to reset; "

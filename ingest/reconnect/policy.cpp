@@ -4,6 +4,20 @@
 
 namespace spillway::reconnect {
 
+reconnect_options options_from(const config::reconnect_settings& s) {
+  reconnect_options o;
+  o.stall_timeout = s.stall_timeout;
+  o.network_step = s.network_step;
+  o.network_cap = s.network_cap;
+  o.http_base = s.http_base;
+  o.http_cap = s.http_cap;
+  o.rate_limit_base = s.rate_limit_base;
+  o.too_many_base = s.too_many_base;
+  o.alert_after = s.alert_after;
+  o.jitter = common::parse_jitter(s.jitter).value_or(common::jitter::full);
+  return o;
+}
+
 std::optional<std::chrono::system_clock::time_point> next_period_reset(std::string_view period,
                                                                        std::chrono::system_clock::time_point now) {
   using namespace std::chrono;

@@ -1,9 +1,11 @@
 #pragma once
-// The reconnect policy's vocabulary: its options (the `[reconnect]` config table, defaults from X's
-// rules in XAPI.md), the decision the supervisor hands back, and the pure calendar helpers the usage-cap
-// rule needs. Plain values; any thread.
+// The reconnect policy's vocabulary: its options (the `[reconnect]` config table plus X's fixed rules from
+// XAPI.md), the decision the supervisor hands back, and the pure calendar helpers the usage-cap rule needs.
+// Plain values; any thread.
 
 #include "common/backoff.hpp"
+#include "common/error.hpp"
+#include "config/settings.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -16,17 +18,26 @@ namespace spillway::reconnect {
 
 using std::chrono::milliseconds;
 
+// The configurable members carry no default here: config/settings.hpp holds every default of the
+// `[reconnect]` table, and options_from() copies them. A value-initialised reconnect_options has zero
+// waits; build one with options_from(config::reconnect_settings{}) for the defaults.
 struct reconnect_options {
-  // Read by the lead's stall watchdog, not by the supervisor: no byte (heartbeats count) for this long
+  // ---- from `[reconnect]` (options_from) ----
+  // Read by the stream's stall watchdog, not by the supervisor: no byte (heartbeats count) for this long
   // ends the session with `stall`.
-  milliseconds stall_timeout{30'000};
-  milliseconds network_step{250};        // network/TLS/DNS errors and stalls: +step per attempt ...
-  milliseconds network_cap{16'000};      // ... up to this
-  milliseconds http_base{5'000};         // 5xx, 409 and unexpected statuses: from base, doubling ...
-  milliseconds http_cap{320'000};        // ... up to this
-  milliseconds rate_limit_base{60'000};  // 429 without x-rate-limit-reset: from base, doubling ...
-  milliseconds rate_limit_cap{900'000};  // ... up to the 15-minute rate-limit window
-  milliseconds too_many_base{5'000};     // 429 TooManyConnections: from base, doubling up to http_cap
+  milliseconds stall_timeout{};
+  milliseconds network_step{};     // network/TLS/DNS errors and stalls: +step per attempt ...
+  milliseconds network_cap{};      // ... up to this
+  milliseconds http_base{};        // 5xx, 409 and unexpected statuses: from base, doubling ...
+  milliseconds http_cap{};         // ... up to this
+  milliseconds rate_limit_base{};  // 429 without x-rate-limit-reset: from base, doubling ...
+  milliseconds too_many_base{};    // 429 TooManyConnections: from base, doubling up to http_cap
+  common::jitter jitter{};
+  std::uint32_t alert_after{};  // consecutive failures before healthy() turns false (retries go on)
+  bool token_refreshable = false;  // a token source can refresh the Bearer token (401 → refresh once)
+
+  // ---- X's rules, not configurable ----
+  milliseconds rate_limit_cap{900'000};  // 429 backoff ends at the 15-minute rate-limit window
   // Waits until a wall-clock instant (x-rate-limit-reset, usage-cap period) never end early: they add
   // 0..reset_margin (by `jitter`) after the instant, which also absorbs clock skew with X.
   milliseconds reset_margin{1'000};
@@ -36,10 +47,10 @@ struct reconnect_options {
   // A session established (on_established) at least this long counts as good when it ends: an idle
   // stream that only sends heartbeats must not walk up the backoff or turn unhealthy.
   milliseconds stable_after{60'000};
-  common::jitter jitter = common::jitter::full;
-  std::uint32_t alert_after = 10;  // consecutive failures before healthy() turns false (retries go on)
-  bool token_refreshable = false;  // a token source can refresh the Bearer token (401 → refresh once)
 };
+
+// `[reconnect]` → supervisor options (jitter was validated by the config loader; full if it was not).
+[[nodiscard]] reconnect_options options_from(const config::reconnect_settings& settings);
 
 enum class severity : std::uint8_t { info, warning, error };
 
@@ -52,17 +63,14 @@ struct wait {
   bool became_unhealthy = false;  // this failure crossed alert_after: log the alert once, flip health
 };
 
-// Stop streaming and exit the process with exit_code (0 shutdown, 2 request rejected, 3 auth/access).
+// Stop streaming and exit the process with exit_code: ok (shutdown), config (X rejected the request,
+// 400) or refused (401 without a refresh, 403).
 struct stop {
-  int exit_code = 0;
+  common::exit_code exit_code = common::exit_code::ok;
   std::string message;
 };
 
 using decision = std::variant<wait, stop>;
-
-inline constexpr int exit_ok = 0;
-inline constexpr int exit_request_rejected = 2;
-inline constexpr int exit_auth = 3;
 
 // Usage-cap period → the next calendar reset after `now` (UTC): "Daily" → next midnight, "Monthly" →
 // the first of next month; nullopt for any other period.

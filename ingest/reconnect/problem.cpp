@@ -3,7 +3,6 @@
 #include <rapidjson/document.h>
 
 #include <array>
-#include <charconv>
 #include <utility>
 
 namespace spillway::reconnect {
@@ -91,20 +90,10 @@ std::string_view problem_suffix(std::string_view type_uri) noexcept {
   return at == std::string_view::npos ? type_uri : type_uri.substr(at + marker.size());
 }
 
-std::optional<std::int64_t> parse_rate_limit_reset(std::string_view header) noexcept {
-  const auto first = header.find_first_not_of(" \t");
-  if (first == std::string_view::npos) return std::nullopt;
-  header = header.substr(first, header.find_last_not_of(" \t") - first + 1);
-  std::int64_t seconds = 0;
-  const auto [end, ec] = std::from_chars(header.data(), header.data() + header.size(), seconds);
-  if (ec != std::errc{} || end != header.data() + header.size() || seconds < 0) return std::nullopt;
-  return seconds;
-}
-
-http_problem classify_http(int status, std::string_view body, std::string_view x_rate_limit_reset) {
+http_problem classify_http(int status, std::string_view body, std::optional<std::int64_t> rate_limit_reset) {
   http_problem p;
   p.status = status;
-  p.rate_limit_reset = parse_rate_limit_reset(x_rate_limit_reset);
+  p.rate_limit_reset = rate_limit_reset;
   rapidjson::Document doc;
   if (parse_object(doc, body)) {
     p.body_parsed = true;

@@ -49,8 +49,10 @@ struct http_problem {
 };
 
 // Classifies a connect-time answer. `body` may be empty or garbage (then only the status decides);
-// `x_rate_limit_reset` is that header's value, empty when absent.
-[[nodiscard]] http_problem classify_http(int status, std::string_view body, std::string_view x_rate_limit_reset);
+// `rate_limit_reset` is the answer's x-rate-limit-reset as ingest/xapi/rate_limits parsed it (Unix
+// seconds, clamped there), absent when the header was.
+[[nodiscard]] http_problem classify_http(int status, std::string_view body,
+                                         std::optional<std::int64_t> rate_limit_reset = std::nullopt);
 
 // The `disconnect_type` values X documents for in-band notices (XAPI.md), and unknown for new ones.
 enum class disconnect_type : std::uint8_t {
@@ -82,8 +84,5 @@ struct in_band_notice {
 
 // The part of a problem `type` URI after "/2/problems/"; the whole string when it has no such part.
 [[nodiscard]] std::string_view problem_suffix(std::string_view type_uri) noexcept;
-
-// x-rate-limit-reset (decimal Unix seconds, surrounding blanks allowed) → seconds; nullopt if invalid.
-[[nodiscard]] std::optional<std::int64_t> parse_rate_limit_reset(std::string_view header) noexcept;
 
 }  // namespace spillway::reconnect

@@ -18,10 +18,10 @@
 //   too_many_connections (429)     exponential too_many_base .. http_cap (first wait short)
 //   usage_cap_exceeded (429)       until the period's calendar reset, at most usage_cap_recheck; error
 //   unauthorized (401)             token_refreshable and not yet tried since good data: refresh, wait 0;
-//                                  else stop(3)
-//   forbidden (403)                stop(3) with reason / required_enrollment / registration_url
-//   bad_request (400)              stop(2): X rejects the request itself, retrying cannot help
-//   shutdown                       stop(0)
+//                                  else stop(refused: exit 3)
+//   forbidden (403)                stop(refused: exit 3) with reason / required_enrollment / registration_url
+//   bad_request (400)              stop(config: exit 2): X rejects the request itself, retrying cannot help
+//   shutdown                       stop(ok: exit 0)
 // Counters reset on on_data_received(), or when a session established for stable_after ends.
 
 #include "common/backoff.hpp"
@@ -69,7 +69,7 @@ class basic_supervisor {
     ++stats_.ends[static_cast<std::size_t>(cls)];
     if (established_at_ && steady_.now() - *established_at_ >= options_.stable_after) reset_counters();
     established_at_.reset();
-    if (cls == end_class::shutdown) return stop{exit_ok, describe(reason)};
+    if (cls == end_class::shutdown) return stop{common::exit_code::ok, describe(reason)};
 
     const bool first_failure = stats_.consecutive_failures == 0;
     ++stats_.consecutive_failures;
@@ -104,15 +104,15 @@ class basic_supervisor {
           w.refresh_token = true;
           return w;
         }
-        return stop{exit_auth, std::move(text)};
+        return stop{common::exit_code::refused, std::move(text)};
       case end_class::forbidden:
-        return stop{exit_auth, std::move(text)};
+        return stop{common::exit_code::refused, std::move(text)};
       case end_class::bad_request:
-        return stop{exit_request_rejected, std::move(text)};
+        return stop{common::exit_code::config, std::move(text)};
       case end_class::shutdown:
         break;
     }
-    return stop{exit_ok, std::move(text)};
+    return stop{common::exit_code::ok, std::move(text)};
   }
 
   // False once alert_after consecutive sessions failed; the supervisor keeps deciding waits regardless.

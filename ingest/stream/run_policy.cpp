@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "ingest/xapi/endpoints.hpp"
 #include "ingest/xapi/rate_limits.hpp"
 
 namespace spillway::ingest {
@@ -31,24 +32,9 @@ reconnect::end_reason to_end_reason(const session_result& r, std::chrono::millis
       return e;
     }
     case kind::http_status:
-      return reconnect::classify_http(r.status, r.body,
-                                      r.rate_limit.reset ? std::to_string(*r.rate_limit.reset) : std::string());
+      return reconnect::classify_http(r.status, r.body, r.rate_limit.reset);
   }
   return reconnect::server_closed{};
-}
-
-reconnect::reconnect_options to_reconnect_options(const config::reconnect_settings& s) {
-  reconnect::reconnect_options o;
-  o.stall_timeout = s.stall_timeout;
-  o.network_step = s.network_step;
-  o.network_cap = s.network_cap;
-  o.http_base = s.http_base;
-  o.http_cap = s.http_cap;
-  o.rate_limit_base = s.rate_limit_base;
-  o.too_many_base = s.too_many_base;
-  o.alert_after = s.alert_after;
-  o.jitter = common::parse_jitter(s.jitter).value_or(common::jitter::full);  // validated by the config
-  return o;
 }
 
 namespace {
@@ -65,7 +51,7 @@ run_policy::run_policy(const config::settings& cfg, gap_tracker* gaps, common::m
     : stall_timeout_(cfg.reconnect.stall_timeout),
       query_{cfg.stream.tweet_fields, cfg.stream.expansions, cfg.stream.user_fields, cfg.stream.media_fields, 0},
       rng_(std::random_device{}()),
-      supervisor_(with_refresh(to_reconnect_options(cfg.reconnect), static_cast<bool>(refresher)), steady_, wall_, rng_),
+      supervisor_(with_refresh(reconnect::options_from(cfg.reconnect), static_cast<bool>(refresher)), steady_, wall_, rng_),
       gaps_(gaps),
       metrics_(metrics),
       registry_(metrics),
@@ -73,7 +59,7 @@ run_policy::run_policy(const config::settings& cfg, gap_tracker* gaps, common::m
 
 void run_policy::on_established(const rate_limit_headers& connect_headers) {
   metrics_.record_rate_limits(connect_headers);
-  export_rate_limits(registry_, "GET /2/tweets/search/stream", connect_headers);
+  export_rate_limits(registry_, stream_call_, connect_headers);
   metrics_.sample(std::chrono::duration_cast<std::chrono::milliseconds>(wall_.now().time_since_epoch()).count());
   session_lines_base_ = metrics_.lines_seen();
   supervisor_.on_established();
@@ -124,7 +110,7 @@ next_step run_policy::on_session_end(const session_result& r) {
   if (gaps_ != nullptr) gaps_->on_stopped(wall_.now());
   metrics_.on_session_end(r, reconnect::class_of(reason), supervisor_.stats(), supervisor_.healthy());
   // The connect response's x-rate-limit-* headers, per endpoint like every control-plane call.
-  export_rate_limits(registry_, "GET /2/tweets/search/stream", r.rate_limit);
+  export_rate_limits(registry_, stream_call_, r.rate_limit);
   healthy_ = supervisor_.healthy();
   if (const auto* stop = std::get_if<reconnect::stop>(&decision)) {
     metrics_.set_state(connection_state::stopped);
@@ -132,17 +118,17 @@ next_step run_policy::on_session_end(const session_result& r) {
   }
   const auto& wait = std::get<reconnect::wait>(decision);
   if (wait.refresh_token) {
-    std::string error;
-    if (!refresher_ || !refresher_(error)) {
+    const auto refreshed = refresher_ ? refresher_() : common::error(common::errc::refused, "no token source");
+    if (!refreshed) {
+      // X refused the token; the one way to carry on failed, so a human must act (exit 3).
       metrics_.set_state(connection_state::stopped);
-      return next_step{true, reconnect::exit_auth, {},
-                       wait.reason + "; the refresh failed: " + (refresher_ ? error : std::string("no token source"))};
+      return next_step{true, common::exit_code::refused, {}, wait.reason + "; the refresh failed: " + refreshed.error().message};
     }
   }
   // Stream ends carry the wire-level detail (which the end reason does not repeat); errors already do.
   std::string message = wait.reason;
   if (r.what == session_result::kind::stream_ended && r.notice.empty()) message = r.detail + " — " + message;
-  return next_step{false, 0, wait.delay, std::move(message)};
+  return next_step{false, common::exit_code::ok, wait.delay, std::move(message)};
 }
 
 }  // namespace spillway::ingest

@@ -10,11 +10,13 @@
 #include <random>
 #include <string>
 
+#include "common/error.hpp"
 #include "config/settings.hpp"
 #include "ingest/stream/gap_tracker.hpp"
 #include "ingest/reconnect/supervisor.hpp"
 #include "ingest/stream/session_result.hpp"
 #include "ingest/stream/stream_reader.hpp"
+#include "ingest/xapi/endpoints.hpp"
 #include "ingest/xapi/url.hpp"
 #include "ingest/stream/supervisor_metrics.hpp"
 
@@ -23,14 +25,11 @@ namespace spillway::ingest {
 // session_result → the supervisor's typed end reason.
 [[nodiscard]] reconnect::end_reason to_end_reason(const session_result& r, std::chrono::milliseconds stall_timeout);
 
-// config [reconnect] → supervisor options.
-[[nodiscard]] reconnect::reconnect_options to_reconnect_options(const config::reconnect_settings& s);
-
 class run_policy {
  public:
-  // Re-obtains the Bearer token after a 401 (client credentials); false with a message (problem and
-  // fix, never the token) when it cannot. Runs on the reader thread and may block for one HTTP exchange.
-  using token_refresher = std::function<bool(std::string& error)>;
+  // Re-obtains the Bearer token after a 401 (client credentials); an error (problem and fix, never the
+  // token) when it cannot. Runs on the reader thread and may block for one HTTP exchange.
+  using token_refresher = std::function<common::result<void>()>;
 
   // gaps may be null (no ledger, no backfill). With a refresher, a 401 refreshes the token once and
   // reconnects (issue 4: "401: if a token source can refresh, refresh once and retry, else stop with 3").
@@ -61,6 +60,7 @@ class run_policy {
   gap_tracker* gaps_;
   supervisor_metrics metrics_;
   common::metrics_registry& registry_;
+  const std::string stream_call_ = paths::call("GET", paths::stream);  // the connect's rate-limit label
   token_refresher refresher_;
   bool healthy_ = true;
   std::int64_t session_lines_base_ = 0;  // lines counter when the current stream was established

@@ -12,9 +12,9 @@ namespace spillway::ingest {
 
 namespace asio = boost::asio;
 
-stream_reader::stream_reader(endpoint ep, const std::string& ca_file, session_options options,
+stream_reader::stream_reader(endpoint ep, asio::ssl::context tls, session_options options,
                              line_publisher& publisher, reader_hooks hooks, common::metrics_registry& metrics)
-    : tls_(make_client_tls_context(ca_file)),
+    : tls_(std::move(tls)),
       publisher_(publisher),
       session_(io_, tls_, std::move(ep), std::move(options), publisher),
       hooks_(std::move(hooks)),
@@ -31,8 +31,8 @@ void stream_reader::request_shutdown() {
   });
 }
 
-int stream_reader::run() {
-  int exit_code = 0;
+common::exit_code stream_reader::run() {
+  auto exit_code = common::exit_code::ok;
   asio::steady_timer ticker(io_);
   bool reading = true;  // both coroutines run on this thread
 

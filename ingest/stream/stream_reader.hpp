@@ -18,6 +18,7 @@
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "common/error.hpp"
 #include "common/metrics.hpp"
 #include "ingest/stream/line_publisher.hpp"
 #include "ingest/stream/session_result.hpp"
@@ -30,7 +31,7 @@ namespace spillway::ingest {
 // query hook), or stop with `exit_code`.
 struct next_step {
   bool stop = false;
-  int exit_code = 0;
+  common::exit_code exit_code = common::exit_code::ok;
   std::chrono::milliseconds delay{0};
   std::string message;  // logged: why, and what to do
 };
@@ -50,11 +51,12 @@ struct reader_hooks {
 
 class stream_reader {
  public:
-  stream_reader(endpoint ep, const std::string& ca_file, session_options options, line_publisher& publisher,
+  // tls: the client context (xapi/connector's make_client_tls_context), owned from here on.
+  stream_reader(endpoint ep, boost::asio::ssl::context tls, session_options options, line_publisher& publisher,
                 reader_hooks hooks, common::metrics_registry& metrics);
 
   // Blocks until shutdown or a fatal end; returns the process exit code.
-  int run();
+  [[nodiscard]] common::exit_code run();
   static constexpr std::chrono::milliseconds tick_interval{200};
   // Ends the current session or reconnect wait and makes run() return; idempotent, any thread.
   void request_shutdown();

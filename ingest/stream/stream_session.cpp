@@ -2,16 +2,12 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
-#include <openssl/ssl.h>
 
-#include <charconv>
 #include <chrono>
-#include <stdexcept>
 
 namespace spillway::ingest {
 
@@ -31,28 +27,20 @@ std::int64_t unix_ms_now() {
       .count();
 }
 
-std::optional<std::int64_t> header_int(const http::fields& fields, std::string_view name) {
-  const auto it = fields.find(name);
-  if (it == fields.end()) return std::nullopt;
-  std::int64_t v = 0;
-  const auto text = it->value();
-  const auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (ec != std::errc{} || p != text.data() + text.size()) return std::nullopt;
-  return v;
-}
-
-void read_rate_limits(const http::fields& fields, rate_limit_headers& out) {
-  out.limit = header_int(fields, "x-rate-limit-limit");
-  out.remaining = header_int(fields, "x-rate-limit-remaining");
-  out.reset = header_int(fields, "x-rate-limit-reset");
-}
-
-std::string where(const endpoint& ep) { return ep.host + ":" + ep.port; }
-
 session_result shutdown_result() {
   session_result r;
   r.what = session_result::kind::shutdown;
   return r;
+}
+
+session_result::layer layer_of(connect_step step) {
+  switch (step) {
+    case connect_step::resolve: return session_result::layer::dns;
+    case connect_step::tls: return session_result::layer::tls;
+    case connect_step::connect:
+    case connect_step::request: break;
+  }
+  return session_result::layer::tcp;
 }
 
 void fail(session_result& r, session_result::kind k, std::string detail) {
@@ -61,21 +49,25 @@ void fail(session_result& r, session_result::kind k, std::string detail) {
 }
 
 // Classifies a read error once the stream is established.
-void classify_stream_error(const beast::error_code& ec, const endpoint& ep, session_result& r) {
+void classify_stream_error(const beast::error_code& ec, const std::string& peer, session_result& r) {
   if (ec == beast::error::timeout) {
-    fail(r, session_result::kind::stall, "no byte from " + where(ep) + " within the stall timeout (heartbeats count); reconnecting");
+    fail(r, session_result::kind::stall, "no byte from " + peer + " within the stall timeout (heartbeats count); reconnecting");
   } else if (ec == http::error::end_of_stream || ec == http::error::partial_message || ec == asio::error::eof ||
              ec == asio::error::connection_reset || ec == asio::ssl::error::stream_truncated) {
     fail(r, session_result::kind::stream_ended, "the server closed the stream (" + ec.message() + ")");
   } else if (ec.category() == http::make_error_code(http::error::bad_version).category() || ec == http::error::body_limit) {
     fail(r, session_result::kind::protocol_error,
-         "the stream body from " + where(ep) + " is not valid HTTP/1.1 chunked encoding (" + ec.message() + ")");
+         "the stream body from " + peer + " is not valid HTTP/1.1 chunked encoding (" + ec.message() + ")");
   } else {
-    fail(r, session_result::kind::stream_ended, "the stream from " + where(ep) + " broke: " + ec.message());
+    fail(r, session_result::kind::stream_ended, "the stream from " + peer + " broke: " + ec.message());
   }
 }
 
 }  // namespace
+
+session_options session_options_from(const config::settings& settings) {
+  return {settings.stream.connect_timeout, settings.reconnect.stall_timeout};
+}
 
 stream_session::stream_session(asio::io_context& io, asio::ssl::context& tls, endpoint ep, session_options options,
                                line_publisher& publisher)
@@ -89,80 +81,40 @@ void stream_session::cancel() {
 asio::awaitable<session_result> stream_session::run(std::string target, std::string bearer) {
   session_result result;
   cancelled_ = false;
-  tcp::resolver resolver(io_);
-  beast::tcp_stream tcp_stream(io_);
-  close_current_ = [&] {
-    resolver.cancel();
-    beast::error_code ignored;
-    tcp_stream.socket().close(ignored);
-  };
+  connection conn(io_, ep_, &tls_);
+  close_current_ = [&] { conn.close(); };
   struct clear_on_exit {
     std::function<void()>& f;
     ~clear_on_exit() { f = nullptr; }
   } clear{close_current_};
 
-  auto [rec, endpoints] = co_await resolver.async_resolve(ep_.host, ep_.port, use_tuple);
+  auto opened = co_await conn.open(std::chrono::steady_clock::now() + options_.connect_timeout);
   if (cancelled_) co_return shutdown_result();
-  if (rec) {
-    result.failed_layer = session_result::layer::dns;
-    fail(result, session_result::kind::network_error,
-         "cannot resolve host '" + ep_.host + "': " + rec.message());
+  if (!opened) {
+    result.failed_layer = layer_of(conn.step());
+    fail(result, session_result::kind::network_error, opened.error().message);
     co_return result;
   }
-  tcp_stream.expires_after(options_.connect_timeout);
-  auto [cec, connected_to] = co_await tcp_stream.async_connect(endpoints, use_tuple);
-  if (cancelled_) co_return shutdown_result();
-  if (cec) {
-    fail(result, session_result::kind::network_error,
-         "cannot connect to " + where(ep_) + ": " + cec.message());
-    co_return result;
-  }
-  tcp_stream.socket().set_option(tcp::no_delay(true));
+  auto& socket = conn.lowest().socket();
+  beast::error_code ignored;
+  socket.set_option(tcp::no_delay(true), ignored);
   // Large kernel buffers absorb X's bursts while the reader is busy framing (XAPI.md: bursts of 5–10×).
-  tcp_stream.socket().set_option(asio::socket_base::receive_buffer_size(4 << 20));
+  socket.set_option(asio::socket_base::receive_buffer_size(4 << 20), ignored);
 
-  if (!ep_.tls) {
-    co_await exchange(tcp_stream, target, bearer, result);
-  } else {
-    beast::ssl_stream<beast::tcp_stream> tls_stream(std::move(tcp_stream), tls_);
-    close_current_ = [&] {
-      beast::error_code ignored;
-      beast::get_lowest_layer(tls_stream).socket().close(ignored);
-    };
-    if (!SSL_set_tlsext_host_name(tls_stream.native_handle(), ep_.host.c_str())) {
-      fail(result, session_result::kind::network_error, "cannot set TLS SNI for host '" + ep_.host + "'");
-      co_return result;
-    }
-    tls_stream.set_verify_callback(asio::ssl::host_name_verification(ep_.host));
-    beast::get_lowest_layer(tls_stream).expires_after(options_.connect_timeout);
-    auto [hec] = co_await tls_stream.async_handshake(asio::ssl::stream_base::client, use_tuple);
-    if (cancelled_) co_return shutdown_result();
-    if (hec) {
-      result.failed_layer = session_result::layer::tls;
-      fail(result, session_result::kind::network_error,
-           "TLS handshake with " + where(ep_) + " failed: " + hec.message() +
-               " (if the server speaks plain HTTP, use an http:// stream.base_url)");
-      co_return result;
-    }
-    co_await exchange(tls_stream, target, bearer, result);
-  }
+  co_await conn.with_stream([&](auto& stream) { return exchange(stream, conn, target, bearer, result); });
   if (cancelled_) result.what = session_result::kind::shutdown;
   co_return result;
 }
 
 template <typename Stream>
-asio::awaitable<void> stream_session::exchange(Stream& stream, const std::string& target, const std::string& bearer,
-                                               session_result& result) {
-  auto& lowest = beast::get_lowest_layer(stream);
-  http::request<http::empty_body> request{http::verb::get, target, 11};
-  request.set(http::field::host, ep_.host);
-  request.set(http::field::user_agent, options_.user_agent);
-  request.set(http::field::accept, "application/json");
-  if (!bearer.empty()) request.set(http::field::authorization, "Bearer " + bearer);
+asio::awaitable<void> stream_session::exchange(Stream& stream, connection& conn, const std::string& target,
+                                               const std::string& bearer, session_result& result) {
+  auto& lowest = conn.lowest();
+  auto request = x_request<http::empty_body>(http::verb::get, target, ep_, bearer);
   lowest.expires_after(options_.connect_timeout);
-  auto [wec, written] = co_await http::async_write(stream, request, use_tuple);
-  if (wec) {
-    if (!cancelled_) fail(result, session_result::kind::network_error, "sending the request to " + where(ep_) + " failed: " + wec.message());
+  auto written = co_await conn.write(request);
+  if (!written) {
+    if (!cancelled_) fail(result, session_result::kind::network_error, written.error().message);
     co_return;
   }
 
@@ -177,18 +129,18 @@ asio::awaitable<void> stream_session::exchange(Stream& stream, const std::string
     if (cancelled_) co_return;
     result.failed_layer = session_result::layer::http;
     if (hec == beast::error::timeout) {
-      fail(result, session_result::kind::network_error, "no HTTP response from " + where(ep_) + " within stream.connect_timeout");
+      fail(result, session_result::kind::network_error, "no HTTP response from " + conn.where() + " within stream.connect_timeout");
     } else if (hec == http::error::end_of_stream || hec == asio::error::eof || hec == asio::error::connection_reset) {
-      fail(result, session_result::kind::network_error, where(ep_) + " closed the connection before answering (" + hec.message() + ")");
+      fail(result, session_result::kind::network_error, conn.where() + " closed the connection before answering (" + hec.message() + ")");
     } else {
       fail(result, session_result::kind::protocol_error,
-           where(ep_) + " did not answer with HTTP/1.1 (" + hec.message() +
+           conn.where() + " did not answer with HTTP/1.1 (" + hec.message() +
                "); check that stream.base_url has the right scheme (https vs http) and port");
     }
     co_return;
   }
   const auto& header = parser.get();
-  read_rate_limits(header, result.rate_limit);
+  result.rate_limit = parse_rate_limit_headers(header);
   result.status = static_cast<int>(header.result_int());
 
   if (result.status != 200) {
@@ -206,7 +158,7 @@ asio::awaitable<void> stream_session::exchange(Stream& stream, const std::string
   if (!parser.chunked() || content_type.find("json") == std::string_view::npos) {
     result.failed_layer = session_result::layer::http;
     fail(result, session_result::kind::protocol_error,
-         "expected a chunked application/json stream from " + where(ep_) + " but got content-type '" +
+         "expected a chunked application/json stream from " + conn.where() + " but got content-type '" +
              std::string(content_type) + "'" + (parser.chunked() ? "" : " without chunked transfer-encoding") +
              "; check that stream.base_url points at the X API");
     co_return;
@@ -231,7 +183,7 @@ asio::awaitable<void> stream_session::exchange(Stream& stream, const std::string
       break;
     }
     if (rec) {
-      classify_stream_error(rec, ep_, result);
+      classify_stream_error(rec, conn.where(), result);
       break;
     }
   }

@@ -1,8 +1,9 @@
 #pragma once
-// stream_session: one connection to the filtered stream: resolve → connect → TLS → GET → read the endless
-// chunked body into the line publisher until it ends. Returns a session_result; never throws.
+// stream_session: one connection to the filtered stream: connect (xapi/connector: resolve → connect → TLS)
+// → GET → read the endless chunked body into the line publisher until it ends. Returns a session_result;
+// never throws.
 //
-// Owns: the socket (and TLS stream) of the current attempt.
+// Owns: the connection (socket and TLS stream) of the current attempt.
 // Thread: runs as a coroutine on the reader's io_context (one thread, so no strand is needed);
 // cancel() must be called on that same thread (e.g. from a signal_set handler on the io_context).
 // Must outlive it: the io_context, the SSL context and the line publisher.
@@ -14,6 +15,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ssl/context.hpp>
 
+#include "config/settings.hpp"
 #include "ingest/stream/line_publisher.hpp"
 #include "ingest/stream/session_result.hpp"
 #include "ingest/xapi/connector.hpp"
@@ -21,11 +23,13 @@
 
 namespace spillway::ingest {
 
+// Both come from the config (session_options_from); there is no default here.
 struct session_options {
-  std::chrono::milliseconds connect_timeout{10'000};
-  std::chrono::milliseconds stall_timeout{30'000};  // XAPI.md: heartbeats every 20 s; 30 s means dead
-  std::string user_agent = "spillway/0.1";
+  std::chrono::milliseconds connect_timeout;  // stream.connect_timeout: connect + TLS, then the request and answer head
+  std::chrono::milliseconds stall_timeout;    // reconnect.stall_timeout: no byte (heartbeats count) for this long
 };
+
+[[nodiscard]] session_options session_options_from(const config::settings& settings);
 
 class stream_session {
  public:
@@ -43,8 +47,8 @@ class stream_session {
 
  private:
   template <typename Stream>
-  boost::asio::awaitable<void> exchange(Stream& stream, const std::string& target, const std::string& bearer,
-                                        session_result& result);
+  boost::asio::awaitable<void> exchange(Stream& stream, connection& conn, const std::string& target,
+                                        const std::string& bearer, session_result& result);
 
   boost::asio::io_context& io_;
   boost::asio::ssl::context& tls_;
@@ -55,6 +59,5 @@ class stream_session {
   std::function<void()> close_current_;
   std::function<void(const rate_limit_headers&)> on_established_;
 };
-
 
 }  // namespace spillway::ingest

@@ -1,17 +1,12 @@
 #include "ingest/xapi/http_client.hpp"
 
-#include <boost/asio/as_tuple.hpp>
+#include <algorithm>
+#include <optional>
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ssl/host_name_verification.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/use_awaitable.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
-#include <boost/beast/ssl.hpp>
-#include <openssl/ssl.h>
 
 #include "ingest/xapi/connector.hpp"
 
@@ -19,142 +14,101 @@ namespace spillway::ingest {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
-using tcp = asio::ip::tcp;
 
 namespace {
 
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t kMaxBody = 8 * 1024 * 1024;  // a full page of 1,000 rules is ~1.2 MB
 
-std::string where(const endpoint& ep) { return ep.host + ":" + ep.port; }
+common::error transport(std::string message) { return {common::errc::network, std::move(message)}; }
 
-std::string header(const http::response_parser<http::string_body>& p, std::string_view name) {
-  const auto& msg = p.get();
-  const auto it = msg.find(beast::string_view(name.data(), name.size()));
-  return it == msg.end() ? std::string() : std::string(it->value());
-}
-
+// Writes the request on the open connection and reads the answer into `out`.
 template <typename Stream>
-asio::awaitable<void> exchange(Stream& stream, const endpoint& ep, const http_request& req,
-                               const http_request_extra& extra, http_response& out) {
-  http::request<http::string_body> msg{http::string_to_verb(req.method), req.target, 11};
-  msg.set(http::field::host, ep.host);
-  msg.set(http::field::user_agent, "spillway/0.1");
-  msg.set(http::field::accept, "application/json");
+asio::awaitable<common::result<void>> exchange(Stream& stream, connection& conn, const http_request& req,
+                                               const http_request_extra& extra, http_response& out) {
+  auto msg = x_request<http::string_body>(http::string_to_verb(req.method), req.target, conn.peer(),
+                                          extra.authorization.empty() ? std::string_view(req.bearer) : "");
   msg.set(http::field::connection, "close");
   if (!extra.authorization.empty()) msg.set(http::field::authorization, extra.authorization);
-  else if (!req.bearer.empty()) msg.set(http::field::authorization, "Bearer " + req.bearer);
   if (!req.body.empty()) {
     msg.set(http::field::content_type, extra.content_type.empty() ? "application/json" : extra.content_type);
     msg.body() = req.body;
   }
   msg.prepare_payload();
-  auto [wec, wn] = co_await http::async_write(stream, msg, use_tuple);
-  (void)wn;
-  if (wec) {
-    out.error = "sending the request to " + where(ep) + " failed: " + wec.message() +
-                "; check the network path and stream.base_url";
-    co_return;
-  }
+  if (auto written = co_await conn.write(msg); !written) co_return written.error();
   beast::flat_buffer buf;
   http::response_parser<http::string_body> parser;
   parser.body_limit(kMaxBody);
   auto [hec, hn] = co_await http::async_read_header(stream, buf, parser, use_tuple);
   (void)hn;
-  if (hec) {
-    out.error = "reading the answer of " + where(ep) + " failed: " + hec.message() +
-                "; check that stream.base_url points at the X API (or the emulator)";
-    co_return;
-  }
-  out.status = static_cast<int>(parser.get().result_int());
-  out.content_type = header(parser, "content-type");
-  out.rate = parse_rate_limit_headers(header(parser, "x-rate-limit-limit"), header(parser, "x-rate-limit-remaining"),
-                                      header(parser, "x-rate-limit-reset"));
-  if (req.header_only_on_200 && out.status == 200) co_return;
+  if (hec)
+    co_return transport("reading the answer of " + conn.where() + " failed: " + hec.message() +
+                        "; check that stream.base_url points at the X API (or the emulator)");
+  const auto& head = parser.get();
+  out.status = static_cast<int>(head.result_int());
+  out.content_type = std::string(head[http::field::content_type]);
+  out.rate = parse_rate_limit_headers(head);
+  if (req.header_only_on_200 && out.status == 200) co_return common::result<void>();
   auto [bec, bn] = co_await http::async_read(stream, buf, parser, use_tuple);
   (void)bn;
   // A peer that closes without close_notify after the whole body is common and harmless.
-  if (bec && bec != http::error::end_of_stream && bec != asio::ssl::error::stream_truncated) {
-    out.error = "reading the body from " + where(ep) + " failed: " + bec.message() + "; retry, and check the network";
-    co_return;
-  }
+  if (bec && bec != http::error::end_of_stream && bec != asio::ssl::error::stream_truncated)
+    co_return transport("reading the body from " + conn.where() + " failed: " + bec.message() +
+                        "; retry, and check the network");
   out.body = parser.get().body();
+  co_return common::result<void>();
 }
 
 }  // namespace
 
-http_client::http_client(endpoint ep, const std::string& ca_file, std::chrono::milliseconds timeout)
-    : ep_(std::move(ep)), timeout_(timeout) {
-  if (ep_.tls) tls_ = std::make_unique<asio::ssl::context>(make_client_tls_context(ca_file));
+http_client::http_client(endpoint ep, std::unique_ptr<asio::ssl::context> tls, std::chrono::milliseconds timeout)
+    : ep_(std::move(ep)), tls_(std::move(tls)), timeout_(timeout) {}
+
+common::result<http_client> http_client::create(endpoint ep, const std::string& ca_file,
+                                                std::chrono::milliseconds timeout) {
+  std::unique_ptr<asio::ssl::context> tls;
+  if (ep.tls) {
+    auto ctx = make_client_tls_context(ca_file);
+    if (!ctx) return ctx.error();
+    tls = std::make_unique<asio::ssl::context>(std::move(*ctx));
+  }
+  return http_client(std::move(ep), std::move(tls), timeout);
 }
 
-http_response http_client::send(const http_request& request) { return send(request, http_request_extra{}); }
+common::result<http_response> http_client::send(const http_request& request) {
+  return send(request, http_request_extra{});
+}
 
-http_response http_client::send(const http_request& request, const http_request_extra& extra) {
+common::result<http_response> http_client::send(const http_request& request, const http_request_extra& extra) {
   asio::io_context io;
   http_response out;
+  std::optional<common::error> failed;
   const auto deadline = std::chrono::steady_clock::now() + timeout_;
   auto run = [&]() -> asio::awaitable<void> {
-    tcp::resolver resolver(io);
-    asio::steady_timer resolve_timer(io, deadline);
-    resolve_timer.async_wait([&](boost::system::error_code ec) {
-      if (!ec) resolver.cancel();
-    });
-    auto [rec, results] = co_await resolver.async_resolve(ep_.host, ep_.port, use_tuple);
-    resolve_timer.cancel();
-    if (rec) {
-      out.error = "cannot resolve host '" + ep_.host + "': " + rec.message() + "; check stream.base_url and DNS";
-      co_return;
-    }
-    beast::tcp_stream tcp_stream(io);
-    tcp_stream.expires_at(deadline);
-    auto [cec, cep] = co_await tcp_stream.async_connect(results, use_tuple);
-    (void)cep;
-    if (cec) {
-      out.error = "cannot connect to " + where(ep_) + ": " + cec.message() +
-                  "; check stream.base_url, the network and any proxy/firewall";
-      co_return;
-    }
-    if (!ep_.tls) {
-      co_await exchange(tcp_stream, ep_, request, extra, out);
-      co_return;
-    }
-    beast::ssl_stream<beast::tcp_stream> tls_stream(std::move(tcp_stream), *tls_);
-    if (!SSL_set_tlsext_host_name(tls_stream.native_handle(), ep_.host.c_str())) {
-      out.error = "cannot set TLS SNI for host '" + ep_.host + "'; check stream.base_url";
-      co_return;
-    }
-    tls_stream.set_verify_callback(asio::ssl::host_name_verification(ep_.host));
-    auto [hec] = co_await tls_stream.async_handshake(asio::ssl::stream_base::client, use_tuple);
-    if (hec) {
-      out.error = "TLS handshake with " + where(ep_) + " failed: " + hec.message() +
-                  "; if the server uses a private CA, set stream.ca_file to its PEM";
-      co_return;
-    }
-    co_await exchange(tls_stream, ep_, request, extra, out);
+    connection conn(io, ep_, tls_.get());
+    auto done = co_await conn.open(deadline);
+    if (done) done = co_await conn.with_stream([&](auto& s) { return exchange(s, conn, request, extra, out); });
+    if (!done) failed = done.error();
   };
   asio::co_spawn(io, run(), asio::detached);
   io.run();
-  // tcp_stream's expiry closes the socket at the deadline; its error then reads as "operation canceled".
-  if (!out.error.empty() && std::chrono::steady_clock::now() >= deadline)
-    out.error = "no complete answer from " + where(ep_) + " within " + std::to_string(timeout_.count()) +
-                " ms; check the network path and stream.base_url (stream.connect_timeout sets this limit)";
-  return out;
+  if (!failed) return out;
+  // The socket's expiry closes it at the deadline; its error then reads as "operation canceled".
+  if (std::chrono::steady_clock::now() >= deadline)
+    return transport("no complete answer from " + ep_.host + ":" + ep_.port + " within " +
+                     std::to_string(timeout_.count()) +
+                     " ms; check the network path and stream.base_url (stream.connect_timeout sets this limit)");
+  return *failed;
 }
 
-std::unique_ptr<http_client> make_control_client(const config::settings& settings, std::chrono::milliseconds timeout,
-                                                 std::string& error) {
-  auto ep = parse_base_url(settings.stream.base_url, error);
-  if (!ep) {
-    error = "stream.base_url: " + error;
-    return nullptr;
-  }
-  try {
-    return std::make_unique<http_client>(std::move(*ep), settings.stream.ca_file, timeout);
-  } catch (const std::exception& e) {
-    error = e.what();
-    return nullptr;
-  }
+std::chrono::milliseconds control_timeout(const config::settings& settings) {
+  return std::max(settings.stream.connect_timeout, std::chrono::milliseconds(30000));
+}
+
+common::result<http_client> make_control_client(const config::settings& settings, std::chrono::milliseconds timeout) {
+  auto ep = parse_base_url(settings.stream.base_url);
+  if (!ep) return common::error(common::errc::config, "stream.base_url: " + ep.error().message);
+  return http_client::create(std::move(*ep), settings.stream.ca_file, timeout);
 }
 
 }  // namespace spillway::ingest

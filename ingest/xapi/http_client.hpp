@@ -1,18 +1,20 @@
 #pragma once
 // http_client: one-shot HTTP/1.1 requests (JSON in, JSON out) to the X API's control endpoints — the rules
-// endpoints, token checks, and a brief look at the stream's status line for `diagnose`. One connection per
-// request (`connection: close`): these calls are rare, so there is nothing to pool.
-// TLS is verified exactly like the stream: system roots + stream.ca_file, SNI and host-name check.
+// endpoints, token grants and checks, and a brief look at the stream's status line for `diagnose`. One
+// connection per request (`connection: close`): these calls are rare, so there is nothing to pool.
+// The connection is the stream's (connector): same TLS checks (system roots + stream.ca_file, SNI and
+// host-name check), same error texts.
 //
 // Owns: the SSL context (when the endpoint is https). Thread: send() runs its own io_context on the
 // calling thread and returns when the exchange ends or the deadline passes; one caller at a time.
-// Never throws after construction (the constructor throws only when ca_file cannot be loaded).
+// Never throws.
 #include <chrono>
 #include <memory>
 #include <string>
 
 #include <boost/asio/ssl/context.hpp>
 
+#include "common/error.hpp"
 #include "config/settings.hpp"
 #include "ingest/xapi/rate_limits.hpp"
 #include "ingest/xapi/url.hpp"
@@ -36,31 +38,42 @@ struct http_request_extra {
   std::string content_type;
 };
 
+// An answer with a status line (any status: refusals are the caller's to classify).
 struct http_response {
-  int status = 0;  // 0 when the exchange failed before a status line arrived (see `error`)
+  int status = 0;
   std::string body;
   std::string content_type;
   rate_limit_headers rate;
-  std::string error;  // transport failure: names the step, the peer and the fix; never the token
 };
 
 class http_client {
  public:
-  // timeout bounds one whole exchange (resolve, connect, handshake, write, read).
-  http_client(endpoint ep, const std::string& ca_file, std::chrono::milliseconds timeout);
+  // timeout bounds one whole exchange (resolve, connect, handshake, write, read). errc::config when
+  // ca_file cannot be loaded (https only).
+  [[nodiscard]] static common::result<http_client> create(endpoint ep, const std::string& ca_file,
+                                                          std::chrono::milliseconds timeout);
 
-  [[nodiscard]] http_response send(const http_request& request);
-  [[nodiscard]] http_response send(const http_request& request, const http_request_extra& extra);
+  // errc::network when no complete answer arrived: the message names the step, the peer and the fix
+  // (never the token).
+  [[nodiscard]] common::result<http_response> send(const http_request& request);
+  [[nodiscard]] common::result<http_response> send(const http_request& request, const http_request_extra& extra);
   [[nodiscard]] const endpoint& peer() const { return ep_; }
 
  private:
+  http_client(endpoint ep, std::unique_ptr<boost::asio::ssl::context> tls, std::chrono::milliseconds timeout);
+
   endpoint ep_;
   std::unique_ptr<boost::asio::ssl::context> tls_;
   std::chrono::milliseconds timeout_;
 };
 
-// The control-plane HTTP client for `settings` (stream.base_url, stream.ca_file); nullptr with `error`.
-[[nodiscard]] std::unique_ptr<http_client> make_control_client(const config::settings& settings,
-                                                               std::chrono::milliseconds timeout, std::string& error);
+// The deadline of one control-plane exchange (token grants, rules pages): stream.connect_timeout, but at
+// least 30 s, since a page of 1,000 rules takes longer than a connect.
+[[nodiscard]] std::chrono::milliseconds control_timeout(const config::settings& settings);
+
+// The control-plane HTTP client for `settings` (stream.base_url, stream.ca_file); errc::config when
+// either is unusable.
+[[nodiscard]] common::result<http_client> make_control_client(const config::settings& settings,
+                                                              std::chrono::milliseconds timeout);
 
 }  // namespace spillway::ingest

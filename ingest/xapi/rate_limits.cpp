@@ -1,20 +1,11 @@
 #include "ingest/xapi/rate_limits.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <ctime>
 
 namespace spillway::ingest {
 namespace {
-
-std::optional<std::int64_t> parse_int(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  if (s.empty()) return std::nullopt;
-  std::int64_t v = 0;
-  const auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || p != s.data() + s.size() || v < 0) return std::nullopt;
-  return v;
-}
 
 std::string format_time(std::int64_t unix_s, bool utc) {
   const std::time_t t = static_cast<std::time_t>(unix_s);
@@ -28,9 +19,28 @@ std::string format_time(std::int64_t unix_s, bool utc) {
 
 }  // namespace
 
+std::optional<std::int64_t> parse_rate_limit_value(std::string_view s) noexcept {
+  const auto first = s.find_first_not_of(" \t");
+  if (first == std::string_view::npos) return std::nullopt;
+  s = s.substr(first, s.find_last_not_of(" \t") - first + 1);
+  std::int64_t v = 0;
+  const auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || p != s.data() + s.size() || v < 0) return std::nullopt;
+  return std::min(v, rate_limit_value_max);
+}
+
 rate_limit_headers parse_rate_limit_headers(std::string_view limit, std::string_view remaining,
                                             std::string_view reset) {
-  return {parse_int(limit), parse_int(remaining), parse_int(reset)};
+  return {parse_rate_limit_value(limit), parse_rate_limit_value(remaining), parse_rate_limit_value(reset)};
+}
+
+rate_limit_headers parse_rate_limit_headers(const boost::beast::http::fields& fields) {
+  const auto value = [&](std::string_view name) {
+    const auto it = fields.find(boost::beast::string_view(name.data(), name.size()));
+    return it == fields.end() ? std::string_view() : std::string_view(it->value().data(), it->value().size());
+  };
+  return parse_rate_limit_headers(value("x-rate-limit-limit"), value("x-rate-limit-remaining"),
+                                  value("x-rate-limit-reset"));
 }
 
 void export_rate_limits(common::metrics_registry& metrics, const std::string& endpoint,

@@ -3,9 +3,18 @@
 #include <algorithm>
 #include <cctype>
 
-namespace spillway::ingest {
+#include "ingest/xapi/endpoints.hpp"
 
-std::optional<endpoint> parse_base_url(std::string_view url, std::string& error) {
+namespace spillway::ingest {
+namespace {
+
+common::error bad(std::string message) { return {common::errc::config, std::move(message)}; }
+
+bool unreserved(unsigned char c) { return std::isalnum(c) != 0 || c == '-' || c == '.' || c == '_' || c == '~'; }
+
+}  // namespace
+
+common::result<endpoint> parse_base_url(std::string_view url) {
   endpoint ep;
   if (url.starts_with("https://")) {
     url.remove_prefix(8);
@@ -13,27 +22,18 @@ std::optional<endpoint> parse_base_url(std::string_view url, std::string& error)
     ep.tls = false;
     url.remove_prefix(7);
   } else {
-    error = "stream.base_url must start with https:// or http:// (e.g. https://api.x.com)";
-    return std::nullopt;
+    return bad("stream.base_url must start with https:// or http:// (e.g. https://api.x.com)");
   }
   if (url.ends_with('/')) url.remove_suffix(1);
-  if (url.find('/') != std::string_view::npos || url.find('?') != std::string_view::npos) {
-    error = "stream.base_url must be scheme://host[:port] with no path (e.g. https://api.x.com)";
-    return std::nullopt;
-  }
+  if (url.find('/') != std::string_view::npos || url.find('?') != std::string_view::npos)
+    return bad("stream.base_url must be scheme://host[:port] with no path (e.g. https://api.x.com)");
   std::string_view host = url;
   std::string_view port = ep.tls ? "443" : "80";
   if (!host.empty() && host.front() == '[') {  // [::1]:8443
     const auto close = host.find(']');
-    if (close == std::string_view::npos) {
-      error = "stream.base_url has an unclosed IPv6 bracket";
-      return std::nullopt;
-    }
+    if (close == std::string_view::npos) return bad("stream.base_url has an unclosed IPv6 bracket");
     if (close + 1 < host.size()) {
-      if (host[close + 1] != ':') {
-        error = "stream.base_url: expected ':' after the IPv6 address";
-        return std::nullopt;
-      }
+      if (host[close + 1] != ':') return bad("stream.base_url: expected ':' after the IPv6 address");
       port = host.substr(close + 2);
     }
     host = host.substr(1, close - 1);
@@ -41,48 +41,58 @@ std::optional<endpoint> parse_base_url(std::string_view url, std::string& error)
     port = host.substr(colon + 1);
     host = host.substr(0, colon);
   }
-  if (host.empty()) {
-    error = "stream.base_url has no host name";
-    return std::nullopt;
-  }
-  if (port.empty() || port.size() > 5 || !std::all_of(port.begin(), port.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); })) {
-    error = "stream.base_url has an invalid port '" + std::string(port) + "'";
-    return std::nullopt;
-  }
+  if (host.empty()) return bad("stream.base_url has no host name");
+  if (port.empty() || port.size() > 5 ||
+      !std::all_of(port.begin(), port.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); }))
+    return bad("stream.base_url has an invalid port '" + std::string(port) + "'");
   ep.host = host;
   ep.port = port;
   return ep;
 }
 
-namespace {
-void append_param(std::string& target, bool& first, std::string_view name, std::string_view value) {
-  if (value.empty()) return;
-  target += first ? '?' : '&';
-  first = false;
-  target += name;
-  target += '=';
+common::result<url_parts> parse_url(std::string_view url) {
+  const auto scheme_end = url.find("://");
+  const auto path_at = scheme_end == std::string_view::npos ? std::string_view::npos : url.find('/', scheme_end + 3);
+  auto origin = parse_base_url(url.substr(0, path_at));
+  if (!origin) return origin.error();
+  return url_parts{std::move(*origin), path_at == std::string_view::npos ? "/" : std::string(url.substr(path_at))};
+}
+
+std::string percent_encode(std::string_view value, std::string_view keep) {
   static constexpr char hex[] = "0123456789ABCDEF";
-  for (char c : value) {
-    const auto u = static_cast<unsigned char>(c);
-    if (std::isalnum(u) || c == '.' || c == '_' || c == '-' || c == '~' || c == ',') {
-      target += c;
+  std::string out;
+  out.reserve(value.size());
+  for (const char ch : value) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (unreserved(c) || keep.find(ch) != std::string_view::npos) {
+      out += ch;
     } else {
-      target += '%';
-      target += hex[u >> 4];
-      target += hex[u & 15];
+      out += '%';
+      out += hex[c >> 4];
+      out += hex[c & 15];
     }
   }
+  return out;
 }
-}  // namespace
+
+void append_query(std::string& target, std::string_view name, std::string_view value, std::string_view keep) {
+  target += target.find('?') == std::string::npos ? '?' : '&';
+  target += name;
+  target += '=';
+  target += percent_encode(value, keep);
+}
 
 std::string stream_target(const stream_query& q) {
-  std::string target = "/2/tweets/search/stream";
-  bool first = true;
-  append_param(target, first, "tweet.fields", q.tweet_fields);
-  append_param(target, first, "expansions", q.expansions);
-  append_param(target, first, "user.fields", q.user_fields);
-  append_param(target, first, "media.fields", q.media_fields);
-  if (q.backfill_minutes > 0) append_param(target, first, "backfill_minutes", std::to_string(q.backfill_minutes));
+  std::string target(paths::stream);
+  constexpr std::string_view list_separator = ",";
+  const auto add = [&](std::string_view name, std::string_view value) {
+    if (!value.empty()) append_query(target, name, value, list_separator);
+  };
+  add("tweet.fields", q.tweet_fields);
+  add("expansions", q.expansions);
+  add("user.fields", q.user_fields);
+  add("media.fields", q.media_fields);
+  if (q.backfill_minutes > 0) add("backfill_minutes", std::to_string(q.backfill_minutes));
   return target;
 }
 

@@ -1,11 +1,16 @@
 #pragma once
-// stream_url: turns `stream.base_url` and the query options into what a connection needs.
-// Pure; used at start-up and on every reconnect (backfill_minutes changes per attempt).
-#include <cstdint>
-#include <optional>
+// url: what a connection needs from a URL, and the one percent-encoder.
+//   - parse_base_url: `stream.base_url` (scheme://host[:port]) → endpoint;
+//   - parse_url: a full URL (diagnose.status_url) → endpoint + request target;
+//   - percent_encode / append_query: every query value and form field Spillway sends goes through here,
+//     so a value from outside (a pagination token from X, a field list from the config) can never end
+//     the request line or add a header;
+//   - stream_target: the filtered stream's target with its query parameters.
+// Pure; used at start-up and on every reconnect (backfill_minutes changes per attempt); any thread.
 #include <string>
 #include <string_view>
-#include <vector>
+
+#include "common/error.hpp"
 
 namespace spillway::ingest {
 
@@ -15,8 +20,25 @@ struct endpoint {
   std::string port;  // "443" / "80" when the URL has none
 };
 
-// nullopt with `error` set when base_url is not http(s)://host[:port] (a trailing '/' is accepted).
-std::optional<endpoint> parse_base_url(std::string_view base_url, std::string& error);
+// errc::config naming the problem and an example when base_url is not http(s)://host[:port] (a trailing
+// '/' is accepted).
+[[nodiscard]] common::result<endpoint> parse_base_url(std::string_view base_url);
+
+struct url_parts {
+  endpoint origin;
+  std::string target;  // "/path?query"; "/" when the URL has no path
+};
+
+// scheme://host[:port][/path[?query]]; errc::config as parse_base_url for the origin part.
+[[nodiscard]] common::result<url_parts> parse_url(std::string_view url);
+
+// RFC 3986 percent-encoding: unreserved characters (ALPHA DIGIT - . _ ~) and those in `keep` stay, every
+// other byte becomes %XX (upper-case hex).
+[[nodiscard]] std::string percent_encode(std::string_view value, std::string_view keep = {});
+
+// Appends "?name=value" (or "&name=value" when `target` already has a query) with the value
+// percent-encoded (`keep` as above). `name` must be a literal query name (it is not encoded).
+void append_query(std::string& target, std::string_view name, std::string_view value, std::string_view keep = {});
 
 struct stream_query {
   std::string tweet_fields;
@@ -28,6 +50,6 @@ struct stream_query {
 
 // "/2/tweets/search/stream?tweet.fields=...": only non-empty parameters, values percent-encoded
 // except for ',' which X documents as the list separator.
-std::string stream_target(const stream_query& query);
+[[nodiscard]] std::string stream_target(const stream_query& query);
 
 }  // namespace spillway::ingest

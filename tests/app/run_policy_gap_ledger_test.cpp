@@ -208,7 +208,7 @@ TEST_CASE("run_policy: waits from the config, stops on 401, exports metrics and 
   r.status = 401;
   step = policy.on_session_end(r);
   CHECK(step.stop);
-  CHECK(step.exit_code == 3);
+  CHECK(step.exit_code == common::exit_code::refused);
   CHECK(m.render_text().find("spillway_stream_state 3") != std::string::npos);
 }
 

@@ -3,6 +3,8 @@
 // refresh (re-obtain) used after a 401.
 #include <catch2/catch.hpp>
 
+#include "tests/ingest/result_printing.hpp"
+
 #include <cstdlib>
 
 #include "ingest/auth/app_token_source.hpp"
@@ -38,6 +40,12 @@ config::settings settings_for(const std::string& url) {
   return s;
 }
 
+// The token, or the error's message in its place (so a failure shows why).
+std::string token_of(auth::app_token_source& app) {
+  const auto t = app.token();
+  return t ? *t : "error: " + t.error().message;
+}
+
 const std::string granted = auth_canned_server::json(200, R"({"token_type":"bearer","access_token":"APP-BEARER-1"})");
 
 }  // namespace
@@ -55,9 +63,10 @@ TEST_CASE("app token: auto prefers a configured Bearer, else client credentials"
   }
   s.auth.app_token_source = "auto";
   auth::app_token_source none(s, nullptr);
-  auth::auth_error error;
-  CHECK_FALSE(none.token(error));
-  CHECK(error.exit_code() == 2);
+  const auto nothing = none.token();
+  REQUIRE_FALSE(nothing);
+  const auto error = nothing.error();
+  CHECK(common::exit_code_for(error) == common::exit_code::config);
   CHECK(error.message.find("SPILLWAY_TEST_APP_BEARER") != std::string::npos);
   CHECK(error.message.find("SPILLWAY_TEST_APP_KEY and SPILLWAY_TEST_APP_SECRET") != std::string::npos);
 }
@@ -71,11 +80,10 @@ TEST_CASE("app token: client credentials obtains the Bearer and re-obtains it on
   rate_limit_tracker limits;
   auth::app_token_source app(s, &limits);
   REQUIRE(app.refreshable());
-  auth::auth_error error;
-  CHECK(app.token(error) == std::optional<std::string>("APP-BEARER-1"));
-  CHECK(app.token(error) == std::optional<std::string>("APP-BEARER-1"));  // cached: one request
-  REQUIRE(app.refresh(error));
-  CHECK(app.token(error) == std::optional<std::string>("APP-BEARER-2"));
+  CHECK(token_of(app) == "APP-BEARER-1");
+  CHECK(token_of(app) == "APP-BEARER-1");  // cached: one request
+  REQUIRE(app.refresh());
+  CHECK(token_of(app) == "APP-BEARER-2");
   const auto reqs = server.requests();
   REQUIRE(reqs.size() == 2);
   CHECK(reqs[0].find("POST /oauth2/token HTTP/1.1") == 0);
@@ -93,14 +101,17 @@ TEST_CASE("app token: a refused key and secret are explained, never quoted", "[i
   auto s = settings_for(server.url());
   s.auth.app_token_source = "client_credentials";
   auth::app_token_source app(s, nullptr);
-  auth::auth_error error;
-  CHECK_FALSE(app.token(error));
-  CHECK(error.exit_code() == 3);
+  const auto refused = app.token();
+  REQUIRE_FALSE(refused);
+  auto error = refused.error();
+  CHECK(common::exit_code_for(error) == common::exit_code::refused);
   CHECK(error.message.find("HTTP 403 (Unable to verify your credentials)") != std::string::npos);
   CHECK(error.message.find("SPILLWAY_TEST_APP_KEY and SPILLWAY_TEST_APP_SECRET") != std::string::npos);
   CHECK(error.message.find("LEAK") == std::string::npos);
   ::unsetenv("SPILLWAY_TEST_APP_SECRET");
-  CHECK_FALSE(app.token(error));
-  CHECK(error.exit_code() == 2);
+  const auto unset = app.token();
+  REQUIRE_FALSE(unset);
+  error = unset.error();
+  CHECK(common::exit_code_for(error) == common::exit_code::config);
   CHECK(error.message.find("SPILLWAY_TEST_APP_SECRET is not set") != std::string::npos);
 }

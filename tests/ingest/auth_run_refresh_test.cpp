@@ -28,9 +28,9 @@ bool has(const std::string& text, const std::string& needle) { return text.find(
 TEST_CASE("run policy: a 401 with a refresher refreshes once, then stops with 3", "[ingest][auth]") {
   common::metrics_registry metrics;
   int refreshes = 0;
-  ingest::run_policy policy(config::settings{}, nullptr, metrics, [&](std::string&) {
+  ingest::run_policy policy(config::settings{}, nullptr, metrics, [&]() -> common::result<void> {
     ++refreshes;
-    return true;
+    return {};
   });
   const auto first = policy.on_session_end(unauthorized());
   CHECK_FALSE(first.stop);
@@ -39,7 +39,7 @@ TEST_CASE("run policy: a 401 with a refresher refreshes once, then stops with 3"
   CHECK(has(first.message, "refreshing the token once"));
   const auto second = policy.on_session_end(unauthorized());
   CHECK(second.stop);
-  CHECK(second.exit_code == 3);
+  CHECK(second.exit_code == common::exit_code::refused);
   CHECK(refreshes == 1);
   // The connect's rate-limit headers are exported per endpoint.
   CHECK(has(metrics.render_text(),
@@ -48,20 +48,20 @@ TEST_CASE("run policy: a 401 with a refresher refreshes once, then stops with 3"
 
 TEST_CASE("run policy: a failed refresh, or no refresher, stops with 3", "[ingest][auth]") {
   common::metrics_registry metrics;
-  ingest::run_policy failing(config::settings{}, nullptr, metrics, [](std::string& error) {
-    error = "POST /oauth2/token answered HTTP 403: X does not accept the API key and secret";
-    return false;
+  ingest::run_policy failing(config::settings{}, nullptr, metrics, []() -> common::result<void> {
+    return common::error(common::errc::refused,
+                         "POST /oauth2/token answered HTTP 403: X does not accept the API key and secret");
   });
   const auto step = failing.on_session_end(unauthorized());
   CHECK(step.stop);
-  CHECK(step.exit_code == 3);
+  CHECK(step.exit_code == common::exit_code::refused);
   CHECK(has(step.message, "the refresh failed: POST /oauth2/token answered HTTP 403"));
 
   common::metrics_registry m2;
   ingest::run_policy plain(config::settings{}, nullptr, m2);
   const auto stop = plain.on_session_end(unauthorized());
   CHECK(stop.stop);
-  CHECK(stop.exit_code == 3);
+  CHECK(stop.exit_code == common::exit_code::refused);
 }
 
 TEST_CASE("rate limits: every recorded response sets gauges labelled by endpoint", "[ingest][auth]") {

@@ -2,6 +2,8 @@
 // store file, and how refusals are classified.
 #include <catch2/catch.hpp>
 
+#include "tests/ingest/result_printing.hpp"
+
 #include "ingest/auth/token_endpoint.hpp"
 
 using namespace spillway::ingest::auth;
@@ -39,8 +41,7 @@ TEST_CASE("auth: user token answers and the token store file", "[ingest][auth]")
   CHECK_FALSE(parse_user_tokens(R"({"access_token":"A1"})", 0));  // no rotation: refuse, do not lose R
 
   const auto text = serialize_user_tokens({"A\"x", "R\\y", 1780000000});
-  std::string error;
-  const auto back = parse_user_token_file(text, error);
+  const auto back = parse_user_token_file(text);
   REQUIRE(back);
   CHECK(back->access_token == "A\"x");
   CHECK(back->refresh_token == "R\\y");
@@ -55,12 +56,11 @@ TEST_CASE("auth: user token answers and the token store file", "[ingest][auth]")
                         row{R"({"refresh_token":"R"})", "has no \"expires_at\""},
                         row{R"({"refresh_token":"R","expires_at":"soon"})", "has no \"expires_at\""}}) {
     INFO(r.text);
-    error.clear();
-    CHECK_FALSE(parse_user_token_file(r.text, error));
-    CHECK(error.find(r.error) != std::string::npos);
+    const auto parsed = parse_user_token_file(r.text);
+    REQUIRE_FALSE(parsed);
+    CHECK(parsed.error().message.find(r.error) != std::string::npos);
   }
-  error.clear();
-  CHECK(parse_user_token_file(R"({"refresh_token":"R","expires_at":0})", error));  // no access token yet: fine
+  CHECK(parse_user_token_file(R"({"refresh_token":"R","expires_at":0})"));  // no access token yet: fine
 }
 
 TEST_CASE("auth: token refusals are classified by what the operator must do", "[ingest][auth]") {

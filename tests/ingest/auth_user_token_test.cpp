@@ -3,6 +3,8 @@
 // and a kill between X's answer and the write leaving the old file whole.
 #include <catch2/catch.hpp>
 
+#include "tests/ingest/result_printing.hpp"
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -44,7 +46,7 @@ struct fixture {
   explicit fixture(const auth_canned_server& server) {
     auth.user_token_file = dir.str("user.json");
     auth.user_client_id = "client-id-1";
-    client = std::make_unique<http_client>(endpoint{false, "127.0.0.1", server.port()}, "", 5000ms);
+    client = std::make_unique<http_client>(http_client::create(endpoint{false, "127.0.0.1", server.port()}, "", 5000ms).value());
   }
   void store(const std::string& access, const std::string& refresh, std::int64_t expires_at, int mode = 0600) {
     std::ofstream(auth.user_token_file) << auth::serialize_user_tokens({access, refresh, expires_at});
@@ -114,8 +116,9 @@ TEST_CASE("user token: a fresh token is used as stored, without calling X", "[in
   auth_canned_server server({});
   fixture f(server);
   f.store("ACCESS-OLD", "REFRESH-OLD", now + 3600);
-  auth::auth_error error;
-  CHECK(f.source().access_token(now, error) == std::optional<std::string>("ACCESS-OLD"));
+  const auto token = f.source().access_token(now);
+  REQUIRE(token);
+  CHECK(*token == "ACCESS-OLD");
   CHECK(server.requests().empty());
 }
 
@@ -123,17 +126,16 @@ TEST_CASE("user token: refreshed within the margin, rotation persisted before us
   auth_canned_server server({rotated});
   fixture f(server);
   f.store("ACCESS-OLD", "REFRESH-OLD", now + 120);  // inside the default 5 min margin
-  auth::auth_error error;
-  const auto token = f.source().access_token(now, error);
-  INFO(error.message);
-  REQUIRE(token == std::optional<std::string>("ACCESS-NEW"));
+  const auto token = f.source().access_token(now);
+  INFO(token.error().message);
+  REQUIRE(token);
+  CHECK(*token == "ACCESS-NEW");
   const auto req = server.requests().at(0);
   CHECK(req.find("POST /2/oauth2/token HTTP/1.1") == 0);
   CHECK(req.find("application/x-www-form-urlencoded") != std::string::npos);
   CHECK(req.find("grant_type=refresh_token&refresh_token=REFRESH-OLD&client_id=client-id-1") != std::string::npos);
   CHECK(req.find("Authorization") == std::string::npos);  // a public client names itself in the body
-  std::string why;
-  const auto saved = auth::parse_user_token_file(slurp(f.auth.user_token_file), why);
+  const auto saved = auth::parse_user_token_file(slurp(f.auth.user_token_file));
   REQUIRE(saved);
   CHECK(saved->refresh_token == "REFRESH-NEW");
   CHECK(saved->access_token == "ACCESS-NEW");
@@ -150,8 +152,7 @@ TEST_CASE("user token: a confidential client authenticates with Basic", "[ingest
   f.auth.user_client_secret_env = "SPILLWAY_TEST_USER_CLIENT_SECRET";
   ::setenv("SPILLWAY_TEST_USER_CLIENT_SECRET", "client-secret-1", 1);
   f.store("", "REFRESH-OLD", 0);
-  auth::auth_error error;
-  CHECK(f.source().refresh(now, error));
+  CHECK(f.source().refresh(now));
   ::unsetenv("SPILLWAY_TEST_USER_CLIENT_SECRET");
   const auto req = server.requests().at(0);
   CHECK(req.find("Authorization: Basic " + auth::base64("client-id-1:client-secret-1")) != std::string::npos);
@@ -163,10 +164,11 @@ TEST_CASE("user token: a spent refresh token says so, and how to fix it", "[inge
   fixture f(server);
   f.store("ACCESS-OLD", "REFRESH-OLD", now - 10);
   const auto before = slurp(f.auth.user_token_file);
-  auth::auth_error error;
-  CHECK_FALSE(f.source().access_token(now, error));
-  CHECK(error.code == auth::auth_errc::refused);
-  CHECK(error.exit_code() == 3);
+  const auto token = f.source().access_token(now);
+  REQUIRE_FALSE(token);
+  const auto error = token.error();
+  CHECK(error.is(common::errc::refused));
+  CHECK(common::exit_code_for(error) == common::exit_code::refused);
   CHECK(error.message.find("was already used") != std::string::npos);
   CHECK(error.message.find("invalid_request") != std::string::npos);
   CHECK(error.message.find("re-authorize") != std::string::npos);
@@ -178,22 +180,24 @@ TEST_CASE("user token: a spent refresh token says so, and how to fix it", "[inge
 TEST_CASE("user token: an unsafe, missing or malformed store is refused with the fix", "[ingest][auth]") {
   auth_canned_server server({});
   fixture f(server);
-  auth::auth_error error;
-  CHECK_FALSE(f.source().access_token(now, error));
-  CHECK(error.message.find("does not exist") != std::string::npos);
+  // The error of a refused access_token() call (and that it was refused).
+  const auto failure = [&](auth::user_token_source source) {
+    const auto token = source.access_token(now);
+    CHECK_FALSE(token);
+    return token.error();
+  };
+  CHECK(failure(f.source()).message.find("does not exist") != std::string::npos);
   f.store("A", "R", now + 3600, 0640);
-  CHECK_FALSE(f.source().access_token(now, error));
-  CHECK(error.code == auth::auth_errc::config);
-  CHECK(error.message.find("chmod 600 " + f.auth.user_token_file) != std::string::npos);
+  const auto exposed = failure(f.source());
+  CHECK(exposed.is(common::errc::config));
+  CHECK(exposed.message.find("chmod 600 " + f.auth.user_token_file) != std::string::npos);
   std::ofstream(f.auth.user_token_file) << "{\"access_token\":\"A\"}";
   std::filesystem::permissions(f.auth.user_token_file, std::filesystem::perms(0600));
-  CHECK_FALSE(f.source().access_token(now, error));
-  CHECK(error.message.find("has no \"refresh_token\"") != std::string::npos);
+  CHECK(failure(f.source()).message.find("has no \"refresh_token\"") != std::string::npos);
   config::auth_settings none;
   auth::user_token_source unset(none, *f.client, f.limits);
   CHECK_FALSE(unset.configured());
-  CHECK_FALSE(unset.access_token(now, error));
-  CHECK(error.message.find("auth.user_token_file is not set") != std::string::npos);
+  CHECK(failure(unset).message.find("auth.user_token_file is not set") != std::string::npos);
 }
 
 TEST_CASE("user token: killed after X's answer and before the write, the old file stays whole",
@@ -207,17 +211,16 @@ TEST_CASE("user token: killed after X's answer and before the write, the old fil
   std::filesystem::permissions(settings.user_token_file, std::filesystem::perms(0600));
   const auto before = slurp(settings.user_token_file);
   std::ofstream(auth::tmp_path_for(settings.user_token_file)) << "{\"half";  // a previous writer's leftover
-  const auto refresh = [&](auth::auth_error& error) {
+  const auto refresh = [&]() {
     rate_limit_tracker limits;
-    http_client client(endpoint{false, "127.0.0.1", server.port()}, "", 5000ms);
-    return auth::user_token_source(settings, client, limits).refresh(now, error);
+    auto client = http_client::create(endpoint{false, "127.0.0.1", server.port()}, "", 5000ms).value();
+    return auth::user_token_source(settings, client, limits).refresh(now);
   };
   const pid_t pid = ::fork();
   REQUIRE(pid >= 0);
   if (pid == 0) {
     ::setenv("SPILLWAY_TEST_CRASH_AFTER_REFRESH_RESPONSE", "1", 1);
-    auth::auth_error child_error;
-    (void)refresh(child_error);
+    (void)refresh();
     ::_exit(0);  // not reached
   }
   int status = 0;
@@ -231,8 +234,8 @@ TEST_CASE("user token: killed after X's answer and before the write, the old fil
   CHECK_FALSE(std::filesystem::exists(auth::tmp_path_for(settings.user_token_file)));
 
   // The restart meets X's 400 for the spent token: the message says exactly that.
-  auth::auth_error error;
-  CHECK_FALSE(refresh(error));
-  CHECK(error.message.find("was already used") != std::string::npos);
+  const auto restarted = refresh();
+  REQUIRE_FALSE(restarted);
+  CHECK(restarted.error().message.find("was already used") != std::string::npos);
   CHECK(slurp(settings.user_token_file) == before);
 }

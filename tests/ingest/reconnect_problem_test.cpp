@@ -2,6 +2,7 @@
 // broken bodies, in-band notices, and the one-line descriptions with their fix.
 #include "ingest/reconnect/end_reason.hpp"
 #include "ingest/reconnect/problem.hpp"
+#include "ingest/xapi/rate_limits.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -56,7 +57,7 @@ TEST_CASE("every connect/error body in testdata classifies", "[reconnect][proble
     }
     INFO(name << " has no row in this table: add one");
     REQUIRE(r != nullptr);
-    const http_problem p = classify_http(r->status, testdata(name), "");
+    const http_problem p = classify_http(r->status, testdata(name));
     CHECK(p.body_parsed);
     CHECK(p.status == r->status);
     CHECK(p.kind == r->kind);
@@ -68,7 +69,7 @@ TEST_CASE("every connect/error body in testdata classifies", "[reconnect][proble
 }
 
 TEST_CASE("403 client-forbidden keeps reason, enrollment and registration url", "[reconnect][problem]") {
-  const auto p = classify_http(403, testdata("error_403_client_forbidden.json"), "");
+  const auto p = classify_http(403, testdata("error_403_client_forbidden.json"));
   CHECK(p.reason == "client-not-enrolled");
   CHECK(p.required_enrollment == "Standard Basic");
   CHECK(p.registration_url == "https://developer.twitter.com/en/docs/projects/overview");
@@ -79,17 +80,17 @@ TEST_CASE("403 client-forbidden keeps reason, enrollment and registration url", 
 }
 
 TEST_CASE("usage cap keeps the period; legacy bodies keep code and message", "[reconnect][problem]") {
-  const auto cap = classify_http(429, testdata("error_429_usage_capped.json"), "");
+  const auto cap = classify_http(429, testdata("error_429_usage_capped.json"));
   CHECK(cap.period == "Monthly");
   CHECK(contains(describe(end_reason{cap}), "Monthly Post cap"));
 
-  const auto legacy = classify_http(401, testdata("error_401_bearer_invalid_v1style.json"), "");
+  const auto legacy = classify_http(401, testdata("error_401_bearer_invalid_v1style.json"));
   REQUIRE(legacy.legacy_code.has_value());
   CHECK(*legacy.legacy_code == 89);
   CHECK(legacy.legacy_message == "Invalid or expired token");
   CHECK(contains(describe(end_reason{legacy}), "code 89"));
 
-  const auto legacy_503 = classify_http(503, R"({"errors":[{"message":"Over capacity","code":130}]})", "");
+  const auto legacy_503 = classify_http(503, R"({"errors":[{"message":"Over capacity","code":130}]})");
   CHECK(legacy_503.kind == http_class::server_error);
   CHECK(legacy_503.legacy_code == 130);
 }
@@ -98,12 +99,12 @@ TEST_CASE("problem type matches on the suffix with either host", "[reconnect][pr
   for (const char* host : {"https://api.twitter.com", "https://api.x.com"}) {
     const std::string body = std::string(R"({"title":"UsageCapExceeded","period":"Daily","type":")") + host +
                              R"(/2/problems/usage-capped"})";
-    const auto p = classify_http(429, body, "");
+    const auto p = classify_http(429, body);
     CHECK(p.type == "usage-capped");
     CHECK(p.kind == http_class::usage_cap_exceeded);
   }
   // The type alone decides, whatever the title says.
-  CHECK(classify_http(429, R"({"type":"https://api.x.com/2/problems/usage-capped"})", "").kind ==
+  CHECK(classify_http(429, R"({"type":"https://api.x.com/2/problems/usage-capped"})").kind ==
         http_class::usage_cap_exceeded);
   CHECK(problem_suffix("about:blank") == "about:blank");
   CHECK(problem_suffix("https://api.x.com/2/problems/client-forbidden") == "client-forbidden");
@@ -129,24 +130,27 @@ TEST_CASE("empty, garbage and non-object bodies: the status decides", "[reconnec
   };
   for (const auto& r : rows) {
     INFO(r.status << " " << r.body);
-    const auto p = classify_http(r.status, r.body, "");
+    const auto p = classify_http(r.status, r.body);
     CHECK(p.kind == r.kind);
     CHECK_FALSE(p.legacy_code.has_value());
     CHECK(contains(describe(end_reason{p}), "HTTP " + std::to_string(r.status)));
   }
-  CHECK_FALSE(classify_http(503, "", "").body_parsed);
-  CHECK(classify_http(400, "{}", "").body_parsed);
+  CHECK_FALSE(classify_http(503, "").body_parsed);
+  CHECK(classify_http(400, "{}").body_parsed);
 }
 
+// The one x-rate-limit-* parser (ingest/xapi/rate_limits) feeds the classifier.
 TEST_CASE("x-rate-limit-reset header parses strictly", "[reconnect][problem]") {
-  CHECK(parse_rate_limit_reset("1700000000") == 1'700'000'000);
-  CHECK(parse_rate_limit_reset(" 1700000000 ") == 1'700'000'000);
-  CHECK_FALSE(parse_rate_limit_reset("").has_value());
-  CHECK_FALSE(parse_rate_limit_reset("   ").has_value());
-  CHECK_FALSE(parse_rate_limit_reset("17e8").has_value());
-  CHECK_FALSE(parse_rate_limit_reset("-5").has_value());
-  CHECK_FALSE(parse_rate_limit_reset("99999999999999999999999").has_value());
-  CHECK(classify_http(429, testdata("error_429_rate_limited.json"), "1700000900").rate_limit_reset == 1'700'000'900);
+  using spillway::ingest::parse_rate_limit_value;
+  CHECK(parse_rate_limit_value("1700000000") == 1'700'000'000);
+  CHECK(parse_rate_limit_value(" 1700000000 ") == 1'700'000'000);
+  CHECK_FALSE(parse_rate_limit_value("").has_value());
+  CHECK_FALSE(parse_rate_limit_value("   ").has_value());
+  CHECK_FALSE(parse_rate_limit_value("17e8").has_value());
+  CHECK_FALSE(parse_rate_limit_value("-5").has_value());
+  CHECK_FALSE(parse_rate_limit_value("99999999999999999999999").has_value());
+  CHECK(classify_http(429, testdata("error_429_rate_limited.json"), parse_rate_limit_value("1700000900"))
+            .rate_limit_reset == 1'700'000'900);
 }
 
 TEST_CASE("in-band notices from testdata and every documented disconnect_type", "[reconnect][problem]") {

@@ -4,11 +4,14 @@
 
 #include <catch2/catch.hpp>
 
+#include "ingest/xapi/rate_limits.hpp"
+
 #include <random>
 #include <vector>
 
 using namespace std::chrono_literals;
 using namespace spillway::reconnect;
+using spillway::common::exit_code;
 using spillway::common::jitter;
 using spillway::common::manual_clock;
 using spillway::common::manual_wall_clock;
@@ -25,8 +28,9 @@ struct harness {
   explicit harness(reconnect_options o = options_with(jitter::none), Rng r = Rng{1})
       : rng(r), sup(o, steady, wall, rng) {}
 
+  // The config's defaults (config/settings.hpp), with the jitter under test.
   static reconnect_options options_with(jitter j) {
-    reconnect_options o;
+    reconnect_options o = options_from(spillway::config::reconnect_settings{});
     o.jitter = j;
     return o;
   }
@@ -58,8 +62,9 @@ struct harness {
   basic_supervisor<manual_clock, manual_wall_clock, Rng> sup;
 };
 
+// `reset`: the x-rate-limit-reset header as sent (empty: absent), read by the one header parser.
 end_reason http(int status, std::string_view body = "", std::string_view reset = "") {
-  return classify_http(status, body, reset);
+  return classify_http(status, body, spillway::ingest::parse_rate_limit_value(reset));
 }
 
 const char* const too_many_body =
@@ -185,7 +190,7 @@ TEST_CASE("429 UsageCapExceeded waits for the period reset, re-checking hourly",
 TEST_CASE("401: stop with exit code 3 unless a refresher may refresh once", "[reconnect][supervisor]") {
   harness h;
   const auto s = h.expect_stop(http(401, R"({"title":"Unauthorized","type":"about:blank","status":401})"));
-  CHECK(s.exit_code == 3);
+  CHECK(s.exit_code == exit_code::refused);
   CHECK(contains(s.message, "default X_BEARER_TOKEN"));
   CHECK(contains(s.message, "client credentials"));
 
@@ -195,7 +200,7 @@ TEST_CASE("401: stop with exit code 3 unless a refresher may refresh once", "[re
   const auto w = r.expect_wait(http(401));
   CHECK(w.refresh_token);
   CHECK(w.delay == 0ms);
-  CHECK(r.expect_stop(http(401)).exit_code == 3);  // the refreshed token failed too
+  CHECK(r.expect_stop(http(401)).exit_code == exit_code::refused);  // the refreshed token failed too
   r.sup.on_data_received();
   CHECK(r.expect_wait(http(401)).refresh_token);  // a later 401, after good data, may refresh again
   CHECK(r.sup.stats().token_refreshes == 2);
@@ -204,13 +209,13 @@ TEST_CASE("401: stop with exit code 3 unless a refresher may refresh once", "[re
 TEST_CASE("403, 400 and shutdown stop with their exit codes", "[reconnect][supervisor]") {
   harness h;
   const auto forbidden = h.expect_stop(http(403, forbidden_body));
-  CHECK(forbidden.exit_code == 3);
+  CHECK(forbidden.exit_code == exit_code::refused);
   CHECK(contains(forbidden.message, "client-not-enrolled"));
   CHECK(contains(forbidden.message, "Standard Basic"));
   CHECK(contains(forbidden.message, "https://developer.twitter.com/en/docs/projects/overview"));
-  CHECK(h.expect_stop(http(400, R"({"title":"Invalid Request"})")).exit_code == 2);
+  CHECK(h.expect_stop(http(400, R"({"title":"Invalid Request"})")).exit_code == exit_code::config);
   const auto down = h.expect_stop(shutdown_requested{});
-  CHECK(down.exit_code == 0);
+  CHECK(down.exit_code == exit_code::ok);
   CHECK(h.sup.stats().ends[static_cast<std::size_t>(end_class::shutdown)] == 1);
 }
 

@@ -63,13 +63,11 @@ struct client {
   common::slab_pool pool{1 << 20, 4};
   common::spsc_ring<common::stream_item> ring{1024};
   ingest::line_publisher publisher{ring, pool, 64 * 1024, metrics};
-  asio::ssl::context tls = ingest::make_client_tls_context("");
+  asio::ssl::context tls = ingest::make_client_tls_context("").value();
 
   ingest::session_result run(const std::string& port, bool use_tls = false) {
     asio::io_context io;
-    ingest::session_options o;
-    o.connect_timeout = std::chrono::seconds(5);
-    o.stall_timeout = std::chrono::seconds(5);
+    const ingest::session_options o{std::chrono::seconds(5), std::chrono::seconds(5)};
     ingest::stream_session session(io, tls, ingest::endpoint{use_tls, "127.0.0.1", port}, o, publisher);
     auto fut = asio::co_spawn(io, session.run("/2/tweets/search/stream?tweet.fields=id", "s3cr3t-token"), asio::use_future);
     io.run();
@@ -144,6 +142,17 @@ TEST_CASE("session: a non-200 answer carries status, body and rate-limit headers
   CHECK(r.rate_limit.reset == 1700000999);
   CHECK_FALSE(r.connected);
   CHECK(r.detail.find("s3cr3t") == std::string::npos);
+}
+
+TEST_CASE("session: a huge x-rate-limit-reset is clamped by the one header parser", "[session][integration]") {
+  canned_server server("HTTP/1.1 429 Too Many Requests\r\ncontent-length: 0\r\nx-rate-limit-remaining: 0\r\n"
+                       "x-rate-limit-reset: 9223372036854775807\r\n\r\n");
+  client c;
+  const auto r = c.run(server.port());
+  CHECK(r.what == ingest::session_result::kind::http_status);
+  CHECK(r.status == 429);
+  CHECK(r.rate_limit.remaining == 0);
+  CHECK(r.rate_limit.reset == ingest::rate_limit_value_max);
 }
 
 TEST_CASE("session: wrong content-type or no chunking is a protocol error naming both", "[session][integration]") {
