@@ -17,7 +17,6 @@
 // and the rate_limit_tracker. Test hook: SPILLWAY_TEST_CRASH_AFTER_REFRESH_RESPONSE=1 kills the process
 // (SIGKILL) after X's 200 with the new tokens and before they are persisted.
 #include <cstdint>
-#include <optional>
 #include <string>
 
 #include "common/error.hpp"

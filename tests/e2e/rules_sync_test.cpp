@@ -29,11 +29,11 @@ struct rules_env {
                                      << (delete_unmanaged ? "true" : "false") << "\n[metrics]\nenabled = false\n"
                                      << rules;
   }
-  cli_result run(std::vector<std::string> args) {
+  cli_result run(std::vector<std::string> args, const std::string& token = "tok") {
     std::vector<std::string> argv{bin("spillway"), "rules"};
     argv.insert(argv.end(), args.begin(), args.end());
     argv.insert(argv.end(), {"--config", dir.str("c.toml")});
-    return run_to_end(argv, dir.str("cli.log"), {{"X_BEARER_TOKEN", "tok"}});
+    return run_to_end(argv, dir.str("cli.log"), {{"X_BEARER_TOKEN", token}});
   }
 };
 
@@ -132,4 +132,18 @@ TEST_CASE("rules e2e: after a real 429 from the rules endpoint, sync waits for t
   CHECK(took >= 1s);  // it really waited (one window of 2 s, less the time already gone)
   CHECK(took < 20s);
   CHECK(has(env.run({"list"}).out, "2 live rules"));
+}
+
+TEST_CASE("rules e2e: X's refusal exits 3 and a missing token 2, from the error's code", "[integration][rules]") {
+  rules_env env;
+  env.config(kTwoRules);
+  const auto refused = env.run({"list"}, "wrong-token-value");
+  INFO(refused.out);
+  CHECK(refused.code == 3);
+  CHECK(has(refused.out, "HTTP 401"));
+  CHECK_FALSE(has(refused.out, "wrong-token-value"));
+  const auto missing = env.run({"diff"}, "");
+  INFO(missing.out);
+  CHECK(missing.code == 2);
+  CHECK(has(missing.out, "X_BEARER_TOKEN"));
 }
