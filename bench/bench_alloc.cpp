@@ -93,7 +93,7 @@ int main(int argc, char** argv) {
     });
     counted_thread = true;
     my_counter = &reader_allocs;
-    auto& stored = metrics.counter("spillway_posts_stored_total", "");
+    auto& stored = metrics.counter(common::metric::posts_stored);
     // Feed like the network does: reads of up to 64 KiB.
     std::size_t next = 0;
     auto feed_until = [&](std::size_t end) {

@@ -64,7 +64,7 @@ double cpu_seconds() {
 // Upper bound of the histogram bucket holding quantile q (the histogram's resolution).
 double quantile(const common::metrics_registry& m, double q) {
   for (const auto& family : m.shared_prometheus_registry()->Collect()) {
-    if (family.name != "spillway_kafka_delivery_latency_seconds" || family.metric.empty()) continue;
+    if (family.name != common::metric::kafka_delivery_latency.name || family.metric.empty()) continue;
     const auto& h = family.metric[0].histogram;
     const double target = q * static_cast<double>(h.sample_count);
     for (const auto& b : h.bucket) {
@@ -132,7 +132,7 @@ run_result run(const std::vector<bench_post>& posts, std::size_t batch, const co
         ::usleep(1000);
       }
       ok = ok && sink->outbox_posts() == 0 &&
-           metrics.counter("spillway_kafka_delivered_total", "").get() >= static_cast<std::int64_t>(posts.size());
+           metrics.counter(common::metric::kafka_delivered).get() >= static_cast<std::int64_t>(posts.size());
     }
     r.seconds = std::chrono::duration<double>(clock_type::now() - t0).count();
     r.cpu = cpu_seconds() - cpu0;

@@ -27,17 +27,16 @@ pipeline::pipeline(common::spsc_ring<common::stream_item>& ring, common::slab_po
       options_(options),
       extractor_(options.max_line_bytes),
       window_(options.dedup_window),
-      posts_received_(metrics.counter("spillway_posts_received_total", "Posts parsed from the stream")),
-      posts_stored_(metrics.counter("spillway_posts_stored_total", "Posts committed to RocksDB")),
-      duplicates_(metrics.counter("spillway_duplicates_dropped_total", "Posts dropped because their id was already stored")),
-      notices_(metrics.counter("spillway_stream_notices_total", "In-band error notices (e.g. operational-disconnect)")),
-      batches_(metrics.counter("spillway_rocksdb_batches_total", "RocksDB write batches committed")),
-      ring_depth_(metrics.gauge("spillway_ring_depth", "Items waiting in the reader-to-pipeline ring")),
-      dedup_reads_(metrics.counter("spillway_dedup_rocksdb_reads_total", "Ids older than the dedup window checked in RocksDB")) {
+      posts_received_(metrics.counter(common::metric::posts_received)),
+      posts_stored_(metrics.counter(common::metric::posts_stored)),
+      duplicates_(metrics.counter(common::metric::duplicates_dropped)),
+      notices_(metrics.counter(common::metric::stream_notices)),
+      batches_(metrics.counter(common::metric::rocksdb_batches)),
+      ring_depth_(metrics.gauge(common::metric::ring_depth)),
+      dedup_reads_(metrics.counter(common::metric::dedup_rocksdb_reads)) {
   static_assert(dead_kind_names.size() == dead_kind_count);
   for (std::size_t k = 0; k < dead_kind_count; ++k) {
-    malformed_[k] = &metrics.counter("spillway_malformed_lines_total", "Lines sent to the deadletter store",
-                                     {{"kind", std::string(dead_kind_names[k])}});
+    malformed_[k] = &metrics.counter(common::metric::malformed_lines, {{"kind", std::string(dead_kind_names[k])}});
   }
   const auto reserve = options_.write_batch_posts + pop_chunk;
   pending_.reserve(reserve);
