@@ -3,7 +3,7 @@
 // writes each new Post byte for byte to RocksDB (tweets, plus outbox when a downstream sink is attached)
 // in batches, hands the committed Posts to the downstream sink, and returns slabs to their pool.
 //
-// Owns: the extractor, the dedup window, the pending WriteBatch and its bookkeeping (all sized at start).
+// Owns: the extractor, the dedup window, the pending commit_batch and its bookkeeping (all sized at start).
 // Thread: run() executes on the pipeline thread; request_stop() may be called from any thread.
 // Must outlive it: the ring, the slab pool, the store, the metrics registry and the downstream sink.
 //
@@ -16,8 +16,6 @@
 #include <cstdint>
 #include <string>
 #include <vector>
-
-#include <rocksdb/write_batch.h>
 
 #include "common/metrics.hpp"
 #include "common/slab_pool.hpp"
@@ -82,7 +80,7 @@ class pipeline {
   pipeline_options options_;
   sinks::post_extractor extractor_;
   dedup_window window_;
-  rocksdb::WriteBatch batch_;
+  commit_batch batch_;
   std::vector<pending_post> pending_;           // Posts in batch_, in order (capacity reserved)
   std::vector<committed_post> committed_view_;  // reused for the downstream hand-off
   std::vector<common::slab*> retired_;          // slabs to release after the next commit

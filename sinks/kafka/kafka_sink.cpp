@@ -41,6 +41,7 @@ kafka_sink::kafka_sink(store& db, const config::kafka_settings& settings, common
       producer_(std::make_unique<record_producer>(settings_, static_cast<delivery_listener&>(*this))),
       tracker_(std::min(producer_->max_queued(), max_tracked)),
       relay_(db, max_line_bytes),
+      deletes_(db),
       backoff_(relay_backoff_min) {
   pending_deletes_.reserve(4 * delete_batch);  // poll() commits at delete_batch; one poll's reports may add more
   // Whatever a previous run left undelivered (a crash, an outage at shutdown) is produced again.
@@ -196,18 +197,14 @@ void kafka_sink::commit_deletes(bool sync) noexcept {
   // Delivery reports arrive in partition order, not id order: sorted, the Deletes enter the outbox
   // memtable as an ascending run (one short skip-list step each, like the Puts) instead of a search each.
   std::sort(pending_deletes_.begin(), pending_deletes_.end());
-  deletes_.Clear();
-  for (const auto id : pending_deletes_) {
-    const auto key = encode_post_key(id);
-    deletes_.Delete(db_.outbox(), rocksdb::Slice(key.data(), key.size()));
-  }
-  const auto st = db_.write(deletes_, sync);
-  if (!st.ok()) {
+  deletes_.clear();
+  for (const auto id : pending_deletes_) deletes_.delete_outbox(id);
+  if (const auto written = db_.commit(deletes_, sync); !written) {
     // The records are in Kafka; keeping the deletes only risks a duplicate after a restart. Retry later.
     if (!delete_error_logged_) {
       spdlog::error("kafka: cannot delete {} delivered Posts from the outbox: {}; they will be retried (a restart "
-                    "now would re-produce them) — check the disk under sinks.rocksdb.path",
-                    pending_deletes_.size(), st.ToString());
+                    "now would re-produce them)",
+                    pending_deletes_.size(), written.error().message);
       delete_error_logged_ = true;
     }
     return;

@@ -2,9 +2,9 @@
 // kafka_sink: delivers every stored Post to Kafka at least once, with RocksDB's outbox as the source of
 // truth (ARCHITECTURE.md, guarantee 2).
 //
-// A Post reaches on_committed() already in `tweets` and `outbox` (one WriteBatch). The sink produces it;
+// A Post reaches on_committed() already in `tweets` and `outbox` (one commit_batch). The sink produces it;
 // only a successful delivery report (acks=all) deletes its outbox entry — deletes are batched into one
-// WriteBatch (up to 1024 or 5 ms, whichever first). Everything else leaves the Post in the outbox to be re-produced by the relay:
+// commit_batch (up to 1024 or 5 ms, whichever first). Everything else leaves the Post in the outbox to be re-produced by the relay:
 // QUEUE_FULL (the pipeline never blocks on Kafka), a failed or expired delivery, a broker outage, a
 // restart. librdkafka's queue is bounded, so during an outage memory stays flat and the backlog is on disk.
 // Owns: the producer, the in-flight tracker, the outbox relay, the pending delete batch, running totals.
@@ -15,8 +15,6 @@
 #include <cstdint>
 #include <memory>
 #include <vector>
-
-#include <rocksdb/write_batch.h>
 
 #include "common/metrics.hpp"
 #include "config/settings.hpp"
@@ -78,7 +76,7 @@ class kafka_sink final : public post_sink, private delivery_listener, private re
   std::unique_ptr<record_producer> producer_;
   delivery_tracker tracker_;
   outbox_relay relay_;
-  rocksdb::WriteBatch deletes_;
+  commit_batch deletes_;
   // Delivered ids whose outbox entries are not deleted yet; written sorted (see commit_deletes).
   std::vector<std::uint64_t> pending_deletes_;
   clock::time_point first_pending_delete_{};

@@ -36,7 +36,7 @@ struct replay_options {
 
 // Returns how many Posts were delivered (== progress.total on success). Throws std::runtime_error for a
 // bad configuration, or when the deadline passed with Posts undelivered (naming how many and the fix).
-std::uint64_t replay(store& db, const config::kafka_settings& settings, replay_range range,
+std::uint64_t replay(const store& db, const config::kafka_settings& settings, replay_range range,
                      const std::function<void(const replay_progress&)>& progress, const replay_options& options = {});
 
 }  // namespace spillway::sinks::kafka
