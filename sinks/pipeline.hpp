@@ -28,10 +28,12 @@
 
 namespace spillway::sinks {
 
+// No defaults here: config/options.cpp is the one place a default is written, and the caller (app/service,
+// from the loaded settings; tests and benchmarks, explicitly) sets every field.
 struct pipeline_options {
-  std::size_t max_line_bytes = 1 << 20;
-  std::size_t write_batch_posts = 512;
-  std::size_t dedup_window = 1'000'000;
+  std::size_t max_line_bytes;     // stream.max_line_bytes
+  std::size_t write_batch_posts;  // sinks.rocksdb.write_batch_posts
+  std::size_t dedup_window;       // pipeline.dedup_window
 };
 
 class pipeline {

@@ -1,7 +1,6 @@
 #include "sinks/kafka/replay.hpp"
 
 #include <span>
-#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -22,7 +21,7 @@ class replay_run final : public delivery_listener {
       : db_(db), options_(options), progress_(progress), extractor_(options.max_line_bytes),
         line_(options.max_line_bytes), producer_(settings, *this), deadline_(clock::now() + options.deadline) {}
 
-  std::uint64_t run(replay_range range) {
+  common::result<std::uint64_t> run(replay_range range) {
     progress_state_.total = count(range);
     report(true);
     for (auto post = db_.posts(range.from_id, range.to_id); post.valid(); post.next()) produce(post.id(), post.line());
@@ -43,7 +42,8 @@ class replay_run final : public delivery_listener {
     report(true);
     const auto missing = progress_state_.total - progress_state_.delivered;
     if (missing > 0) {
-      throw std::runtime_error("replay: " + std::to_string(missing) + " of " + std::to_string(progress_state_.total) +
+      return common::error(common::errc::timeout,
+                           "replay: " + std::to_string(missing) + " of " + std::to_string(progress_state_.total) +
                                " Posts were not delivered before the deadline; check that the Kafka cluster is "
                                "reachable and run replay again for the same range");
     }
@@ -108,8 +108,9 @@ class replay_run final : public delivery_listener {
 
 }  // namespace
 
-std::uint64_t replay(const store& db, const config::kafka_settings& settings, replay_range range,
-                     const std::function<void(const replay_progress&)>& progress, const replay_options& options) {
+common::result<std::uint64_t> replay(const store& db, const config::kafka_settings& settings, replay_range range,
+                                     const std::function<void(const replay_progress&)>& progress,
+                                     const replay_options& options) {
   replay_run run(db, settings, options, progress);
   return run.run(range);
 }
