@@ -22,9 +22,8 @@ common::exit_code replay_command(const std::string& config_path, std::uint64_t f
     return common::exit_code::config;
   }
   // Read-only: replay works while `spillway run` holds the database.
-  sinks::store db(cfg.rocksdb.path, sinks::open_mode::read_only);
-  sinks::kafka::replay_options options;
-  options.max_line_bytes = cfg.stream.max_line_bytes;
+  const sinks::store db(cfg.rocksdb.path, sinks::open_mode::read_only);
+  const sinks::kafka::replay_options options(cfg.stream.max_line_bytes);
   const bool tty = ::isatty(::fileno(stderr)) != 0;
   const auto delivered = sinks::kafka::replay(
       db, cfg.kafka, {from_id, to_id},
@@ -39,7 +38,11 @@ common::exit_code replay_command(const std::string& config_path, std::uint64_t f
       },
       options);
   std::fprintf(stderr, "\n");
-  spdlog::info("replay: {} Posts re-published to Kafka (ids {}..{})", delivered, from_id, to_id);
+  if (!delivered) {
+    spdlog::error("{}", delivered.error().message);
+    return common::exit_code_for(delivered.error());  // a deadline: 1 (runtime), not 2 (bad config)
+  }
+  spdlog::info("replay: {} Posts re-published to Kafka (ids {}..{})", *delivered, from_id, to_id);
   return common::exit_code::ok;
 }
 

@@ -63,8 +63,7 @@ common::result<void> create_owner_only_directory(const std::string& path) {
 service::service(const config::settings& cfg, signal_watcher& signals)
     : cfg_(cfg),
       signals_(signals),
-      pipeline_up_(metrics_.gauge("spillway_pipeline_up",
-                                  "1 while the pipeline thread stores Posts; 0 once it stopped (a storage failure)")) {}
+      pipeline_up_(metrics_.gauge(common::metric::pipeline_up)) {}
 
 service::~service() {
   if (pipeline_thread_.joinable()) {

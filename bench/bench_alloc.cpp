@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "common/metrics.hpp"
+#include "config/settings.hpp"
 #include "ingest/stream/line_publisher.hpp"
 #include "sinks/pipeline.hpp"
 
@@ -83,8 +84,11 @@ int main(int argc, char** argv) {
     sinks::store db(dir.string(), sinks::open_mode::read_write);
     common::slab_pool pool(4 << 20, 32);
     common::spsc_ring<common::stream_item> ring(65536);
-    ingest::line_publisher publisher(ring, pool, 1 << 20, metrics);
-    sinks::pipeline_options o;
+    const config::settings defaults;  // the service's defaults (config/settings.hpp)
+    ingest::line_publisher publisher(ring, pool, defaults.stream.max_line_bytes, metrics);
+    const sinks::pipeline_options o{.max_line_bytes = defaults.stream.max_line_bytes,
+                                    .write_batch_posts = defaults.rocksdb.write_batch_posts,
+                                    .dedup_window = defaults.pipeline.dedup_window};
     sinks::pipeline pipe(ring, pool, db, metrics, o, nullptr);
     std::thread consumer([&] {
       counted_thread = true;
@@ -93,7 +97,7 @@ int main(int argc, char** argv) {
     });
     counted_thread = true;
     my_counter = &reader_allocs;
-    auto& stored = metrics.counter("spillway_posts_stored_total", "");
+    auto& stored = metrics.counter(common::metric::posts_stored);
     // Feed like the network does: reads of up to 64 KiB.
     std::size_t next = 0;
     auto feed_until = [&](std::size_t end) {

@@ -64,7 +64,7 @@ double cpu_seconds() {
 // Upper bound of the histogram bucket holding quantile q (the histogram's resolution).
 double quantile(const common::metrics_registry& m, double q) {
   for (const auto& family : m.shared_prometheus_registry()->Collect()) {
-    if (family.name != "spillway_kafka_delivery_latency_seconds" || family.metric.empty()) continue;
+    if (family.name != common::metric::kafka_delivery_latency.name || family.metric.empty()) continue;
     const auto& h = family.metric[0].histogram;
     const double target = q * static_cast<double>(h.sample_count);
     for (const auto& b : h.bucket) {
@@ -90,7 +90,7 @@ run_result run(const std::vector<bench_post>& posts, std::size_t batch, const co
     sinks::store db(dir.string(), sinks::open_mode::read_write);
     std::unique_ptr<sinks::kafka::kafka_sink> sink;
     if (kafka != nullptr) sink = std::make_unique<sinks::kafka::kafka_sink>(db, *kafka, metrics, 1 << 20);
-    rocksdb::WriteBatch wb;
+    sinks::commit_batch wb(db);
     std::vector<sinks::committed_post> committed;
     committed.reserve(batch);
     const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -98,18 +98,17 @@ run_result run(const std::vector<bench_post>& posts, std::size_t batch, const co
     const auto cpu0 = cpu_seconds();
     const auto t0 = clock_type::now();
     for (std::size_t i = 0; i < posts.size(); i += batch) {
-      wb.Clear();
+      wb.clear();
       committed.clear();
       const auto at_ms = now_ms + std::chrono::duration_cast<std::chrono::milliseconds>(clock_type::now() - t0).count();
-      const auto at = sinks::encode_post_key(static_cast<std::uint64_t>(at_ms));
       for (std::size_t j = i; j < std::min(posts.size(), i + batch); ++j) {
         const auto& p = posts[j];
-        const auto key = sinks::encode_post_key(p.fields.id);
-        wb.Put(db.tweets(), rocksdb::Slice(key.data(), 8), rocksdb::Slice(p.buffer.data(), p.length));
-        if (sink || outbox_only) wb.Put(db.outbox(), rocksdb::Slice(key.data(), 8), rocksdb::Slice(at.data(), 8));
-        committed.push_back({p.fields.id, {p.buffer.data(), p.length}, &p.fields, at_ms});
+        const std::string_view line(p.buffer.data(), p.length);
+        wb.put_post(p.fields.id, line);
+        if (sink || outbox_only) wb.put_outbox(p.fields.id, at_ms);
+        committed.push_back({p.fields.id, line, &p.fields, at_ms});
       }
-      if (!db.write(wb).ok()) {
+      if (!db.commit(wb)) {
         ok = false;
         break;
       }
@@ -117,12 +116,9 @@ run_result run(const std::vector<bench_post>& posts, std::size_t batch, const co
         sink->on_committed(committed);
         sink->poll();
       } else if (outbox_only) {
-        rocksdb::WriteBatch deletes;
-        for (const auto& c : committed) {
-          const auto key = sinks::encode_post_key(c.id);
-          deletes.Delete(db.outbox(), rocksdb::Slice(key.data(), 8));
-        }
-        ok = ok && db.write(deletes).ok();
+        sinks::commit_batch deletes(db);
+        for (const auto& c : committed) deletes.delete_outbox(c.id);
+        ok = ok && db.commit(deletes).has_value();
       }
     }
     if (sink) {
@@ -132,7 +128,7 @@ run_result run(const std::vector<bench_post>& posts, std::size_t batch, const co
         ::usleep(1000);
       }
       ok = ok && sink->outbox_posts() == 0 &&
-           metrics.counter("spillway_kafka_delivered_total", "").get() >= static_cast<std::int64_t>(posts.size());
+           metrics.counter(common::metric::kafka_delivered).get() >= static_cast<std::int64_t>(posts.size());
     }
     r.seconds = std::chrono::duration<double>(clock_type::now() - t0).count();
     r.cpu = cpu_seconds() - cpu0;

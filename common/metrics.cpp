@@ -55,11 +55,19 @@ metric_cell& metrics_registry::gauge(const std::string& name, const std::string&
   return cell(name, help, labels, true);
 }
 
+metric_cell& metrics_registry::counter(const metric::counter_def& def, const metric_labels& labels) {
+  return cell(std::string(def.name), std::string(def.help), labels, false);
+}
+
+metric_cell& metrics_registry::gauge(const metric::gauge_def& def, const metric_labels& labels) {
+  return cell(std::string(def.name), std::string(def.help), labels, true);
+}
+
 metric_cell& metrics_registry::cell(const std::string& name, const std::string& help,
                                     const metric_labels& labels, bool gauge) {
   std::lock_guard lock(mutex_);
   auto& fam = families_[name];
-  fam.help = help;
+  if (!help.empty()) fam.help = help;  // a lookup by name alone (help "") keeps the registered help
   fam.gauge = gauge;
   auto it = fam.cells.find(labels);
   if (it != fam.cells.end()) return *it->second;

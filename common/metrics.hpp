@@ -19,6 +19,8 @@
 #include <prometheus/collectable.h>
 #include <prometheus/registry.h>
 
+#include "common/metric_names.hpp"
+
 namespace spillway::common {
 
 struct metric_cell {
@@ -40,9 +42,13 @@ class metrics_registry {
   metrics_registry();
   ~metrics_registry();
 
-  // Same name + labels returns the same cell. Names follow Prometheus conventions (counters end in _total).
+  // Same name + labels returns the same cell. Components register the metrics of common/metric_names.hpp
+  // through the overloads below; these by-name forms are for lookups (tests), where help may be "".
   metric_cell& counter(const std::string& name, const std::string& help, const metric_labels& labels = {});
   metric_cell& gauge(const std::string& name, const std::string& help, const metric_labels& labels = {});
+  // The metrics of common/metric_names.hpp: name and help from their one definition.
+  metric_cell& counter(const metric::counter_def& def, const metric_labels& labels = {});
+  metric_cell& gauge(const metric::gauge_def& def, const metric_labels& labels = {});
 
   // For histograms and other prometheus-cpp families.
   prometheus::Registry& prometheus_registry() noexcept { return *prometheus_; }

@@ -99,23 +99,28 @@ void apply_property_overrides(const env_lookup& env, std::vector<property_entry>
   }
 }
 
+std::optional<issue> check_property(std::string_view key, std::string_view raw_value) {
+  const std::string value = ascii_lower(raw_value);
+  if (key == "bootstrap.servers" || key == "metadata.broker.list") {
+    return issue{"duplicates sinks.kafka.bootstrap_servers", "remove it and set sinks.kafka.bootstrap_servers"};
+  }
+  if (key == "enable.idempotence" && value != "true") {
+    return issue{"must stay true: Spillway's exactly-once-per-id delivery relies on the idempotent producer",
+                 "remove the property"};
+  }
+  if ((key == "acks" || key == "request.required.acks") && value != "all" && value != "-1") {
+    return issue{"must stay \"all\" (acks=all): a Post counts as delivered only once every in-sync replica has it",
+                 "remove the property"};
+  }
+  if (key.empty() || key.find_first_of(" \t=") != std::string_view::npos) {
+    return issue{"is not a librdkafka property name", "use names such as \"security.protocol\""};
+  }
+  return std::nullopt;
+}
+
 void check_properties(const std::vector<property_entry>& entries, problem_list& problems) {
   for (const auto& e : entries) {
-    const std::string value = ascii_lower(e.value);
-    if (e.key == "bootstrap.servers" || e.key == "metadata.broker.list") {
-      problems.add(e.where, display_key(e.key),
-                   {"duplicates sinks.kafka.bootstrap_servers", "remove it and set sinks.kafka.bootstrap_servers"});
-    } else if (e.key == "enable.idempotence" && value != "true") {
-      problems.add(e.where, display_key(e.key),
-                   {"must stay true: Spillway's exactly-once-per-id delivery relies on the idempotent producer",
-                    "remove the property"});
-    } else if ((e.key == "acks" || e.key == "request.required.acks") && value != "all" && value != "-1") {
-      problems.add(e.where, display_key(e.key),
-                   {"must stay \"all\": a Post counts as delivered only once every in-sync replica has it",
-                    "remove the property"});
-    } else if (e.key.empty() || e.key.find_first_of(" \t=") != std::string::npos) {
-      problems.add(e.where, display_key(e.key), {"is not a librdkafka property name", "use names such as \"security.protocol\""});
-    }
+    if (auto found = check_property(e.key, e.value)) problems.add(e.where, display_key(e.key), *found);
   }
 }
 

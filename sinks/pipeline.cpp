@@ -14,8 +14,6 @@ namespace {
 constexpr std::size_t pop_chunk = 256;
 // Metric label and deadletter value prefix, indexed by pipeline::dead_kind.
 constexpr std::array<std::string_view, 4> dead_kind_names = {"invalid_json", "missing_id", "oversize", "truncated"};
-
-std::array<char, 8> encode_ms(std::int64_t ms) { return encode_post_key(static_cast<std::uint64_t>(ms)); }
 }  // namespace
 
 pipeline::pipeline(common::spsc_ring<common::stream_item>& ring, common::slab_pool& pool, store& db,
@@ -27,17 +25,17 @@ pipeline::pipeline(common::spsc_ring<common::stream_item>& ring, common::slab_po
       options_(options),
       extractor_(options.max_line_bytes),
       window_(options.dedup_window),
-      posts_received_(metrics.counter("spillway_posts_received_total", "Posts parsed from the stream")),
-      posts_stored_(metrics.counter("spillway_posts_stored_total", "Posts committed to RocksDB")),
-      duplicates_(metrics.counter("spillway_duplicates_dropped_total", "Posts dropped because their id was already stored")),
-      notices_(metrics.counter("spillway_stream_notices_total", "In-band error notices (e.g. operational-disconnect)")),
-      batches_(metrics.counter("spillway_rocksdb_batches_total", "RocksDB write batches committed")),
-      ring_depth_(metrics.gauge("spillway_ring_depth", "Items waiting in the reader-to-pipeline ring")),
-      dedup_reads_(metrics.counter("spillway_dedup_rocksdb_reads_total", "Ids older than the dedup window checked in RocksDB")) {
+      batch_(db),
+      posts_received_(metrics.counter(common::metric::posts_received)),
+      posts_stored_(metrics.counter(common::metric::posts_stored)),
+      duplicates_(metrics.counter(common::metric::duplicates_dropped)),
+      notices_(metrics.counter(common::metric::stream_notices)),
+      batches_(metrics.counter(common::metric::rocksdb_batches)),
+      ring_depth_(metrics.gauge(common::metric::ring_depth)),
+      dedup_reads_(metrics.counter(common::metric::dedup_rocksdb_reads)) {
   static_assert(dead_kind_names.size() == dead_kind_count);
   for (std::size_t k = 0; k < dead_kind_count; ++k) {
-    malformed_[k] = &metrics.counter("spillway_malformed_lines_total", "Lines sent to the deadletter store",
-                                     {{"kind", std::string(dead_kind_names[k])}});
+    malformed_[k] = &metrics.counter(common::metric::malformed_lines, {{"kind", std::string(dead_kind_names[k])}});
   }
   const auto reserve = options_.write_batch_posts + pop_chunk;
   pending_.reserve(reserve);
@@ -137,13 +135,8 @@ void pipeline::handle_line(const common::stream_item& item) {
     return;
   }
   window_.insert(fields.id);
-  const auto key = encode_post_key(fields.id);
-  const rocksdb::Slice key_slice(key.data(), key.size());
-  batch_.Put(db_.tweets(), key_slice, rocksdb::Slice(line.data(), line.size()));
-  if (downstream_ != nullptr) {
-    const auto at = encode_ms(item.received_ms);
-    batch_.Put(db_.outbox(), key_slice, rocksdb::Slice(at.data(), at.size()));
-  }
+  batch_.put_post(fields.id, line);
+  if (downstream_ != nullptr) batch_.put_outbox(fields.id, item.received_ms);
   pending_.push_back(pending_post{fields, line, item.received_ms});
   pending_bytes_ += line.size();
 }
@@ -165,20 +158,13 @@ void pipeline::dead_letter(dead_kind which, std::string_view reason, std::string
     spdlog::warn("{} line sent to the deadletter column family: {}; sample: {}", kind, reason,
                  common::log_sample(bytes));
   }
-  std::string value;
-  value.reserve(kind.size() + reason.size() + bytes.size() + 2);
-  value.append(kind).append(": ").append(reason).push_back('\n');
-  value.append(bytes);
-  const auto key = encode_post_key(deadletter_seq_++);
-  batch_.Put(db_.deadletter(), rocksdb::Slice(key.data(), key.size()), value);
+  batch_.put_deadletter(deadletter_seq_++, kind, reason, bytes);
 }
 
 bool pipeline::commit(bool sync) {
-  if (batch_.Count() != 0 || sync) {
-    const auto status = db_.write(batch_, sync);
-    if (!status.ok()) {
-      spdlog::critical("RocksDB write failed at {}: {}; stopping without acknowledging these {} Posts "
-                       "(check disk space and permissions)", db_.path(), status.ToString(), pending_.size());
+  if (!batch_.empty() || sync) {
+    if (const auto written = db_.commit(batch_, sync); !written) {
+      spdlog::critical("{}; stopping without acknowledging these {} Posts", written.error().message, pending_.size());
       return false;
     }
     batches_.add();
@@ -197,7 +183,7 @@ bool pipeline::commit(bool sync) {
     }
     downstream_->on_committed(committed_view_);
   }
-  batch_.Clear();
+  batch_.clear();
   pending_.clear();
   for (auto* s : retired_) pool_.release(s);
   retired_.clear();

@@ -3,7 +3,7 @@
 // writes each new Post byte for byte to RocksDB (tweets, plus outbox when a downstream sink is attached)
 // in batches, hands the committed Posts to the downstream sink, and returns slabs to their pool.
 //
-// Owns: the extractor, the dedup window, the pending WriteBatch and its bookkeeping (all sized at start).
+// Owns: the extractor, the dedup window, the pending commit_batch and its bookkeeping (all sized at start).
 // Thread: run() executes on the pipeline thread; request_stop() may be called from any thread.
 // Must outlive it: the ring, the slab pool, the store, the metrics registry and the downstream sink.
 //
@@ -17,8 +17,6 @@
 #include <string>
 #include <vector>
 
-#include <rocksdb/write_batch.h>
-
 #include "common/metrics.hpp"
 #include "common/slab_pool.hpp"
 #include "common/spsc_ring.hpp"
@@ -30,10 +28,12 @@
 
 namespace spillway::sinks {
 
+// No defaults here: config/options.cpp is the one place a default is written, and the caller (app/service,
+// from the loaded settings; tests and benchmarks, explicitly) sets every field.
 struct pipeline_options {
-  std::size_t max_line_bytes = 1 << 20;
-  std::size_t write_batch_posts = 512;
-  std::size_t dedup_window = 1'000'000;
+  std::size_t max_line_bytes;     // stream.max_line_bytes
+  std::size_t write_batch_posts;  // sinks.rocksdb.write_batch_posts
+  std::size_t dedup_window;       // pipeline.dedup_window
 };
 
 class pipeline {
@@ -82,7 +82,7 @@ class pipeline {
   pipeline_options options_;
   sinks::post_extractor extractor_;
   dedup_window window_;
-  rocksdb::WriteBatch batch_;
+  commit_batch batch_;
   std::vector<pending_post> pending_;           // Posts in batch_, in order (capacity reserved)
   std::vector<committed_post> committed_view_;  // reused for the downstream hand-off
   std::vector<common::slab*> retired_;          // slabs to release after the next commit

@@ -28,13 +28,11 @@ gap_tracker::gap_tracker(reconnect::gap_ledger_store& ledger, bool backfill,
                          std::optional<wall_time> newest_post_time, common::metrics_registry& metrics)
     : ledger_(ledger),
       backfill_(backfill),
-      recovered_seconds_(metrics.counter("spillway_recovered_gap_seconds_total",
-                                         "Seconds of stream gaps within the backfill window (asked again)")),
-      unrecovered_seconds_(metrics.counter("spillway_unrecovered_gap_seconds_total",
-                                           "Seconds of stream gaps backfill could not recover (beyond 5 min, or backfill off)")),
-      backfill_requests_(metrics.counter("spillway_backfill_requests_total", "Connects that asked for backfill_minutes")),
-      gaps_(metrics.counter("spillway_stream_gaps_total", "Gaps in delivery closed (each reconnect that delivered again)")),
-      open_gap_since_(metrics.gauge("spillway_open_gap_since_unix_ms", "When delivery stopped (0 = delivering)")) {
+      recovered_seconds_(metrics.counter(common::metric::recovered_gap_seconds)),
+      unrecovered_seconds_(metrics.counter(common::metric::unrecovered_gap_seconds)),
+      backfill_requests_(metrics.counter(common::metric::backfill_requests)),
+      gaps_(metrics.counter(common::metric::stream_gaps)),
+      open_gap_since_(metrics.gauge(common::metric::open_gap_since_ms)) {
   const auto last = ledger_.newest();
   if (last && !last->resumed_at) {
     open_ = last->stopped_at;  // stopped (cleanly or not) while a gap was open: it goes on

@@ -39,12 +39,12 @@ line_publisher::line_publisher(common::spsc_ring<common::stream_item>& ring, com
       pool_(pool),
       framer_(max_line_bytes),
       max_line_bytes_(max_line_bytes),
-      bytes_(metrics.counter("spillway_bytes_received_total", "Decoded stream body bytes received")),
-      lines_(metrics.counter("spillway_lines_received_total", "Non-empty lines framed from the stream")),
-      heartbeats_(metrics.counter("spillway_heartbeats_total", "Heartbeat (empty) lines received")),
-      ring_high_water_(metrics.gauge("spillway_ring_high_water", "Most items ever waiting in the ring")),
-      ring_full_waits_(metrics.counter("spillway_ring_full_waits_total", "Times the reader had to wait for ring or slab space (the pipeline was behind)")),
-      slabs_(metrics.gauge("spillway_slabs_allocated", "Body slabs allocated (reused in steady state)")) {
+      bytes_(metrics.counter(common::metric::bytes_received)),
+      lines_(metrics.counter(common::metric::lines_received)),
+      heartbeats_(metrics.counter(common::metric::heartbeats)),
+      ring_high_water_(metrics.gauge(common::metric::ring_high_water)),
+      ring_full_waits_(metrics.counter(common::metric::ring_full_waits)),
+      slabs_(metrics.gauge(common::metric::slabs_allocated)) {
   if (pool_.slab_bytes() < max_line_bytes + 2 + min_read_bytes) {
     throw std::invalid_argument("slab size must exceed stream.max_line_bytes + 64 KiB");
   }

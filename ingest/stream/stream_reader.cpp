@@ -19,7 +19,7 @@ stream_reader::stream_reader(endpoint ep, asio::ssl::context tls, session_option
       session_(io_, tls_, std::move(ep), std::move(options), publisher),
       hooks_(std::move(hooks)),
       backoff_(io_),
-      connects_(metrics.counter("spillway_connect_attempts_total", "Stream connection attempts")) {
+      connects_(metrics.counter(common::metric::connect_attempts)) {
   if (hooks_.on_established) session_.set_on_established(hooks_.on_established);
 }
 

@@ -5,23 +5,23 @@
 namespace spillway::ingest {
 
 supervisor_metrics::supervisor_metrics(common::metrics_registry& m)
-    : state_(m.gauge("spillway_stream_state", "Stream connection: 0 backing off, 1 connecting, 2 streaming, 3 stopped")),
-      established_(m.counter("spillway_stream_established_total", "Connects answered 200 with an open stream")),
-      backoff_ms_(m.gauge("spillway_reconnect_backoff_milliseconds", "The wait chosen before the next connect")),
-      healthy_(m.gauge("spillway_stream_healthy", "1 until reconnect.alert_after consecutive failed sessions")),
-      consecutive_failures_(m.gauge("spillway_stream_consecutive_failures", "Failed sessions since data last arrived")),
-      last_byte_ms_(m.gauge("spillway_stream_last_byte_unix_ms", "When a body byte last arrived (sampled)")),
-      last_heartbeat_ms_(m.gauge("spillway_stream_last_heartbeat_unix_ms", "When a heartbeat last arrived (sampled)")),
-      last_line_ms_(m.gauge("spillway_stream_last_post_unix_ms", "When a Post (non-empty line) last arrived (sampled)")),
-      rl_limit_(m.gauge("spillway_x_rate_limit_limit", "x-rate-limit-limit of the last response")),
-      rl_remaining_(m.gauge("spillway_x_rate_limit_remaining", "x-rate-limit-remaining of the last response")),
-      rl_reset_(m.gauge("spillway_x_rate_limit_reset_unix_seconds", "x-rate-limit-reset of the last response")),
-      bytes_(m.counter("spillway_bytes_received_total", "Decoded stream body bytes received")),
-      heartbeats_(m.counter("spillway_heartbeats_total", "Heartbeat (empty) lines received")),
-      lines_(m.counter("spillway_lines_received_total", "Non-empty lines framed from the stream")) {
+    : state_(m.gauge(common::metric::stream_state)),
+      established_(m.counter(common::metric::stream_established)),
+      backoff_ms_(m.gauge(common::metric::reconnect_backoff_ms)),
+      healthy_(m.gauge(common::metric::stream_healthy)),
+      consecutive_failures_(m.gauge(common::metric::stream_consecutive_failures)),
+      last_byte_ms_(m.gauge(common::metric::stream_last_byte_ms)),
+      last_heartbeat_ms_(m.gauge(common::metric::stream_last_heartbeat_ms)),
+      last_line_ms_(m.gauge(common::metric::stream_last_post_ms)),
+      rl_limit_(m.gauge(common::metric::x_rate_limit_limit)),
+      rl_remaining_(m.gauge(common::metric::x_rate_limit_remaining)),
+      rl_reset_(m.gauge(common::metric::x_rate_limit_reset)),
+      bytes_(m.counter(common::metric::bytes_received)),
+      heartbeats_(m.counter(common::metric::heartbeats)),
+      lines_(m.counter(common::metric::lines_received)) {
   for (std::size_t i = 0; i < ends_.size(); ++i) {
     const auto label = std::string(reconnect::to_string(static_cast<reconnect::end_class>(i)));
-    ends_[i] = &m.counter("spillway_stream_session_ends_total", "Stream sessions ended, by reason", {{"reason", label}});
+    ends_[i] = &m.counter(common::metric::stream_session_ends, {{"reason", label}});
   }
   healthy_.set(1);
 }

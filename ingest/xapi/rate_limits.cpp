@@ -47,12 +47,12 @@ void export_rate_limits(common::metrics_registry& metrics, const std::string& en
                         const rate_limit_headers& headers) {
   const common::metric_labels labels{{"endpoint", endpoint}};
   if (headers.limit)
-    metrics.gauge("spillway_x_rate_limit_limit", "x-rate-limit-limit of the last response", labels).set(*headers.limit);
+    metrics.gauge(common::metric::x_rate_limit_limit, labels).set(*headers.limit);
   if (headers.remaining)
-    metrics.gauge("spillway_x_rate_limit_remaining", "x-rate-limit-remaining of the last response", labels)
+    metrics.gauge(common::metric::x_rate_limit_remaining, labels)
         .set(*headers.remaining);
   if (headers.reset)
-    metrics.gauge("spillway_x_rate_limit_reset_unix_seconds", "x-rate-limit-reset of the last response", labels)
+    metrics.gauge(common::metric::x_rate_limit_reset, labels)
         .set(*headers.reset);
 }
 

@@ -3,8 +3,10 @@
 //
 // Order: our defaults (bounded queue, small linger) → `[sinks.kafka.properties]` verbatim (so SASL/SSL,
 // compression and batching pass straight through) → what Spillway's guarantees require (idempotence,
-// acks=all), checked rather than silently overridden. Every failure is a start-up error that names the
-// property and the fix; values of secret properties never appear in a message.
+// acks=all). Whether a property contradicts them is decided by config::check_property alone (the loader
+// reports it with file and line); settings built in code are refused here by that same function, never
+// silently overridden. Every failure is a start-up error that names the property and the fix; values of
+// secret properties never appear in a message.
 // Thread: start-up only. Owns nothing after returning (the caller owns the rd_kafka_conf_t).
 #include <cstddef>
 

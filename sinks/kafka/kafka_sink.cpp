@@ -9,8 +9,6 @@ namespace spillway::sinks::kafka {
 
 namespace {
 
-constexpr std::chrono::milliseconds relay_backoff_min{100};
-constexpr std::chrono::milliseconds relay_backoff_max{5000};
 // Entries the relay examines per poll(): bounds the time one poll() can take (~a few ms).
 constexpr std::size_t relay_batch = 2048;
 // In flight at most (whatever queue.buffering.max.messages says): the tracker's table is 16 B × 2 × this.
@@ -41,7 +39,8 @@ kafka_sink::kafka_sink(store& db, const config::kafka_settings& settings, common
       producer_(std::make_unique<record_producer>(settings_, static_cast<delivery_listener&>(*this))),
       tracker_(std::min(producer_->max_queued(), max_tracked)),
       relay_(db, max_line_bytes),
-      backoff_(relay_backoff_min) {
+      deletes_(db),
+      pacer_(clock_) {
   pending_deletes_.reserve(4 * delete_batch);  // poll() commits at delete_batch; one poll's reports may add more
   // Whatever a previous run left undelivered (a crash, an outage at shutdown) is produced again.
   const auto totals = measure_outbox(db_);
@@ -111,25 +110,17 @@ void kafka_sink::on_delivery(std::uint64_t id, std::size_t bytes, rd_kafka_resp_
     metrics_.latency.Observe(static_cast<double>(std::max<std::int64_t>(0, last_delivered_ms_ - received_ms)) / 1000.0);
     delete_outbox_entry(id, bytes);
     // Kafka answers again: whatever waits in the outbox can go now.
-    backoff_ = relay_backoff_min;
-    relay_not_before_ = clock::now();
+    pacer_.succeeded();
     return;
   }
   // Never dropped (not even after message.timeout.ms): back to the outbox for the relay.
   metrics_.delivery_error(err).add();
   park(received_ms);
-  back_off();
-}
-
-void kafka_sink::back_off() noexcept {
-  const auto now = clock::now();
-  if (now < relay_not_before_) return;  // one step per failure burst, not one per failed Post
-  relay_not_before_ = now + backoff_;
-  backoff_ = std::min(backoff_ * 2, relay_backoff_max);
+  pacer_.failed();
 }
 
 void kafka_sink::delete_outbox_entry(std::uint64_t id, std::size_t bytes) noexcept {
-  if (pending_deletes_.empty()) first_pending_delete_ = clock::now();
+  if (pending_deletes_.empty()) first_pending_delete_ = clock_.now();
   pending_deletes_.push_back(id);
   outbox_posts_ -= std::min<std::uint64_t>(outbox_posts_, 1);
   outbox_bytes_ -= std::min<std::uint64_t>(outbox_bytes_, bytes);
@@ -148,7 +139,7 @@ relay_verdict kafka_sink::relay(std::uint64_t id, std::string_view line, const s
   if (result == produce_result::refused) {
     // This Post cannot be produced as it is (counted by error name); it stays in the outbox and the
     // relay moves past it, slowed by the backoff, so one bad Post never blocks the rest.
-    back_off();
+    pacer_.failed();
     return relay_verdict::skipped;
   }
   metrics_.reproduced.add();
@@ -164,7 +155,7 @@ void kafka_sink::orphan(std::uint64_t id) noexcept {
 }
 
 void kafka_sink::run_relay() noexcept {
-  if (parked_ == 0 || clock::now() < relay_not_before_) return;
+  if (parked_ == 0 || !pacer_.ready()) return;
   if (tracker_.size() >= tracker_.capacity() / 2) return;
   // The relay must not see entries whose delivery is known but whose delete is still pending.
   commit_deletes(false);
@@ -196,18 +187,14 @@ void kafka_sink::commit_deletes(bool sync) noexcept {
   // Delivery reports arrive in partition order, not id order: sorted, the Deletes enter the outbox
   // memtable as an ascending run (one short skip-list step each, like the Puts) instead of a search each.
   std::sort(pending_deletes_.begin(), pending_deletes_.end());
-  deletes_.Clear();
-  for (const auto id : pending_deletes_) {
-    const auto key = encode_post_key(id);
-    deletes_.Delete(db_.outbox(), rocksdb::Slice(key.data(), key.size()));
-  }
-  const auto st = db_.write(deletes_, sync);
-  if (!st.ok()) {
+  deletes_.clear();
+  for (const auto id : pending_deletes_) deletes_.delete_outbox(id);
+  if (const auto written = db_.commit(deletes_, sync); !written) {
     // The records are in Kafka; keeping the deletes only risks a duplicate after a restart. Retry later.
     if (!delete_error_logged_) {
       spdlog::error("kafka: cannot delete {} delivered Posts from the outbox: {}; they will be retried (a restart "
-                    "now would re-produce them) — check the disk under sinks.rocksdb.path",
-                    pending_deletes_.size(), st.ToString());
+                    "now would re-produce them)",
+                    pending_deletes_.size(), written.error().message);
       delete_error_logged_ = true;
     }
     return;
@@ -246,7 +233,7 @@ void kafka_sink::recreate_producer() noexcept {
 void kafka_sink::poll() noexcept {
   producer_->poll(std::chrono::milliseconds(0));
   if (producer_->fatal()) recreate_producer();
-  const auto now = clock::now();
+  const auto now = clock_.now();
   if (pending_deletes_.size() >= delete_batch ||
       (!pending_deletes_.empty() && now - first_pending_delete_ >= delete_delay)) {
     commit_deletes(false);
@@ -258,12 +245,12 @@ void kafka_sink::poll() noexcept {
 }
 
 std::size_t kafka_sink::flush(std::chrono::milliseconds deadline) noexcept {
-  const auto until = clock::now() + deadline;
+  const auto until = clock_.now() + deadline;
   for (;;) {
     producer_->poll(std::chrono::milliseconds(0));
     commit_deletes(false);
     run_relay();
-    const auto now = clock::now();
+    const auto now = clock_.now();
     if ((tracker_.size() == 0 && parked_ == 0) || now >= until) break;
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - now);
     producer_->poll(std::min(left, std::chrono::milliseconds(50)));

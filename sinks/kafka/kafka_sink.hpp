@@ -2,12 +2,13 @@
 // kafka_sink: delivers every stored Post to Kafka at least once, with RocksDB's outbox as the source of
 // truth (ARCHITECTURE.md, guarantee 2).
 //
-// A Post reaches on_committed() already in `tweets` and `outbox` (one WriteBatch). The sink produces it;
+// A Post reaches on_committed() already in `tweets` and `outbox` (one commit_batch). The sink produces it;
 // only a successful delivery report (acks=all) deletes its outbox entry — deletes are batched into one
-// WriteBatch (up to 1024 or 5 ms, whichever first). Everything else leaves the Post in the outbox to be re-produced by the relay:
+// commit_batch (up to 1024 or 5 ms, whichever first). Everything else leaves the Post in the outbox to be re-produced by the relay:
 // QUEUE_FULL (the pipeline never blocks on Kafka), a failed or expired delivery, a broker outage, a
 // restart. librdkafka's queue is bounded, so during an outage memory stays flat and the backlog is on disk.
-// Owns: the producer, the in-flight tracker, the outbox relay, the pending delete batch, running totals.
+// Owns: the producer, the in-flight tracker, the outbox relay and its pacer, the pending delete batch,
+// running totals.
 // Thread: every member function runs on the pipeline thread (delivery reports are served inside poll()
 // and flush()); metric cells are read by the exposer thread.
 // Must outlive it: the store and the metrics registry.
@@ -16,14 +17,14 @@
 #include <memory>
 #include <vector>
 
-#include <rocksdb/write_batch.h>
-
+#include "common/clock.hpp"
 #include "common/metrics.hpp"
 #include "config/settings.hpp"
 #include "sinks/kafka/delivery_tracker.hpp"
 #include "sinks/kafka/kafka_metrics.hpp"
 #include "sinks/kafka/outbox_relay.hpp"
 #include "sinks/kafka/record_producer.hpp"
+#include "sinks/kafka/relay_pacer.hpp"
 #include "sinks/post_sink.hpp"
 #include "sinks/rocksdb/store.hpp"
 
@@ -51,14 +52,13 @@ class kafka_sink final : public post_sink, private delivery_listener, private re
   void inject_fatal_error(const char* reason) noexcept { producer_->inject_fatal_error(reason); }
 
  private:
-  using clock = std::chrono::steady_clock;
+  using clock = common::steady_clock_source::clock;
 
   // handed: librdkafka has it. no_room: the bounded queue is full. refused: librdkafka rejected this
   // Post itself (e.g. larger than message.max.bytes). Anything but handed leaves it waiting in the outbox.
   enum class produce_result { handed, no_room, refused };
   produce_result produce(std::uint64_t id, std::string_view line, const sinks::extracted_post* fields,
                          std::int64_t received_ms) noexcept;
-  void back_off() noexcept;
   void park(std::int64_t received_ms) noexcept;
   void run_relay() noexcept;
   void commit_deletes(bool sync) noexcept;
@@ -73,12 +73,13 @@ class kafka_sink final : public post_sink, private delivery_listener, private re
   void orphan(std::uint64_t id) noexcept override;
 
   store& db_;
+  common::steady_clock_source clock_;
   config::kafka_settings settings_;
   kafka_metrics metrics_;
   std::unique_ptr<record_producer> producer_;
   delivery_tracker tracker_;
   outbox_relay relay_;
-  rocksdb::WriteBatch deletes_;
+  commit_batch deletes_;
   // Delivered ids whose outbox entries are not deleted yet; written sorted (see commit_deletes).
   std::vector<std::uint64_t> pending_deletes_;
   clock::time_point first_pending_delete_{};
@@ -89,9 +90,8 @@ class kafka_sink final : public post_sink, private delivery_listener, private re
   std::uint64_t parked_ = 0;  // in the outbox, not in flight: the relay's work
   std::int64_t parked_oldest_ms_ = delivery_tracker::none;  // a lower bound on the waiting Posts' receive time
 
-  // Relay pacing: after failures wait (doubling up to relay_backoff_max); a success resumes at once.
-  clock::time_point relay_not_before_{};
-  std::chrono::milliseconds backoff_;
+  // Relay pacing: after failures wait (100 ms doubling to 5 s); a success resumes at once.
+  relay_pacer<common::steady_clock_source> pacer_;
   std::uint64_t pass_produced_ = 0;  // in the current relay pass
   std::uint64_t pass_found_ = 0;     // waiting Posts the current pass met (produced or refused)
   std::uint64_t pass_parked_ = 0;    // Posts parked since the current relay pass began

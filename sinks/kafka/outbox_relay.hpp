@@ -2,15 +2,15 @@
 // outbox_relay: walks the RocksDB outbox in id order and re-produces Posts that are not in flight —
 // at start-up, after QUEUE_FULL, after failed delivery reports and after an outage.
 //
-// Bounded: each step() examines at most `budget` outbox entries from a cursor that persists between
-// steps (a fresh iterator per step, so no RocksDB version is pinned for long), and holds one line at a
-// time in a buffer reused for every Post (padded for simdjson, which re-extracts the rule ids/tags).
-// Owns: the cursor, the line buffer, a post_extractor. Thread: the producer (pipeline) thread.
+// Bounded: each step() examines at most `budget` outbox entries from a position that persists between
+// steps (a fresh store cursor per step, so no RocksDB version is pinned for long), and holds one line at
+// a time in a padded_line reused for every Post (post_extractor re-extracts the rule ids/tags from it).
+// Owns: the position, the line buffers, a post_extractor. Thread: the producer (pipeline) thread.
 // Must outlive it: the store.
 #include <cstdint>
-#include <string>
 #include <string_view>
 
+#include "sinks/kafka/padded_line.hpp"
 #include "sinks/post_extractor.hpp"
 #include "sinks/rocksdb/store.hpp"
 
@@ -23,7 +23,7 @@ struct outbox_totals {
 };
 
 // One full scan (start-up only): how many Posts the outbox holds and their size.
-[[nodiscard]] outbox_totals measure_outbox(store& db);
+[[nodiscard]] outbox_totals measure_outbox(const store& db);
 
 enum class relay_verdict { produced, skipped, stop };
 
@@ -49,7 +49,7 @@ struct relay_step {
 
 class outbox_relay {
  public:
-  outbox_relay(store& db, std::size_t max_line_bytes);
+  outbox_relay(const store& db, std::size_t max_line_bytes);
 
   // Visits outbox entries from the cursor on, at most `budget` of them, handing each one not in flight
   // to `target.relay` with its stored line and re-extracted rules.
@@ -59,13 +59,11 @@ class outbox_relay {
   [[nodiscard]] std::uint64_t cursor() const noexcept { return cursor_; }
 
  private:
-  store& db_;
+  const store& db_;
   sinks::post_extractor extractor_;
-  std::string line_;  // capacity max_line_bytes + simdjson padding
+  pinned_line stored_;  // the line as RocksDB returns it
+  padded_line line_;    // its copy with simdjson's padding
   std::uint64_t cursor_ = 0;
 };
-
-// Reads an 8-byte big-endian received_at (Unix ms) from an outbox value; 0 when malformed.
-[[nodiscard]] std::int64_t decode_received_ms(std::string_view value) noexcept;
 
 }  // namespace spillway::sinks::kafka

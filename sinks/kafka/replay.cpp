@@ -1,14 +1,12 @@
 #include "sinks/kafka/replay.hpp"
 
-#include <cstring>
-#include <memory>
 #include <span>
-#include <stdexcept>
 #include <string>
 #include <vector>
 
-#include "sinks/post_extractor.hpp"
 #include "sinks/kafka/record_producer.hpp"
+#include "sinks/kafka/padded_line.hpp"
+#include "sinks/post_extractor.hpp"
 
 namespace spillway::sinks::kafka {
 
@@ -18,21 +16,15 @@ using clock = std::chrono::steady_clock;
 
 class replay_run final : public delivery_listener {
  public:
-  replay_run(store& db, const config::kafka_settings& settings, const replay_options& options,
+  replay_run(const store& db, const config::kafka_settings& settings, const replay_options& options,
              const std::function<void(const replay_progress&)>& progress)
       : db_(db), options_(options), progress_(progress), extractor_(options.max_line_bytes),
-        producer_(settings, *this), deadline_(clock::now() + options.deadline) {}
+        line_(options.max_line_bytes), producer_(settings, *this), deadline_(clock::now() + options.deadline) {}
 
-  std::uint64_t run(replay_range range) {
+  common::result<std::uint64_t> run(replay_range range) {
     progress_state_.total = count(range);
     report(true);
-    const auto from = encode_post_key(range.from_id);
-    std::unique_ptr<rocksdb::Iterator> it(db_.db().NewIterator(rocksdb::ReadOptions(), db_.tweets()));
-    for (it->Seek(rocksdb::Slice(from.data(), from.size())); it->Valid(); it->Next()) {
-      const auto id = decode_post_key(store::to_view(it->key()));
-      if (id > range.to_id) break;
-      produce(id, store::to_view(it->value()));
-    }
+    for (auto post = db_.posts(range.from_id, range.to_id); post.valid(); post.next()) produce(post.id(), post.line());
     // Retry failed deliveries (ids only in memory; the lines are read again from RocksDB).
     while (progress_state_.delivered < progress_state_.total && clock::now() < deadline_) {
       producer_.poll(std::chrono::milliseconds(50));
@@ -40,10 +32,8 @@ class replay_run final : public delivery_listener {
       std::vector<std::uint64_t> retry;
       retry.swap(failed_);
       for (auto id : retry) {
-        const auto key = encode_post_key(id);
-        rocksdb::PinnableSlice line;
-        if (db_.db().Get(rocksdb::ReadOptions(), db_.tweets(), rocksdb::Slice(key.data(), key.size()), &line).ok()) {
-          produce(id, std::string_view(line.data(), line.size()));
+        if (db_.read_post(id, stored_)) {
+          produce(id, stored_.view());
         } else {
           ++progress_state_.delivered;  // deleted meanwhile (retention): nothing left to deliver
         }
@@ -52,7 +42,8 @@ class replay_run final : public delivery_listener {
     report(true);
     const auto missing = progress_state_.total - progress_state_.delivered;
     if (missing > 0) {
-      throw std::runtime_error("replay: " + std::to_string(missing) + " of " + std::to_string(progress_state_.total) +
+      return common::error(common::errc::timeout,
+                           "replay: " + std::to_string(missing) + " of " + std::to_string(progress_state_.total) +
                                " Posts were not delivered before the deadline; check that the Kafka cluster is "
                                "reachable and run replay again for the same range");
     }
@@ -60,24 +51,16 @@ class replay_run final : public delivery_listener {
   }
 
  private:
-  std::uint64_t count(replay_range range) {
-    const auto from = encode_post_key(range.from_id);
-    std::unique_ptr<rocksdb::Iterator> it(db_.db().NewIterator(rocksdb::ReadOptions(), db_.tweets()));
+  std::uint64_t count(replay_range range) const {
     std::uint64_t n = 0;
-    for (it->Seek(rocksdb::Slice(from.data(), from.size())); it->Valid(); it->Next()) {
-      if (decode_post_key(store::to_view(it->key())) > range.to_id) break;
-      ++n;
-    }
+    for (auto post = db_.posts(range.from_id, range.to_id); post.valid(); post.next()) ++n;
     return n;
   }
 
   void produce(std::uint64_t id, std::string_view stored) {
-    line_.resize(stored.size() + simdjson::SIMDJSON_PADDING);
-    std::memcpy(line_.data(), stored.data(), stored.size());
-    std::memset(line_.data() + stored.size(), 0, simdjson::SIMDJSON_PADDING);
-    const auto fields = extractor_.extract(line_.data(), stored.size(), line_.size());
+    const auto line = line_.assign(stored);
+    const auto fields = line_.extract(extractor_);
     const std::span<const sinks::rule_match> rules(fields.rules.data(), fields.rule_count);
-    const std::string_view line(line_.data(), stored.size());
     // The received time is not stored with the Post; replayed records carry the replay time.
     const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                             std::chrono::system_clock::now().time_since_epoch()).count();
@@ -110,22 +93,24 @@ class replay_run final : public delivery_listener {
     progress_(progress_state_);
   }
 
-  store& db_;
+  const store& db_;
   replay_options options_;
   const std::function<void(const replay_progress&)>& progress_;
   sinks::post_extractor extractor_;
+  padded_line line_;    // the line being produced, padded for the extractor
+  pinned_line stored_;  // a retried line as RocksDB returns it
   record_producer producer_;
   clock::time_point deadline_;
   clock::time_point next_report_{};
   replay_progress progress_state_;
   std::vector<std::uint64_t> failed_;
-  std::string line_;
 };
 
 }  // namespace
 
-std::uint64_t replay(store& db, const config::kafka_settings& settings, replay_range range,
-                     const std::function<void(const replay_progress&)>& progress, const replay_options& options) {
+common::result<std::uint64_t> replay(const store& db, const config::kafka_settings& settings, replay_range range,
+                                     const std::function<void(const replay_progress&)>& progress,
+                                     const replay_options& options) {
   replay_run run(db, settings, options, progress);
   return run.run(range);
 }

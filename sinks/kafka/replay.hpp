@@ -11,6 +11,7 @@
 #include <functional>
 #include <limits>
 
+#include "common/error.hpp"
 #include "config/settings.hpp"
 #include "sinks/rocksdb/store.hpp"
 
@@ -29,14 +30,19 @@ struct replay_progress {
 };
 
 struct replay_options {
-  std::size_t max_line_bytes = 1 << 20;
+  // stream.max_line_bytes of the configuration (no default here: config/options.cpp is the one place).
+  explicit replay_options(std::size_t max_line) noexcept : max_line_bytes(max_line) {}
+
+  std::size_t max_line_bytes;
   std::chrono::milliseconds deadline{std::chrono::minutes(30)};  // give up on Posts undelivered by then
   std::chrono::milliseconds progress_interval{200};
 };
 
-// Returns how many Posts were delivered (== progress.total on success). Throws std::runtime_error for a
-// bad configuration, or when the deadline passed with Posts undelivered (naming how many and the fix).
-std::uint64_t replay(store& db, const config::kafka_settings& settings, replay_range range,
-                     const std::function<void(const replay_progress&)>& progress, const replay_options& options = {});
+// Returns how many Posts were delivered (== progress.total), or errc::timeout when the deadline passed
+// with Posts undelivered (naming how many and the fix). Throws std::runtime_error for a bad
+// configuration, at start-up, before anything is produced.
+[[nodiscard]] common::result<std::uint64_t> replay(const store& db, const config::kafka_settings& settings, replay_range range,
+                                                   const std::function<void(const replay_progress&)>& progress,
+                                                   const replay_options& options);
 
 }  // namespace spillway::sinks::kafka

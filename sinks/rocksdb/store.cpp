@@ -53,9 +53,79 @@ rocksdb::ColumnFamilyOptions outbox_options() {
 
 }  // namespace
 
-post_key encode_post_key(std::uint64_t id) noexcept { return common::encode_be64(id); }
+namespace {
 
-std::uint64_t decode_post_key(std::string_view key) noexcept { return common::decode_be64_exact(key); }
+std::string_view view(const rocksdb::Slice& s) noexcept { return {s.data(), s.size()}; }
+
+rocksdb::Slice slice(const common::be64_bytes& b) noexcept { return {b.data(), b.size()}; }
+
+// "RocksDB <what> at <path>: <reason>; <fix>" (the storage-fault test and operators grep for this shape).
+common::error storage_error(const std::string& path, std::string_view what, const rocksdb::Status& st) {
+  return common::error(common::errc::storage, "RocksDB " + std::string(what) + " at " + path + ": " + st.ToString() +
+                                                  "; check disk space and permissions of the database directory");
+}
+
+// Counts a whole family through its cursor; value_size(cursor) is the current value's size.
+template <typename Cursor, typename ValueSize>
+common::result<void> scan(Cursor c, family_stats& f, ValueSize value_size) {
+  for (; c.valid(); c.next()) {
+    if (f.count == 0) f.first_id = c.id();
+    f.last_id = c.id();
+    ++f.count;
+    f.value_bytes += value_size(c);
+  }
+  return c.status();
+}
+
+}  // namespace
+
+commit_batch::commit_batch(const store& db) noexcept
+    : tweets_(db.family(store::tweets_cf)), outbox_(db.family(store::outbox_cf)),
+      deadletter_(db.family(store::deadletter_cf)) {}
+
+void commit_batch::put_deadletter(std::uint64_t seq, std::string_view kind, std::string_view reason,
+                                  std::string_view bytes) {
+  const auto key = common::encode_be64(seq);
+  const rocksdb::Slice key_part = slice(key);
+  const std::array<rocksdb::Slice, 5> value_parts = {
+      rocksdb::Slice(kind.data(), kind.size()), rocksdb::Slice(": ", 2), rocksdb::Slice(reason.data(), reason.size()),
+      rocksdb::Slice("\n", 1), rocksdb::Slice(bytes.data(), bytes.size())};
+  batch_.Put(deadletter_, rocksdb::SliceParts(&key_part, 1),
+             rocksdb::SliceParts(value_parts.data(), static_cast<int>(value_parts.size())));
+}
+
+id_cursor::id_cursor(const store& db, rocksdb::ColumnFamilyHandle* family, std::uint64_t from_id, std::uint64_t to_id)
+    : path_(&db.path()), it_(db.db_->NewIterator(rocksdb::ReadOptions(), family)), to_id_(to_id) {
+  const auto from = common::encode_be64(from_id);
+  it_->Seek(slice(from));
+  settle();
+}
+
+id_cursor::id_cursor(id_cursor&&) noexcept = default;
+id_cursor& id_cursor::operator=(id_cursor&&) noexcept = default;
+id_cursor::~id_cursor() = default;
+
+void id_cursor::next() {
+  if (!valid_) return;
+  it_->Next();
+  settle();
+}
+
+void id_cursor::settle() noexcept {
+  valid_ = it_->Valid();
+  if (!valid_) return;
+  id_ = common::decode_be64_exact(view(it_->key()));
+  valid_ = id_ <= to_id_;
+}
+
+std::string_view id_cursor::value() const noexcept { return view(it_->value()); }
+
+common::result<void> id_cursor::status() const {
+  if (!it_) return {};  // moved from: it walked nothing
+  const auto st = it_->status();
+  if (st.ok()) return {};
+  return storage_error(*path_, "read failed", st);
+}
 
 store::store(const std::string& path, open_mode mode) : path_(path) {
   rocksdb::DBOptions db_options;
@@ -99,52 +169,81 @@ store::~store() {
   db_->Close();
 }
 
-rocksdb::Status store::write(rocksdb::WriteBatch& batch, bool sync) {
+common::result<void> store::commit(commit_batch& batch, bool sync) {
   rocksdb::WriteOptions wo;
   wo.sync = sync;
   wo.disableWAL = false;  // guarantee 1: a Post is in the WAL before it is acknowledged anywhere
-  return db_->Write(wo, &batch);
+  const auto st = db_->Write(wo, &batch.batch_);
+  if (st.ok()) return {};
+  return storage_error(path_, "write failed", st);
 }
 
-bool store::contains_post(std::uint64_t id) {
-  const auto key = encode_post_key(id);
-  rocksdb::PinnableSlice value;
-  return db_->Get(rocksdb::ReadOptions(), tweets(), rocksdb::Slice(key.data(), key.size()), &value).ok();
+post_cursor store::posts(std::uint64_t from_id, std::uint64_t to_id) const {
+  return post_cursor(*this, family(tweets_cf), from_id, to_id);
+}
+
+outbox_cursor store::outbox(std::uint64_t from_id) const {
+  return outbox_cursor(*this, family(outbox_cf), from_id, last_possible_id);
+}
+
+deadletter_cursor store::deadletters() const {
+  return deadletter_cursor(*this, family(deadletter_cf), 0, last_possible_id);
+}
+
+bool store::read_post(std::uint64_t id, pinned_line& out) const {
+  const auto key = common::encode_be64(id);
+  out.slice_.Reset();
+  return db_->Get(rocksdb::ReadOptions(), family(tweets_cf), slice(key), &out.slice_).ok();
+}
+
+bool store::contains_post(std::uint64_t id) const {
+  pinned_line ignored;
+  return read_post(id, ignored);
+}
+
+common::result<store_stats> store::stats() const {
+  store_stats s;
+  if (auto r = scan(posts(), s.posts, [](const post_cursor& c) { return c.line().size(); }); !r) return r.error();
+  if (auto r = scan(outbox(), s.outbox, [](const outbox_cursor&) { return sizeof(common::be64_bytes); }); !r) {
+    return r.error();
+  }
+  if (auto r = scan(deadletters(), s.deadletter, [](const deadletter_cursor& c) { return c.record().size(); }); !r) {
+    return r.error();
+  }
+  return s;
 }
 
 std::uint64_t store::next_deadletter_seq() {
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), deadletter()));
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), family(deadletter_cf)));
   it->SeekToLast();
-  return it->Valid() ? decode_post_key(to_view(it->key())) + 1 : 1;
+  return it->Valid() ? common::decode_be64_exact(view(it->key())) + 1 : 1;
 }
 
 common::result<void> store::put_meta(std::string_view key, std::string_view value) {
-  const auto st = db_->Put(rocksdb::WriteOptions(), meta(), rocksdb::Slice(key.data(), key.size()),
+  const auto st = db_->Put(rocksdb::WriteOptions(), family(meta_cf), rocksdb::Slice(key.data(), key.size()),
                            rocksdb::Slice(value.data(), value.size()));
   if (st.ok()) return {};
-  return common::error(common::errc::storage,
-                       "RocksDB at " + path_ + " refused a meta write (" + st.ToString() +
-                           "); check free space and permissions of the database directory");
+  return storage_error(path_, "meta write failed", st);
 }
 
 void store::for_each_meta(std::string_view prefix, const std::function<bool(std::string_view, std::string_view)>& f) {
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), meta()));
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), family(meta_cf)));
   const rocksdb::Slice p(prefix.data(), prefix.size());
   for (it->Seek(p); it->Valid() && it->key().starts_with(p); it->Next()) {
-    if (!f(to_view(it->key()), to_view(it->value()))) return;
+    if (!f(view(it->key()), view(it->value()))) return;
   }
 }
 
 void store::for_each_meta_reverse(std::string_view prefix,
                                   const std::function<bool(std::string_view, std::string_view)>& f) {
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), meta()));
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), family(meta_cf)));
   // The first key after every key with this prefix: the prefix with its last byte incremented (the
   // prefixes in use are ASCII, so the byte never overflows).
   std::string upper(prefix);
   upper.back() = static_cast<char>(upper.back() + 1);
   const rocksdb::Slice p(prefix.data(), prefix.size());
   for (it->SeekForPrev(upper); it->Valid() && it->key().starts_with(p); it->Prev()) {
-    if (!f(to_view(it->key()), to_view(it->value()))) return;
+    if (!f(view(it->key()), view(it->value()))) return;
   }
 }
 

@@ -1,21 +1,26 @@
 #pragma once
-// store: Spillway's embedded RocksDB database and its column families.
+// store: Spillway's embedded RocksDB database — its column families and every read and write made on them.
 //
 //   tweets     key = Post id, 8-byte big-endian (so keys sort by id, i.e. by time); value = raw JSON line
 //   outbox     key = Post id (same encoding); value = received_at (Unix ms, 8-byte big-endian). A Post is
 //              here from the moment it is stored until Kafka's delivery report says "delivered".
 //   meta       small records: the gap ledger, rotated refresh token, rule-set hash
-//   deadletter key = 8-byte big-endian sequence number; value = reason '\n' raw bytes (or sample)
+//   deadletter key = 8-byte big-endian sequence number; value = kind ": " reason '\n' raw bytes (or sample)
+//
+// Nobody outside sinks/rocksdb/ sees a RocksDB handle or encodes a key: writers fill a commit_batch and
+// commit it, readers walk a cursor or make a point lookup. Every integer in a key or value goes through
+// common/big_endian.hpp, the one codec.
 //
 // Owns: the rocksdb::DB and its column-family handles.
 // Threads: RocksDB is thread-safe. In the service the pipeline thread writes tweets, outbox and
 // deadletter; `meta` records (the gap ledger) are written through put_meta from the reader thread, rarely
-// and never per Post. Read-only instances (export) can open the same directory while the service runs.
-// Must outlive: every batch and iterator created from it.
+// and never per Post. Read-only instances (export, stats, replay) can open the same directory while the
+// service runs. A commit_batch, cursor or pinned_line belongs to one thread.
+// Must outlive: every commit_batch, cursor and pinned_line created from it.
 #include <array>
-#include <functional>
-#include <optional>
 #include <cstdint>
+#include <functional>
+#include <limits>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -23,44 +28,183 @@
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
 
+#include "common/big_endian.hpp"
 #include "common/error.hpp"
 
 namespace spillway::sinks {
 
-using post_key = std::array<char, 8>;
-
-[[nodiscard]] post_key encode_post_key(std::uint64_t id) noexcept;
-[[nodiscard]] std::uint64_t decode_post_key(std::string_view key) noexcept;  // 0 when not 8 bytes
-
 enum class open_mode { read_write, read_only };
+
+class store;
+
+// Writes that land together or not at all (one RocksDB WriteBatch, committed by store::commit).
+// Reusable: clear() keeps the buffer, so once it has grown to a batch's size, filling it again allocates
+// nothing — the pipeline fills one per batch of Posts on its hot path (inline, no virtual call, the line
+// bytes are copied once, into the batch).
+class commit_batch {
+ public:
+  explicit commit_batch(const store& db) noexcept;
+
+  // tweets[id] = line (the raw JSON, byte for byte).
+  void put_post(std::uint64_t id, std::string_view line) {
+    const auto key = common::encode_be64(id);
+    batch_.Put(tweets_, slice(key), rocksdb::Slice(line.data(), line.size()));
+  }
+  // outbox[id] = received_ms: the Post waits for its Kafka delivery report.
+  void put_outbox(std::uint64_t id, std::int64_t received_ms) {
+    const auto key = common::encode_be64(id);
+    const auto value = common::encode_be64(static_cast<std::uint64_t>(received_ms));
+    batch_.Put(outbox_, slice(key), slice(value));
+  }
+  // Kafka acknowledged the Post: it leaves the outbox.
+  void delete_outbox(std::uint64_t id) {
+    const auto key = common::encode_be64(id);
+    batch_.Delete(outbox_, slice(key));
+  }
+  // deadletter[seq] = kind ": " reason '\n' bytes, assembled in the batch (no intermediate string).
+  void put_deadletter(std::uint64_t seq, std::string_view kind, std::string_view reason, std::string_view bytes);
+
+  [[nodiscard]] bool empty() const noexcept { return batch_.Count() == 0; }
+  // Puts and deletes in the batch.
+  [[nodiscard]] std::uint32_t operations() const noexcept { return batch_.Count(); }
+  void clear() { batch_.Clear(); }
+
+ private:
+  friend class store;
+  static rocksdb::Slice slice(const common::be64_bytes& b) noexcept { return {b.data(), b.size()}; }
+
+  rocksdb::WriteBatch batch_;
+  rocksdb::ColumnFamilyHandle* tweets_;
+  rocksdb::ColumnFamilyHandle* outbox_;
+  rocksdb::ColumnFamilyHandle* deadletter_;
+};
+
+// Walks one column family in id order, from a first id up to a last id (inclusive). It reads the version
+// of the database current when it was created (RocksDB pins it): keep cursors short-lived.
+class id_cursor {
+ public:
+  id_cursor(id_cursor&&) noexcept;
+  id_cursor& operator=(id_cursor&&) noexcept;
+  ~id_cursor();
+
+  // False past the last id, at the end of the family, or after a read error (see status()).
+  [[nodiscard]] bool valid() const noexcept { return valid_; }
+  void next();
+  // The key of the current entry (valid() only).
+  [[nodiscard]] std::uint64_t id() const noexcept { return id_; }
+  // Once valid() is false: an error naming the database, RocksDB's reason and the fix if a read failed.
+  [[nodiscard]] common::result<void> status() const;
+
+ protected:
+  id_cursor(const store& db, rocksdb::ColumnFamilyHandle* family, std::uint64_t from_id, std::uint64_t to_id);
+  // The current entry's value; valid until next().
+  [[nodiscard]] std::string_view value() const noexcept;
+
+ private:
+  void settle() noexcept;
+
+  const std::string* path_;
+  std::unique_ptr<rocksdb::Iterator> it_;
+  std::uint64_t to_id_;
+  std::uint64_t id_ = 0;
+  bool valid_ = false;
+};
+
+// tweets: id → the stored line.
+class post_cursor : public id_cursor {
+ public:
+  [[nodiscard]] std::string_view line() const noexcept { return value(); }
+
+ private:
+  friend class store;
+  using id_cursor::id_cursor;
+};
+
+// outbox: id → when the Post was received.
+class outbox_cursor : public id_cursor {
+ public:
+  // Unix ms; 0 when the stored value is not 8 bytes.
+  [[nodiscard]] std::int64_t received_ms() const noexcept {
+    return static_cast<std::int64_t>(common::decode_be64_exact(value()));
+  }
+
+ private:
+  friend class store;
+  using id_cursor::id_cursor;
+};
+
+// deadletter: sequence number (id()) → kind ": " reason '\n' bytes.
+class deadletter_cursor : public id_cursor {
+ public:
+  [[nodiscard]] std::string_view record() const noexcept { return value(); }
+
+ private:
+  friend class store;
+  using id_cursor::id_cursor;
+};
+
+// A stored line read by store::read_post without copying when RocksDB can pin it (a block-cache entry);
+// reused across reads, so it allocates only while growing to the longest line read from a memtable.
+class pinned_line {
+ public:
+  [[nodiscard]] std::string_view view() const noexcept { return {slice_.data(), slice_.size()}; }
+
+ private:
+  friend class store;
+  rocksdb::PinnableSlice slice_;
+};
+
+// What one column family holds (spillway stats).
+struct family_stats {
+  std::uint64_t count = 0;
+  std::uint64_t value_bytes = 0;  // the sum of the values' sizes (for tweets: the lines)
+  std::uint64_t first_id = 0;     // 0 when empty
+  std::uint64_t last_id = 0;
+};
+struct store_stats {
+  family_stats posts;
+  family_stats outbox;
+  family_stats deadletter;
+};
 
 class store {
  public:
+  static constexpr std::uint64_t last_possible_id = std::numeric_limits<std::uint64_t>::max();
+
   // Throws std::runtime_error naming the path, RocksDB's reason and the fix (start-up only).
   store(const std::string& path, open_mode mode);
   ~store();
   store(const store&) = delete;
   store& operator=(const store&) = delete;
 
-  rocksdb::DB& db() noexcept { return *db_; }
-  rocksdb::ColumnFamilyHandle* tweets() const noexcept { return cf_[0]; }
-  rocksdb::ColumnFamilyHandle* outbox() const noexcept { return cf_[1]; }
-  rocksdb::ColumnFamilyHandle* meta() const noexcept { return cf_[2]; }
-  rocksdb::ColumnFamilyHandle* deadletter() const noexcept { return cf_[3]; }
+  // Durable commit of one batch (WAL on); sync=true also fsyncs the WAL (used at shutdown). The batch is
+  // left as it was: the caller clears it. Fails with errc::storage naming the path, the reason and the fix.
+  [[nodiscard]] common::result<void> commit(commit_batch& batch, bool sync = false);
 
-  // Durable commit of one batch (WAL on). sync=true also fsyncs the WAL (used at shutdown).
-  [[nodiscard]] rocksdb::Status write(rocksdb::WriteBatch& batch, bool sync = false);
+  // Stored Posts with from_id <= id <= to_id, in id order.
+  [[nodiscard]] post_cursor posts(std::uint64_t from_id = 0, std::uint64_t to_id = last_possible_id) const;
+  // Outbox entries with id >= from_id, in id order.
+  [[nodiscard]] outbox_cursor outbox(std::uint64_t from_id = 0) const;
+  // Deadletter records in sequence order.
+  [[nodiscard]] deadletter_cursor deadletters() const;
+
+  // Point lookup of one stored line into `out`; false when no Post with this id is stored.
+  [[nodiscard]] bool read_post(std::uint64_t id, pinned_line& out) const;
+  // True when a Post with this id is stored (a point lookup: used only off the hot path).
+  [[nodiscard]] bool contains_post(std::uint64_t id) const;
 
   // The newest `limit` Post ids, newest first — used to warm the dedup window at start-up.
   template <typename F>
-  void for_each_newest_id(std::size_t limit, F&& f) {
-    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), tweets()));
+  void for_each_newest_id(std::size_t limit, F&& f) const {
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), family(tweets_cf)));
     std::size_t n = 0;
-    for (it->SeekToLast(); it->Valid() && n < limit; it->Prev(), ++n) f(decode_post_key(to_view(it->key())));
+    for (it->SeekToLast(); it->Valid() && n < limit; it->Prev(), ++n) {
+      f(common::decode_be64_exact(std::string_view(it->key().data(), it->key().size())));
+    }
   }
 
-  // True when a Post with this id is stored (a point lookup: used only off the hot path).
-  [[nodiscard]] bool contains_post(std::uint64_t id);
+  // Count, value bytes and id range of tweets, outbox and deadletter (one scan of each).
+  [[nodiscard]] common::result<store_stats> stats() const;
 
   // `meta` records: small keyed values (the gap ledger). put_meta fails with errc::storage naming the
   // path, RocksDB's reason and the fix.
@@ -76,12 +220,15 @@ class store {
 
   [[nodiscard]] const std::string& path() const noexcept { return path_; }
 
-  static std::string_view to_view(const rocksdb::Slice& s) noexcept { return {s.data(), s.size()}; }
-
  private:
+  friend class commit_batch;
+  friend class id_cursor;
+  enum family_index : std::size_t { tweets_cf, outbox_cf, meta_cf, deadletter_cf, family_count };
+  [[nodiscard]] rocksdb::ColumnFamilyHandle* family(family_index i) const noexcept { return cf_[i]; }
+
   std::string path_;
   std::unique_ptr<rocksdb::DB> db_;
-  std::array<rocksdb::ColumnFamilyHandle*, 4> cf_{};
+  std::array<rocksdb::ColumnFamilyHandle*, family_count> cf_{};
 };
 
 }  // namespace spillway::sinks

@@ -2,6 +2,7 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include "config/kafka_properties.hpp"
 #include "sinks/kafka/kafka_config.hpp"
 #include "tests/kafka/kafka_test_support.hpp"
 
@@ -73,4 +74,26 @@ TEST_CASE("an invalid value of a secret property is reported without the value",
   CHECK(e.find("hunter2") == std::string::npos);
   const auto e2 = start_up_error(kafka_settings_for("127.0.0.1:1", {{"linger.ms", "not-a-number"}}));
   CHECK_THAT(e2, Catch::Contains("linger.ms"));
+}
+
+TEST_CASE("the guarantee rules are config's: settings that bypassed the loader are refused in its words", "[kafka]") {
+  // One rule, two callers: the loader (with file and line) and build_producer_conf (settings built in code).
+  for (const auto& [key, value] : std::vector<std::pair<std::string, std::string>>{
+           {"acks", "1"}, {"request.required.acks", "0"}, {"enable.idempotence", "false"}, {"metadata.broker.list", "x:1"}}) {
+    INFO(key << " = " << value);
+    const auto rule = spillway::config::check_property(key, value);
+    REQUIRE(rule.has_value());
+    const auto e = start_up_error(kafka_settings_for("127.0.0.1:1", {{key, value}}));
+    CHECK_THAT(e, Catch::Contains(key));
+    CHECK_THAT(e, Catch::Contains(rule->problem));
+    CHECK_THAT(e, Catch::Contains(rule->fix));
+  }
+  // What the guarantees allow passes both.
+  for (const auto& [key, value] : std::vector<std::pair<std::string, std::string>>{
+           {"acks", "all"}, {"acks", "-1"}, {"enable.idempotence", "true"}, {"compression.type", "zstd"}}) {
+    INFO(key << " = " << value);
+    CHECK_FALSE(spillway::config::check_property(key, value).has_value());
+    auto pc = build_producer_conf(kafka_settings_for("127.0.0.1:1", {{key, value}}));
+    rd_kafka_conf_destroy(pc.conf);
+  }
 }

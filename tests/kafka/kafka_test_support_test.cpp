@@ -275,24 +275,23 @@ std::vector<std::unique_ptr<test_post>> make_posts(std::size_t count, std::uint6
 
 void commit_posts(sinks::store& db, sinks::post_sink* sink, const std::vector<std::unique_ptr<test_post>>& posts,
                   std::size_t begin, std::size_t end) {
-  rocksdb::WriteBatch batch;
+  sinks::commit_batch batch(db);
   std::vector<sinks::committed_post> committed;
   for (std::size_t i = begin; i < end; ++i) {
     const auto& p = *posts[i];
-    const auto key = sinks::encode_post_key(p.id());
-    const auto at = sinks::encode_post_key(static_cast<std::uint64_t>(p.received_ms));
-    batch.Put(db.tweets(), rocksdb::Slice(key.data(), key.size()), rocksdb::Slice(p.line().data(), p.length));
-    batch.Put(db.outbox(), rocksdb::Slice(key.data(), key.size()), rocksdb::Slice(at.data(), at.size()));
+    batch.put_post(p.id(), p.line());
+    batch.put_outbox(p.id(), p.received_ms);
     committed.push_back({p.id(), p.line(), &p.fields, p.received_ms});
   }
-  REQUIRE(db.write(batch).ok());
+  const auto written = db.commit(batch);
+  INFO((written ? std::string() : written.error().message));
+  REQUIRE(written.has_value());
   if (sink != nullptr) sink->on_committed(committed);
 }
 
-std::size_t outbox_entries(sinks::store& db) {
-  std::unique_ptr<rocksdb::Iterator> it(db.db().NewIterator(rocksdb::ReadOptions(), db.outbox()));
+std::size_t outbox_entries(const sinks::store& db) {
   std::size_t n = 0;
-  for (it->SeekToFirst(); it->Valid(); it->Next()) ++n;
+  for (auto entry = db.outbox(); entry.valid(); entry.next()) ++n;
   return n;
 }
 

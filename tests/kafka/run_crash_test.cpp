@@ -17,10 +17,9 @@ namespace {
 
 // The ids in the outbox column family of a stopped service's database.
 std::set<std::uint64_t> outbox_ids(const std::string& db_path) {
-  spillway::sinks::store db(db_path, spillway::sinks::open_mode::read_only);
+  const spillway::sinks::store db(db_path, spillway::sinks::open_mode::read_only);
   std::set<std::uint64_t> ids;
-  std::unique_ptr<rocksdb::Iterator> it(db.db().NewIterator(rocksdb::ReadOptions(), db.outbox()));
-  for (it->SeekToFirst(); it->Valid(); it->Next()) ids.insert(spillway::sinks::decode_post_key(db.to_view(it->key())));
+  for (auto entry = db.outbox(); entry.valid(); entry.next()) ids.insert(entry.id());
   return ids;
 }
 
