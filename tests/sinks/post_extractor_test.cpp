@@ -113,13 +113,18 @@ TEST_CASE("extractor: malformed and id-less lines", "[extractor]") {
   }
 }
 
-TEST_CASE("post ids parse as integers, never floating point", "[extractor]") {
+TEST_CASE("post ids parse as integers, never floating point, and only in canonical form", "[extractor]") {
   std::uint64_t id = 0;
   CHECK(spillway::sinks::parse_post_id("505874924095815681", id));
   CHECK(id == 505874924095815681ULL);  // the twitter.json id that a double rounds to ...700
-  CHECK(spillway::sinks::parse_post_id("18446744073709551615", id));
-  CHECK_FALSE(spillway::sinks::parse_post_id("18446744073709551616", id));
-  CHECK_FALSE(spillway::sinks::parse_post_id("", id));
-  CHECK_FALSE(spillway::sinks::parse_post_id("-1", id));
-  CHECK_FALSE(spillway::sinks::parse_post_id("0", id));
+  CHECK(spillway::sinks::parse_post_id("9223372036854775807", id));  // X's ids are signed 64-bit
+  CHECK(id == 9223372036854775807ULL);
+  CHECK(spillway::sinks::parse_post_id("1", id));
+  CHECK(id == 1);
+  // One spelling per id: otherwise "0123" and "123" would share a key and one be dropped as a duplicate.
+  for (const char* bad : {"9223372036854775808", "18446744073709551615", "18446744073709551616", "", "-1", "+1",
+                          "0", "00", "0123", "1 ", " 1", "1.0"}) {
+    INFO(bad);
+    CHECK_FALSE(spillway::sinks::parse_post_id(bad, id));
+  }
 }
