@@ -51,11 +51,11 @@ class walker {
     p = ws(p);
     if (p == end_) return reject("invalid JSON: only whitespace");
     if (*p != '{') return reject(not_an_object);
-    p = members(p, 1, &sets_.top, "duplicate key at the top level", [&](std::string_view name, const char* at) {
-      if (name == "data") return data(at);
-      if (name == "matching_rules") return rules(at);
-      if (name == "errors") return errors(at);
-      return value(at, 1);
+    p = members(p, 1, &sets_.top, "duplicate key at the top level", [&](std::string_view name, const char* v) {
+      if (name == "data") return data(v);
+      if (name == "matching_rules") return rules(v);
+      if (name == "errors") return errors(v);
+      return value(v, 1);
     });
     if (p == nullptr) return false;
     return ws(p) == end_ || reject(trailing);
@@ -115,7 +115,7 @@ class walker {
     if (seen != nullptr) seen->clear();
     p = ws(p + 1);
     if (at(p) == '}') return p + 1;
-    for (;;) {
+    for (bool closed = false;;) {
       if (at(p) != '"') return fail(p == end_ ? truncated : expected_key);
       std::string_view name;
       bool escaped = false;
@@ -125,12 +125,8 @@ class walker {
       p = ws(p);
       if (at(p) != ':') return fail(p == end_ ? truncated : expected_colon);
       p = member(name, ws(p + 1));
-      if (p == nullptr) return nullptr;
-      p = ws(p);
-      const char next = at(p);
-      if (next == '}') return p + 1;
-      if (next != ',') return fail(p == end_ ? truncated : expected_comma_brace);
-      p = ws(p + 1);
+      if (p != nullptr) p = separator(p, '}', expected_comma_brace, closed);
+      if (p == nullptr || closed) return p;
     }
   }
 
@@ -140,15 +136,25 @@ class walker {
     if (depth > max_depth) return fail(too_deep);
     p = ws(p + 1);
     if (at(p) == ']') return p + 1;
+    bool closed = false;
     for (std::size_t index = 0;; ++index) {
       p = element(index, p);
-      if (p == nullptr) return nullptr;
-      p = ws(p);
-      const char next = at(p);
-      if (next == ']') return p + 1;
-      if (next != ',') return fail(p == end_ ? truncated : expected_comma_bracket);
-      p = ws(p + 1);
+      if (p != nullptr) p = separator(p, ']', expected_comma_bracket, closed);
+      if (p == nullptr || closed) return p;
     }
+  }
+
+  // After a member or an element: a comma leads to the next one (its position is returned), `close` ends
+  // the container (`closed` is set, the position after it returned), anything else is refused.
+  const char* separator(const char* p, char close, const char* missing, bool& closed) noexcept {
+    p = ws(p);
+    const char next = at(p);
+    if (next == close) {
+      closed = true;
+      return p + 1;
+    }
+    if (next != ',') return fail(p == end_ ? truncated : missing);
+    return ws(p + 1);
   }
 
   // Adds `name` to `seen`; a name with escapes is decoded first (into scratch_, valid for this line), so

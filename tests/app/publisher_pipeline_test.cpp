@@ -10,6 +10,7 @@
 #include "common/metrics.hpp"
 #include "ingest/stream/line_publisher.hpp"
 #include "sinks/pipeline.hpp"
+#include "tests/support/column_family.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/testdata.hpp"
 
@@ -54,15 +55,6 @@ struct harness {
   }
 };
 
-std::map<std::uint64_t, std::string> read_cf(sinks::store& db, rocksdb::ColumnFamilyHandle* cf) {
-  std::map<std::uint64_t, std::string> out;
-  std::unique_ptr<rocksdb::Iterator> it(db.db().NewIterator(rocksdb::ReadOptions(), cf));
-  for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    out[sinks::decode_post_key(sinks::store::to_view(it->key()))] = it->value().ToString();
-  }
-  return out;
-}
-
 std::string post_line(std::uint64_t id, std::size_t filler) {
   return R"({"data":{"id":")" + std::to_string(id) + R"(","text":")" + std::string(filler, 'a') +
          R"( \ud83d\ude00"},"matching_rules":[{"id":"5","tag":"t"}]})";
@@ -93,14 +85,14 @@ TEST_CASE("pipeline stores each Post once, byte for byte, and dead-letters bad l
   {
     sinks::store db(dir.str("db"), sinks::open_mode::read_write);
     h.run(db, body, 11);
-    const auto tweets = read_cf(db, db.tweets());
+    const auto tweets = testing::read_column_family(db, db.tweets());
     // 3000 generated + 7 real Posts; notices are not stored as Posts.
     CHECK(tweets.size() == 3007);
     std::size_t mismatched = 0;
     for (const auto& [id, line] : expected) mismatched += tweets.count(id) == 0 || tweets.at(id) != line;
     CHECK(mismatched == 0);
     CHECK(tweets.at(1626483873659092992ULL).find("tawanb") != std::string::npos);
-    const auto dead = read_cf(db, db.deadletter());
+    const auto dead = testing::read_column_family(db, db.deadletter());
     REQUIRE(dead.size() == 4);
     std::vector<std::string> kinds;
     for (const auto& [seq, v] : dead) kinds.push_back(v.substr(0, v.find(':')));
@@ -122,7 +114,7 @@ TEST_CASE("pipeline stores each Post once, byte for byte, and dead-letters bad l
     again.run(db, resend, 5, /*dedup=*/5000);
     CHECK(again.count("spillway_duplicates_dropped_total") == 3000);
     CHECK(again.count("spillway_dedup_rocksdb_reads_total") == 0);
-    CHECK(read_cf(db, db.tweets()).size() == 3007);
+    CHECK(testing::read_column_family(db, db.tweets()).size() == 3007);
   }
   SECTION("ids older than a small window are checked in RocksDB, still never stored twice") {
     sinks::store db(dir.str("db"), sinks::open_mode::read_write);
@@ -132,6 +124,6 @@ TEST_CASE("pipeline stores each Post once, byte for byte, and dead-letters bad l
     again.run(db, resend, 9, /*dedup=*/100);
     CHECK(again.count("spillway_duplicates_dropped_total") == 3000);
     CHECK(again.count("spillway_dedup_rocksdb_reads_total") > 0);
-    CHECK(read_cf(db, db.tweets()).size() == 3007);
+    CHECK(testing::read_column_family(db, db.tweets()).size() == 3007);
   }
 }

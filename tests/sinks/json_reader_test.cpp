@@ -108,34 +108,27 @@ TEST_CASE("json_reader: unescape decodes what a parser sees", "[json_reader]") {
 }
 
 TEST_CASE("json_reader: numbers stop where the grammar says, literals are spelled out", "[json_reader]") {
-  const auto number_end = [](const std::string& text) -> long {
+  using reader = const char* (*)(const char*, const char*, const char*&) noexcept;
+  // Where `read` stops in `text` (-1 when it refuses it).
+  const auto end_of = [](reader read, const std::string& text) -> long {
     const std::string s = text + std::string(json::overread, ' ');
     const char* problem = nullptr;
-    const char* next = json::read_number(s.data(), s.data() + text.size(), problem);
+    const char* next = read(s.data(), s.data() + text.size(), problem);
     return next == nullptr ? -1 : next - s.data();
   };
-  CHECK(number_end("0") == 1);
-  CHECK(number_end("-0.5e+10,") == 8);
-  CHECK(number_end("01") == 1);  // the "1" is left for the grammar to refuse
-  CHECK(number_end("1.5.") == 3);
-  CHECK(number_end("-") == -1);
-  CHECK(number_end("1.") == -1);
-  CHECK(number_end("1e") == -1);
-  CHECK(number_end("1e308") == -1);
-  CHECK(number_end("1e307") == 5);
-  CHECK(number_end("0.0001e310") == -1);  // stricter than needed (it is 1e306): documented
-  CHECK(number_end("1e-99999") == 8);
-  const auto literal_end = [](const std::string& text) -> long {
-    const std::string s = text + std::string(json::overread, ' ');
-    const char* problem = nullptr;
-    const char* next = json::read_literal(s.data(), s.data() + text.size(), problem);
-    return next == nullptr ? -1 : next - s.data();
-  };
-  CHECK(literal_end("true") == 4);
-  CHECK(literal_end("false]") == 5);
-  CHECK(literal_end("null") == 4);
-  CHECK(literal_end("nul") == -1);
-  CHECK(literal_end("tru") == -1);
-  CHECK(literal_end("fals") == -1);
-  CHECK(literal_end("nan") == -1);
+  CHECK(end_of(json::read_number, "0") == 1);
+  CHECK(end_of(json::read_number, "-0.5e+10,") == 8);
+  CHECK(end_of(json::read_number, "01") == 1);  // the "1" is left for the grammar to refuse
+  CHECK(end_of(json::read_number, "1.5.") == 3);
+  CHECK(end_of(json::read_number, "-") == -1);
+  CHECK(end_of(json::read_number, "1.") == -1);
+  CHECK(end_of(json::read_number, "1e") == -1);
+  CHECK(end_of(json::read_number, "1e308") == -1);
+  CHECK(end_of(json::read_number, "1e307") == 5);
+  CHECK(end_of(json::read_number, "0.0001e310") == -1);  // stricter than needed (it is 1e306): documented
+  CHECK(end_of(json::read_number, "1e-99999") == 8);
+  CHECK(end_of(json::read_literal, "true") == 4);
+  CHECK(end_of(json::read_literal, "false]") == 5);
+  CHECK(end_of(json::read_literal, "null") == 4);
+  for (const char* bad : {"nul", "tru", "fals", "nan", "True"}) CHECK(end_of(json::read_literal, bad) == -1);
 }

@@ -11,20 +11,12 @@
 
 #include "common/metrics.hpp"
 #include "sinks/pipeline.hpp"
+#include "tests/support/column_family.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using namespace spillway;
 
 namespace {
-
-std::map<std::uint64_t, std::string> read_cf(sinks::store& db, rocksdb::ColumnFamilyHandle* cf) {
-  std::map<std::uint64_t, std::string> out;
-  std::unique_ptr<rocksdb::Iterator> it(db.db().NewIterator(rocksdb::ReadOptions(), cf));
-  for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    out[sinks::decode_post_key(sinks::store::to_view(it->key()))] = it->value().ToString();
-  }
-  return out;
-}
 
 // Puts every line into one slab, separated by CR LF as on the wire, queues them and drains the pipeline.
 void run_pipeline(sinks::store& db, common::metrics_registry& metrics, const std::vector<std::string>& lines) {
@@ -76,11 +68,11 @@ TEST_CASE("pipeline: invalid lines go to deadletter with the reason, never to tw
   sinks::store db(dir.str("db"), sinks::open_mode::read_write);
   run_pipeline(db, metrics, lines);
 
-  const auto tweets = read_cf(db, db.tweets());
+  const auto tweets = testing::read_column_family(db, db.tweets());
   REQUIRE(tweets.size() == 1);  // and a leading-zero id did not collapse onto the good one as a duplicate
   CHECK(tweets.begin()->first == 1000000000000000007ULL);
   CHECK(tweets.begin()->second == good);
-  const auto dead = read_cf(db, db.deadletter());
+  const auto dead = testing::read_column_family(db, db.deadletter());
   REQUIRE(dead.size() == table.size());
   std::size_t i = 0;
   for (const auto& [seq, value] : dead) {

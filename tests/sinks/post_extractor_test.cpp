@@ -4,19 +4,16 @@
 #include <string>
 
 #include "sinks/post_extractor.hpp"
+#include "tests/sinks/padded_line.hpp"
 #include "tests/support/testdata.hpp"
 
 using spillway::sinks::extracted_post;
 using spillway::sinks::line_kind;
 using spillway::sinks::post_extractor;
 
+using spillway::testing::padded_line;
+
 namespace {
-// Copies the line into a padded buffer (the slab guarantees this in production) and extracts.
-struct padded_line {
-  std::string storage;
-  explicit padded_line(const std::string& line) : storage(line + std::string(simdjson::SIMDJSON_PADDING, ' ')) {}
-  extracted_post extract(post_extractor& x, std::size_t len) const { return x.extract(storage.data(), len, storage.size()); }
-};
 extracted_post extract_line(post_extractor& x, const std::string& line) {
   static std::string keep;  // views in the result point into it; valid until the next call
   keep = line + std::string(simdjson::SIMDJSON_PADDING, ' ');
@@ -50,7 +47,7 @@ TEST_CASE("extractor reads every real stream payload", "[extractor]") {
     INFO(name);
     const padded_line padded(line);
     const auto before = padded.storage;
-    const auto out = padded.extract(x, line.size());
+    const auto out = padded.extract(x);
     CHECK(padded.storage == before);  // bytes left intact: the raw line is what the sinks store
     if (auto p = posts.find(name); p != posts.end()) {
       CHECK(out.kind == line_kind::post);

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "sinks/post_extractor.hpp"
+#include "tests/sinks/padded_line.hpp"
 #include "tests/support/testdata.hpp"
 
 using spillway::sinks::extracted_post;
@@ -16,15 +17,13 @@ using spillway::sinks::post_extractor;
 
 namespace {
 
-// The line in a buffer whose padding is all quotes, backslashes and braces: nothing past the line's end
-// may be taken for a closing quote, an escape or a bracket (a slab's padding holds the next line's bytes).
-struct hostile_padding {
-  std::string storage;
-  explicit hostile_padding(const std::string& line) : storage(line) {
-    for (std::size_t i = 0; i < simdjson::SIMDJSON_PADDING; ++i) storage += "\"\\}]"[i % 4];
-  }
-  extracted_post extract(post_extractor& x, std::size_t len) const { return x.extract(storage.data(), len, storage.size()); }
-};
+// Every line here is read with hostile padding (tests/sinks/padded_line.hpp). The views in the result
+// point into `keep`: valid until the next call.
+extracted_post extract_hostile(post_extractor& x, const std::string& line) {
+  static spillway::testing::padded_line keep("");
+  keep = spillway::testing::padded_line(line, /*hostile=*/true);
+  return keep.extract(x);
+}
 
 struct row {
   std::string line;
@@ -36,8 +35,7 @@ void check_rows(const std::vector<row>& table) {
   post_extractor x(1 << 20);
   for (const auto& r : table) {
     INFO(r.line);
-    const hostile_padding padded(r.line);
-    const auto out = padded.extract(x, r.line.size());
+    const auto out = extract_hostile(x, r.line);
     CHECK(out.kind == r.kind);
     if (r.problem.empty()) {
       CHECK(out.problem.empty());
@@ -174,8 +172,7 @@ TEST_CASE("validation: duplicate keys where Spillway reads, not deeper", "[extra
 TEST_CASE("validation: a key with escapes is read as a parser reads it", "[extractor][validation]") {
   post_extractor x(1 << 20);
   const std::string line = R"({"d\u0061ta":{"\u0069d":"1626483873659092992"},"matching_rules":[{"\u0069d":"7","t\u0061g":"x"}]})";
-  const hostile_padding padded(line);
-  const auto out = padded.extract(x, line.size());
+  const auto out = extract_hostile(x, line);
   CHECK(out.kind == line_kind::post);
   CHECK(out.id == 1626483873659092992ULL);
   REQUIRE(out.rule_count == 1);
@@ -229,8 +226,7 @@ TEST_CASE("validation: a notice is known by its shape, never by its text", "[ext
       {R"({"errors":[{"disconnect_type":"OperationalDisconnect"}],"data":{"id":"1626483873659092992"}})", line_kind::post, ""},
   });
   post_extractor x(1 << 20);
-  const hostile_padding padded(notice);
-  const auto out = padded.extract(x, notice.size());
+  const auto out = extract_hostile(x, notice);
   CHECK(out.notice_title == "operational-disconnect");
   CHECK(out.notice_disconnect_type == "OperationalDisconnect");
 }
@@ -239,8 +235,7 @@ TEST_CASE("validation: rule ids and tags are scalar tokens or nothing", "[extrac
   post_extractor x(1 << 20);
   const std::string line =
       post_with(R"("matching_rules":[{"id":"1","tag":{"nested":"x"}},{"id":[2],"tag":null},{"id":3,"tag":"t"},"odd",7])");
-  const hostile_padding padded(line);
-  const auto out = padded.extract(x, line.size());
+  const auto out = extract_hostile(x, line);
   REQUIRE(out.kind == line_kind::post);
   REQUIRE(out.rule_count == 3);  // the string and the number in the array are not rules
   CHECK(out.rules[0].id_json == "\"1\"");
@@ -259,13 +254,13 @@ TEST_CASE("validation: every string end, at every distance from the line's end",
     const std::string text(n, 'a');
     INFO(n);
     const std::string ok = R"({"data":{"id":"1626483873659092992","text":")" + text + "\"}}";
-    CHECK(hostile_padding(ok).extract(x, ok.size()).kind == line_kind::post);
+    CHECK(extract_hostile(x, ok).kind == line_kind::post);
     const std::string escaped = R"({"data":{"id":"1626483873659092992","text":")" + text + R"(\"\ud83d\ude00"}})";
-    CHECK(hostile_padding(escaped).extract(x, escaped.size()).kind == line_kind::post);
+    CHECK(extract_hostile(x, escaped).kind == line_kind::post);
     const std::string control = R"({"data":{"id":"1626483873659092992","text":")" + text + "\x1f\"}}";
-    CHECK(hostile_padding(control).extract(x, control.size()).problem.find("control character") != std::string_view::npos);
+    CHECK(extract_hostile(x, control).problem.find("control character") != std::string_view::npos);
     const std::string open = R"({"data":{"id":"1626483873659092992","text":")" + text;
-    CHECK(hostile_padding(open).extract(x, open.size()).problem.find("not closed") != std::string_view::npos);
+    CHECK(extract_hostile(x, open).problem.find("not closed") != std::string_view::npos);
   }
 }
 
@@ -277,8 +272,7 @@ TEST_CASE("validation: every real payload is valid JSON", "[extractor][validatio
     INFO(name);
     const auto line = spillway::testing::as_stream_line(spillway::testing::read_file(spillway::testing::testdata_dir() / name));
     REQUIRE(line.size() > 100);
-    const hostile_padding padded(line);
-    const auto out = padded.extract(x, line.size());
+    const auto out = extract_hostile(x, line);
     CHECK(out.problem.find("JSON") == std::string_view::npos);
     CHECK(out.kind != line_kind::malformed);
   }
