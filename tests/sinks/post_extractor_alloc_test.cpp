@@ -16,13 +16,31 @@ thread_local bool counting = false;
 thread_local std::size_t allocations = 0;
 }  // namespace
 
-void* operator new(std::size_t n) {
+// Every non-aligned form is replaced, so that each allocation and its release go through the same pair
+// (sanitizers check that they match); the aligned forms keep the library's own pair.
+namespace {
+void* counted_alloc(std::size_t n) noexcept {
   if (counting) ++allocations;
-  if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
+  return std::malloc(n == 0 ? 1 : n);
+}
+}  // namespace
+
+void* operator new(std::size_t n) {
+  if (void* p = counted_alloc(n)) return p;
   throw std::bad_alloc();
 }
+void* operator new[](std::size_t n) {
+  if (void* p = counted_alloc(n)) return p;
+  throw std::bad_alloc();
+}
+void* operator new(std::size_t n, const std::nothrow_t&) noexcept { return counted_alloc(n); }
+void* operator new[](std::size_t n, const std::nothrow_t&) noexcept { return counted_alloc(n); }
 void operator delete(void* p) noexcept { std::free(p); }
+void operator delete[](void* p) noexcept { std::free(p); }
 void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
+void operator delete[](void* p, const std::nothrow_t&) noexcept { std::free(p); }
 
 TEST_CASE("extract() allocates nothing for Posts, notices and bad lines", "[extractor][validation]") {
   std::vector<std::string> lines;
