@@ -1,7 +1,7 @@
 #pragma once
 // post: what the pipeline needs to route one stream line — its kind, the Post id, the matching rules as
-// raw JSON tokens, and (for notices) the disconnect type. Produced by post_extractor on the pipeline thread
-// and read by every sink (RocksDB store, Kafka headers and keys); a plain value, no I/O.
+// raw JSON tokens (scalars only), and (for notices) the disconnect type. Produced by post_extractor on
+// the pipeline thread and read by every sink (RocksDB store, Kafka headers and keys); a plain value, no I/O.
 //
 // IMPORTANT: buffer lifetime. Every string_view points into the line it was extracted from (raw JSON
 // tokens, still escaped), so it is valid exactly as long as that line's buffer.
@@ -13,10 +13,10 @@
 namespace spillway::sinks {
 
 enum class line_kind : std::uint8_t {
-  post,        // has data.id
-  notice,      // errors only: an in-band notice such as operational-disconnect
-  malformed,   // not JSON, or JSON that is not an object
-  missing_id,  // JSON object without a usable data.id (and not a notice)
+  post,        // valid JSON with a canonical data.id
+  notice,      // a top-level `errors` array and no `data`: an in-band notice such as operational-disconnect
+  malformed,   // not valid JSON (RFC 8259, UTF-8), not an object, or a duplicate key where Spillway reads
+  missing_id,  // a valid JSON object without a canonical data.id (and not a notice)
 };
 
 struct rule_match {
@@ -33,9 +33,9 @@ struct extracted_post {
   std::array<rule_match, max_rules> rules{};
   std::uint32_t rule_count = 0;             // stored in `rules` (first max_rules)
   std::uint32_t rules_total = 0;            // as received; > rule_count when truncated
-  bool has_errors = false;                  // partial-data `errors` alongside `data`, or a notice
-  std::string_view notice_title;            // for notices: errors[0].title (raw, unescaped not needed)
-  std::string_view notice_disconnect_type;  // for notices: errors[0].disconnect_type
+  bool has_errors = false;                  // a top-level `errors` array: partial data beside `data`, or a notice
+  std::string_view notice_title;            // errors[0].title when a string (raw: escapes intact)
+  std::string_view notice_disconnect_type;  // errors[0].disconnect_type when a string (raw)
   std::string_view problem;                 // for malformed / missing_id: what was wrong (static text)
 };
 

@@ -10,6 +10,7 @@
 #include "common/metrics.hpp"
 #include "ingest/stream/line_publisher.hpp"
 #include "sinks/pipeline.hpp"
+#include "tests/support/column_family.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/testdata.hpp"
 
@@ -51,18 +52,6 @@ struct harness {
   }
 };
 
-std::map<std::uint64_t, std::string> stored_posts(const sinks::store& db) {
-  std::map<std::uint64_t, std::string> out;
-  for (auto post = db.posts(); post.valid(); post.next()) out[post.id()] = std::string(post.line());
-  return out;
-}
-
-std::map<std::uint64_t, std::string> dead_letters(const sinks::store& db) {
-  std::map<std::uint64_t, std::string> out;
-  for (auto record = db.deadletters(); record.valid(); record.next()) out[record.id()] = std::string(record.record());
-  return out;
-}
-
 std::string post_line(std::uint64_t id, std::size_t filler) {
   return R"({"data":{"id":")" + std::to_string(id) + R"(","text":")" + std::string(filler, 'a') +
          R"( \ud83d\ude00"},"matching_rules":[{"id":"5","tag":"t"}]})";
@@ -93,14 +82,14 @@ TEST_CASE("pipeline stores each Post once, byte for byte, and dead-letters bad l
   {
     sinks::store db(dir.str("db"), sinks::open_mode::read_write);
     h.run(db, body, 11);
-    const auto tweets = stored_posts(db);
+    const auto tweets = testing::stored_posts(db);
     // 3000 generated + 7 real Posts; notices are not stored as Posts.
     CHECK(tweets.size() == 3007);
     std::size_t mismatched = 0;
     for (const auto& [id, line] : expected) mismatched += tweets.count(id) == 0 || tweets.at(id) != line;
     CHECK(mismatched == 0);
     CHECK(tweets.at(1626483873659092992ULL).find("tawanb") != std::string::npos);
-    const auto dead = dead_letters(db);
+    const auto dead = testing::dead_letters(db);
     REQUIRE(dead.size() == 4);
     std::vector<std::string> kinds;
     for (const auto& [seq, v] : dead) kinds.push_back(v.substr(0, v.find(':')));
@@ -122,7 +111,7 @@ TEST_CASE("pipeline stores each Post once, byte for byte, and dead-letters bad l
     again.run(db, resend, 5, /*dedup=*/5000);
     CHECK(again.count("spillway_duplicates_dropped_total") == 3000);
     CHECK(again.count("spillway_dedup_rocksdb_reads_total") == 0);
-    CHECK(stored_posts(db).size() == 3007);
+    CHECK(testing::stored_posts(db).size() == 3007);
   }
   SECTION("ids older than a small window are checked in RocksDB, still never stored twice") {
     sinks::store db(dir.str("db"), sinks::open_mode::read_write);
@@ -132,6 +121,6 @@ TEST_CASE("pipeline stores each Post once, byte for byte, and dead-letters bad l
     again.run(db, resend, 9, /*dedup=*/100);
     CHECK(again.count("spillway_duplicates_dropped_total") == 3000);
     CHECK(again.count("spillway_dedup_rocksdb_reads_total") > 0);
-    CHECK(stored_posts(db).size() == 3007);
+    CHECK(testing::stored_posts(db).size() == 3007);
   }
 }

@@ -4,19 +4,16 @@
 #include <string>
 
 #include "sinks/post_extractor.hpp"
+#include "tests/sinks/padded_line.hpp"
 #include "tests/support/testdata.hpp"
 
 using spillway::sinks::extracted_post;
 using spillway::sinks::line_kind;
 using spillway::sinks::post_extractor;
 
+using spillway::testing::padded_line;
+
 namespace {
-// Copies the line into a padded buffer (the slab guarantees this in production) and extracts.
-struct padded_line {
-  std::string storage;
-  explicit padded_line(const std::string& line) : storage(line + std::string(simdjson::SIMDJSON_PADDING, ' ')) {}
-  extracted_post extract(post_extractor& x, std::size_t len) const { return x.extract(storage.data(), len, storage.size()); }
-};
 extracted_post extract_line(post_extractor& x, const std::string& line) {
   static std::string keep;  // views in the result point into it; valid until the next call
   keep = line + std::string(simdjson::SIMDJSON_PADDING, ' ');
@@ -50,7 +47,7 @@ TEST_CASE("extractor reads every real stream payload", "[extractor]") {
     INFO(name);
     const padded_line padded(line);
     const auto before = padded.storage;
-    const auto out = padded.extract(x, line.size());
+    const auto out = padded.extract(x);
     CHECK(padded.storage == before);  // bytes left intact: the raw line is what the sinks store
     if (auto p = posts.find(name); p != posts.end()) {
       CHECK(out.kind == line_kind::post);
@@ -113,13 +110,18 @@ TEST_CASE("extractor: malformed and id-less lines", "[extractor]") {
   }
 }
 
-TEST_CASE("post ids parse as integers, never floating point", "[extractor]") {
+TEST_CASE("post ids parse as integers, never floating point, and only in canonical form", "[extractor]") {
   std::uint64_t id = 0;
   CHECK(spillway::sinks::parse_post_id("505874924095815681", id));
   CHECK(id == 505874924095815681ULL);  // the twitter.json id that a double rounds to ...700
-  CHECK(spillway::sinks::parse_post_id("18446744073709551615", id));
-  CHECK_FALSE(spillway::sinks::parse_post_id("18446744073709551616", id));
-  CHECK_FALSE(spillway::sinks::parse_post_id("", id));
-  CHECK_FALSE(spillway::sinks::parse_post_id("-1", id));
-  CHECK_FALSE(spillway::sinks::parse_post_id("0", id));
+  CHECK(spillway::sinks::parse_post_id("9223372036854775807", id));  // X's ids are signed 64-bit
+  CHECK(id == 9223372036854775807ULL);
+  CHECK(spillway::sinks::parse_post_id("1", id));
+  CHECK(id == 1);
+  // One spelling per id: otherwise "0123" and "123" would share a key and one be dropped as a duplicate.
+  for (const char* bad : {"9223372036854775808", "18446744073709551615", "18446744073709551616", "", "-1", "+1",
+                          "0", "00", "0123", "1 ", " 1", "1.0"}) {
+    INFO(bad);
+    CHECK_FALSE(spillway::sinks::parse_post_id(bad, id));
+  }
 }
