@@ -1,5 +1,6 @@
 #include "config/values.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <limits>
 
@@ -31,6 +32,7 @@ std::optional<issue> check_authority(std::string_view authority, bool port_requi
     host = authority.substr(1, close - 1);
     const auto rest = authority.substr(close + 1);
     if (!rest.empty() && !rest.starts_with(':')) return issue{"unexpected text after ']'", "write [addr]:port"};
+    if (rest == ":") return issue{"the port after ':' is empty", "write [addr]:port or drop the ':'"};
     if (!rest.empty()) port = rest.substr(1);
     else if (port_required) return issue{"the port is missing", "write [addr]:port"};
   } else {
@@ -44,8 +46,19 @@ std::optional<issue> check_authority(std::string_view authority, bool port_requi
     }
   }
   if (host.empty()) return issue{"the host is empty", "write host:port, e.g. localhost:9092"};
-  if (host.find_first_of(" \t/\\?#") != std::string_view::npos) {
-    return issue{"the host contains a space or one of / \\ ? #", "write only the host name or address"};
+  // Only what a host name or address can hold (a CR/LF or space would split a Host header or a request
+  // line later); ':' and '%' only inside [] (IPv6, with a zone), and there at least one ':'. Not quoted
+  // back: it may be anything.
+  const bool bracketed = authority.starts_with('[');
+  const auto bad = std::ranges::find_if(host, [&](char c) {
+    const auto u = static_cast<unsigned char>(c);
+    const bool plain = (u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z') || (u >= '0' && u <= '9') || c == '.' ||
+                       c == '-' || c == '_' || c == '~';
+    return !plain && !(bracketed && (c == ':' || c == '%'));
+  });
+  if (bad != host.end() || (bracketed && host.find(':') == std::string_view::npos)) {
+    return issue{"the host has a character a host name cannot have (a space, a control character, or one of / \\ ? # @ ...)",
+                 "write only the host name or address (letters, digits, '.', '-', '_'; an IPv6 address in [])"};
   }
   if (!port.empty()) return check_port(port, allow_zero_port);
   return std::nullopt;

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs every Debian 12 package that Spillway's build, tests and demo need.
+# Installs every Debian 12 package that Spillway's build, tests and demo need (clang-16 and its
+# libclang-rt-16-dev runtime only for the libFuzzer targets: scripts/fuzz.sh, .ci/run).
 # Non-interactive and idempotent: packages already present are skipped by apt.
 set -euo pipefail
 
@@ -11,6 +12,7 @@ packages=(
   catch2 libcli11-dev libtomlplusplus-dev libspdlog-dev libfmt-dev
   prometheus-cpp-dev
   kcat curl procps
+  clang-16 libclang-rt-16-dev
 )
 
 missing=()

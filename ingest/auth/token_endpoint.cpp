@@ -5,17 +5,30 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <algorithm>
 #include <cctype>
 
+#include "common/log.hpp"
 #include "ingest/xapi/url.hpp"
 
 namespace spillway::ingest::auth {
 namespace {
 
+// The whole string, embedded NULs included (a token cut at a NUL would be a different token).
 std::string str(const rapidjson::Value& obj, const char* key) {
   if (!obj.IsObject()) return {};
   const auto it = obj.FindMember(key);
-  return it != obj.MemberEnd() && it->value.IsString() ? std::string(it->value.GetString()) : std::string();
+  return it != obj.MemberEnd() && it->value.IsString() ? std::string(it->value.GetString(), it->value.GetStringLength())
+                                                       : std::string();
+}
+
+// A token goes into an Authorization header as it is: only visible ASCII (RFC 6750 b64token is a subset),
+// so a CR/LF, space or NUL from the server can never add or split a header.
+bool header_safe(std::string_view token) {
+  if (token.empty()) return false;
+  for (const char c : token)
+    if (c < 0x21 || c > 0x7e) return false;
+  return true;
 }
 
 std::optional<std::int64_t> int_of(const rapidjson::Value& obj, const char* key) {
@@ -58,7 +71,7 @@ std::optional<std::string> parse_app_token(std::string_view body) {
   std::string type = str(d, "token_type");
   for (auto& c : type) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   std::string token = str(d, "access_token");
-  if (type != "bearer" || token.empty()) return std::nullopt;
+  if (type != "bearer" || !header_safe(token)) return std::nullopt;
   return token;
 }
 
@@ -66,9 +79,10 @@ std::optional<user_tokens> parse_user_tokens(std::string_view body, std::int64_t
   rapidjson::Document d;
   if (!parse(body, d)) return std::nullopt;
   user_tokens t{str(d, "access_token"), str(d, "refresh_token"), 0};
-  if (t.access_token.empty() || t.refresh_token.empty()) return std::nullopt;
-  // X documents 7200 s for user access tokens; assume that when expires_in is missing.
-  t.expires_at = now_unix_s + int_of(d, "expires_in").value_or(7200);
+  if (!header_safe(t.access_token) || !header_safe(t.refresh_token)) return std::nullopt;
+  // X documents 7200 s for user access tokens; assume that when expires_in is missing. Clamped, so a
+  // hostile value can neither overflow the sum nor put the expiry before now.
+  t.expires_at = now_unix_s + std::clamp<std::int64_t>(int_of(d, "expires_in").value_or(7200), 0, max_expires_in_s);
   return t;
 }
 
@@ -120,7 +134,7 @@ std::string token_error_text(std::string_view body) {
   if (!description.empty()) text += (text.empty() ? "" : ": ") + description;
   if (text.empty() && d.HasMember("errors") && d["errors"].IsArray() && !d["errors"].Empty())
     text = str(d["errors"][0], "message");
-  return text;
+  return common::log_sample(text, max_error_text_bytes);  // server text is data: escaped, capped
 }
 
 }  // namespace spillway::ingest::auth

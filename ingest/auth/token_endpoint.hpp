@@ -7,6 +7,7 @@
 //                       new refresh token (X rotates them: the one sent is void from then on).
 // And what an operator must be told when either refuses. No I/O; any thread; never puts a secret in a
 // message.
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -35,10 +36,17 @@ struct user_tokens {
 // "Basic base64(urlencode(id):urlencode(secret))" (RFC 6749 §2.3.1, X's app-only auth docs).
 [[nodiscard]] std::string basic_authorization(std::string_view id, std::string_view secret);
 
-// {"token_type":"bearer","access_token":"..."} → the token; nullopt when the shape is not that.
+// The longest lifetime taken from expires_in (one year; X documents 7200 s): larger values are clamped.
+inline constexpr std::int64_t max_expires_in_s = 365LL * 24 * 3600;
+// The longest error text kept from a token endpoint's body, before escaping.
+inline constexpr std::size_t max_error_text_bytes = 300;
+
+// {"token_type":"bearer","access_token":"..."} → the token; nullopt when the shape is not that or the token
+// is not visible ASCII (it goes into an Authorization header as it is).
 [[nodiscard]] std::optional<std::string> parse_app_token(std::string_view body);
 // {"token_type":"bearer","expires_in":N,"access_token":"...","refresh_token":"..."} → tokens with
-// expires_at = now + N; nullopt without both tokens.
+// expires_at = now + N, N clamped to 0..max_expires_in_s; nullopt without both tokens, or when either is
+// not visible ASCII.
 [[nodiscard]] std::optional<user_tokens> parse_user_tokens(std::string_view body, std::int64_t now_unix_s);
 
 // The token store file's JSON, and back. parse: errc::bad_message naming what is missing ("has no
@@ -53,7 +61,8 @@ enum class token_refusal : std::uint8_t {
   other,
 };
 [[nodiscard]] token_refusal classify_token_error(int status, std::string_view body);
-// X's error text ("error"/"error_description" or errors[0].message), for messages; never a token.
+// X's error text ("error"/"error_description" or errors[0].message), for messages; never a token. Server
+// text is data: control bytes escaped as \xNN, capped at max_error_text_bytes (common::log_sample).
 [[nodiscard]] std::string token_error_text(std::string_view body);
 
 }  // namespace spillway::ingest::auth

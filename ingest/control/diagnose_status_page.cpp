@@ -4,6 +4,7 @@
 // ours: the check is then "skipped".
 #include <rapidjson/document.h>
 
+#include "common/log.hpp"
 #include "ingest/control/diagnose.hpp"
 #include "ingest/xapi/http_client.hpp"
 #include "ingest/xapi/url.hpp"
@@ -11,10 +12,16 @@
 namespace spillway::ingest {
 namespace {
 
+// The longest text kept from the page's JSON, before escaping.
+constexpr std::size_t max_text_bytes = 300;
+
+// Server text is data (issue 10): the page's strings reach the diagnose report and the terminal, so control
+// bytes are escaped (\xNN) and the length capped.
 std::string str(const rapidjson::Value& obj, const char* key) {
   if (!obj.IsObject()) return {};
   const auto it = obj.FindMember(key);
-  return it != obj.MemberEnd() && it->value.IsString() ? std::string(it->value.GetString()) : std::string();
+  if (it == obj.MemberEnd() || !it->value.IsString()) return {};
+  return common::log_sample({it->value.GetString(), it->value.GetStringLength()}, max_text_bytes);
 }
 
 finding skipped(const std::string& why) {

@@ -1,6 +1,5 @@
 #include "ingest/control/rules_api.hpp"
 
-#include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 #include <spdlog/spdlog.h>
@@ -16,25 +15,10 @@
 namespace spillway::ingest {
 namespace {
 
-std::string str(const rapidjson::Value& obj, const char* key) {
-  if (!obj.IsObject()) return {};
-  const auto it = obj.FindMember(key);
-  return it != obj.MemberEnd() && it->value.IsString() ? std::string(it->value.GetString()) : std::string();
-}
-
-std::int64_t num(const rapidjson::Value& obj, const char* key) {
-  if (!obj.IsObject()) return 0;
-  const auto it = obj.FindMember(key);
-  return it != obj.MemberEnd() && it->value.IsInt64() ? it->value.GetInt64() : 0;
-}
-
-common::result<void> parse_body(const http_response& r, rapidjson::Document& d) {
-  d.Parse(r.body.data(), r.body.size());
-  if (d.HasParseError() || !d.IsObject())
-    return common::error(common::errc::protocol,
-                         "the rules endpoint answered HTTP " + std::to_string(r.status) +
-                             " with a body that is not a JSON object; check that stream.base_url points at the X API");
-  return {};
+common::error not_a_json_object(const http_response& r) {
+  return common::error(common::errc::protocol,
+                       "the rules endpoint answered HTTP " + std::to_string(r.status) +
+                           " with a body that is not a JSON object; check that stream.base_url points at the X API");
 }
 
 // What the caller does about a refusal: the exit code of `spillway rules` follows from it.
@@ -54,31 +38,12 @@ common::errc errc_for(reconnect::http_class kind) {
   return common::errc::protocol;
 }
 
-void read_errors(const rapidjson::Document& d, std::vector<rule_error>& out) {
-  const auto it = d.FindMember("errors");
-  if (it == d.MemberEnd() || !it->value.IsArray()) return;
-  for (const auto& e : it->value.GetArray()) {
-    rule_error re{str(e, "value"), str(e, "id"), str(e, "title"),
-                  std::string(reconnect::problem_suffix(str(e, "type"))), str(e, "detail"), {}};
-    if (e.IsObject() && e.HasMember("details") && e["details"].IsArray())
-      for (const auto& s : e["details"].GetArray())
-        if (s.IsString()) re.details.emplace_back(s.GetString());
-    out.push_back(std::move(re));
-  }
-}
-
 template <typename Fill>
 std::string json_body(Fill&& fill) {
   rapidjson::StringBuffer sb;
   rapidjson::Writer<rapidjson::StringBuffer> w(sb);
   fill(w);
   return sb.GetString();
-}
-
-const rapidjson::Value* summary_of(const rapidjson::Document& d) {
-  const auto meta = d.FindMember("meta");
-  if (meta == d.MemberEnd() || !meta->value.IsObject() || !meta->value.HasMember("summary")) return nullptr;
-  return &meta->value["summary"];
 }
 
 }  // namespace
@@ -135,17 +100,9 @@ common::result<http_response> rules_api::call(const std::string& method, const s
 common::result<void> rules_api::list(std::vector<live_rule>& out) {
   std::string token;
   for (int page = 0; page < 100'000; ++page) {  // bounded: X caps rules at 25,000+ per app
-    std::string target(paths::rules);
-    append_query(target, "max_results", std::to_string(options_.page_size));
-    // X's token is opaque: encoded like every query value, so it can never end the request line.
-    if (!token.empty()) append_query(target, "pagination_token", token);
-    auto r = call("GET", target, "");
+    auto r = call("GET", rules_page_target(options_.page_size, token), "");
     if (!r) return r.error();
-    rapidjson::Document d;
-    if (auto parsed = parse_body(*r, d); !parsed) return parsed;
-    if (d.HasMember("data") && d["data"].IsArray())
-      for (const auto& v : d["data"].GetArray()) out.push_back({str(v, "id"), str(v, "value"), str(v, "tag")});
-    token = d.HasMember("meta") ? str(d["meta"], "next_token") : std::string();
+    if (!parse_rules_page(r->body, out, token)) return not_a_json_object(*r);
     if (token.empty()) return {};
   }
   return common::error(common::errc::protocol, "the rules listing did not end after 100000 pages; check stream.base_url");
@@ -171,12 +128,7 @@ common::result<void> rules_api::add(const std::vector<config::rule_spec>& rules,
     if (dry_run) append_query(target, "dry_run", "true");
     auto r = call("POST", target, body);
     if (!r) return r.error();
-    rapidjson::Document d;
-    if (auto parsed = parse_body(*r, d); !parsed) return parsed;
-    if (!dry_run && d.HasMember("data") && d["data"].IsArray())
-      for (const auto& v : d["data"].GetArray()) out.created.push_back({str(v, "id"), str(v, "value"), str(v, "tag")});
-    if (const auto* sum = summary_of(d)) out.valid += num(*sum, "valid"), out.invalid += num(*sum, "invalid");
-    read_errors(d, out.errors);
+    if (!parse_add_response(r->body, dry_run, out)) return not_a_json_object(*r);
   }
   return {};
 }
@@ -197,10 +149,7 @@ common::result<void> rules_api::remove(const std::vector<std::string>& ids, dele
     });
     auto r = call("POST", std::string(paths::rules), body);
     if (!r) return r.error();
-    rapidjson::Document d;
-    if (auto parsed = parse_body(*r, d); !parsed) return parsed;
-    if (const auto* sum = summary_of(d)) out.deleted += num(*sum, "deleted");
-    read_errors(d, out.errors);
+    if (!parse_delete_response(r->body, out)) return not_a_json_object(*r);
   }
   return {};
 }

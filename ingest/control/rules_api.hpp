@@ -21,31 +21,9 @@
 #include "ingest/xapi/http_client.hpp"
 #include "ingest/xapi/rate_limits.hpp"
 #include "ingest/control/rules_plan.hpp"
+#include "ingest/control/rules_response.hpp"
 
 namespace spillway::ingest {
-
-// One per-rule failure from a 2xx body's errors[] (DuplicateRule, UnprocessableEntity, rule-cap, ...).
-struct rule_error {
-  std::string value;
-  std::string id;  // DuplicateRule: the id of the live rule with this value
-  std::string title;
-  std::string type;  // the part after /2/problems/
-  std::string detail;
-  std::vector<std::string> details;  // UnprocessableEntity: X's reasons
-  [[nodiscard]] bool duplicate() const { return title == "DuplicateRule" || type == "duplicate-rules"; }
-};
-
-struct add_outcome {
-  std::vector<live_rule> created;  // empty for dry_run
-  std::vector<rule_error> errors;
-  std::int64_t valid = 0;
-  std::int64_t invalid = 0;
-};
-
-struct delete_outcome {
-  std::int64_t deleted = 0;
-  std::vector<rule_error> errors;
-};
 
 struct rules_api_options {
   std::size_t page_size = 1000;  // GET max_results (X: 1..1000)

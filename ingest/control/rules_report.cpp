@@ -1,18 +1,26 @@
 // Renderings of rules listings, plans and sync reports (declared in rules_sync.hpp).
+// Everything X sent (ids, values, tags, titles, details) is server text: it is printed with control bytes
+// escaped as \xNN, so a value with a newline cannot forge a line of the report or the log (issue 10).
 #include <string>
 
+#include "common/log.hpp"
 #include "ingest/control/rules_sync.hpp"
 
 namespace spillway::ingest {
 namespace {
 
+// Longer than any rule value X accepts (1024 characters on the largest plan); only garbage is cut.
+constexpr std::size_t max_text_bytes = 4096;
+
+std::string printable(const std::string& s) { return common::log_sample(s, max_text_bytes); }
+
 std::string quote(const std::string& s) {
-  std::string out = "\"";
+  std::string escaped;
   for (char c : s) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
+    if (c == '"' || c == '\\') escaped += '\\';
+    escaped += c;
   }
-  return out + "\"";
+  return "\"" + printable(escaped) + "\"";
 }
 
 std::string rule_text(const std::string& value, const std::string& tag) {
@@ -20,17 +28,17 @@ std::string rule_text(const std::string& value, const std::string& tag) {
 }
 
 std::string line(char mark, const live_rule& r, const std::string& note) {
-  return std::string("  ") + mark + " id " + r.id + " " + rule_text(r.value, r.tag) + note + "\n";
+  return std::string("  ") + mark + " id " + printable(r.id) + " " + rule_text(r.value, r.tag) + note + "\n";
 }
 
 std::string error_line(const rule_error& e) {
   if (e.duplicate())
-    return "  ! " + quote(e.value) + ": duplicate: X already has this value as rule id " + e.id +
-           ". Fix: delete rule " + e.id + " (or set stream.rules_delete_unmanaged = true) to re-add it with the "
+    return "  ! " + quote(e.value) + ": duplicate: X already has this value as rule id " + printable(e.id) +
+           ". Fix: delete rule " + printable(e.id) + " (or set stream.rules_delete_unmanaged = true) to re-add it with the "
            "declared tag, or declare its current tag\n";
-  std::string out = "  ! " + quote(e.value) + ": " + (e.title.empty() ? "rejected" : e.title);
-  if (!e.detail.empty()) out += ": " + e.detail;
-  for (const auto& d : e.details) out += "\n      - " + d;
+  std::string out = "  ! " + quote(e.value) + ": " + (e.title.empty() ? "rejected" : printable(e.title));
+  if (!e.detail.empty()) out += ": " + printable(e.detail);
+  for (const auto& d : e.details) out += "\n      - " + printable(d);
   return out + "\n    Fix: correct this rule in [[rules]] (X's rule syntax), then sync again\n";
 }
 
@@ -59,7 +67,8 @@ std::string render_sync(const sync_report& r) {
   std::string out = render_plan(r.plan, r.plan.left_alone.empty());
   for (const auto& e : r.invalid) out += error_line(e);
   for (const auto& e : r.duplicates) out += error_line(e);
-  for (const auto& e : r.delete_errors) out += "  ! delete " + e.value + ": " + e.title + " " + e.detail + "\n";
+  for (const auto& e : r.delete_errors)
+    out += "  ! delete " + printable(e.value) + ": " + printable(e.title) + " " + printable(e.detail) + "\n";
   for (const auto& a : r.added) out += line('+', a, "  (added)");
   const std::size_t rejected = r.invalid.size() + r.duplicates.size();
   const std::size_t valid_adds = r.plan.to_add.size() > rejected ? r.plan.to_add.size() - rejected : 0;

@@ -21,10 +21,13 @@ void put_time(std::string& out, system_clock::time_point t) {
   common::append_be64(out, ms);
 }
 
-system_clock::time_point get_time(std::string_view bytes) {
-  const std::uint64_t ms = common::read_be64(bytes.data());
-  return system_clock::time_point{
-      std::chrono::duration_cast<system_clock::duration>(milliseconds{static_cast<std::int64_t>(ms)})};
+// The stored milliseconds as a time_point; nullopt when they are beyond what the wall clock holds (its
+// nanosecond count: about ±292 years around 1970) — a corrupt value, whose conversion would overflow.
+std::optional<system_clock::time_point> get_time(std::string_view bytes) {
+  const auto ms = static_cast<std::int64_t>(common::read_be64(bytes.data()));
+  constexpr auto limit = std::chrono::duration_cast<milliseconds>(system_clock::duration::max()).count();
+  if (ms > limit || ms < -limit) return std::nullopt;
+  return system_clock::time_point{std::chrono::duration_cast<system_clock::duration>(milliseconds{ms})};
 }
 
 }  // namespace
@@ -60,11 +63,16 @@ boost::system::result<gap_record> deserialize_gap_record(std::string_view bytes)
   if (bytes.size() != gap_record_size || static_cast<std::uint8_t>(bytes[0]) != record_version) return bad;
   const auto flags = static_cast<std::uint8_t>(bytes[1]);
   if ((flags & ~flag_resumed) != 0) return bad;
-  gap_record record{get_time(bytes.substr(2, 8)), std::nullopt};
-  if ((flags & flag_resumed) != 0) {
-    record.resumed_at = get_time(bytes.substr(10, 8));
-    if (*record.resumed_at < record.stopped_at) return bad;
+  const auto stopped = get_time(bytes.substr(2, 8));
+  if (!stopped) return bad;
+  gap_record record{*stopped, std::nullopt};
+  if ((flags & flag_resumed) == 0) {
+    // serialize() writes zeros there: anything else is not a record we wrote (one encoding per record).
+    if (common::read_be64(bytes.data() + 10) != 0) return bad;
+    return record;
   }
+  record.resumed_at = get_time(bytes.substr(10, 8));
+  if (!record.resumed_at || *record.resumed_at < record.stopped_at) return bad;
   return record;
 }
 

@@ -48,7 +48,9 @@ struct gap_record {
 inline constexpr std::size_t gap_record_size = 18;
 [[nodiscard]] std::string serialize(const gap_record& record);
 
-// errc::bad_message for a wrong size, unknown version or flags, or resumed_at before stopped_at.
+// errc::bad_message for a wrong size, unknown version or flags, resumed_at before stopped_at, a time the
+// wall clock cannot hold (beyond ±292 years of 1970), or a non-zero resumed_at slot without its flag — so
+// every accepted record is exactly what serialize() writes for it.
 [[nodiscard]] boost::system::result<gap_record> deserialize_gap_record(std::string_view bytes);
 
 }  // namespace spillway::reconnect

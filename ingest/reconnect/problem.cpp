@@ -1,5 +1,7 @@
 #include "ingest/reconnect/problem.hpp"
 
+#include "common/log.hpp"
+
 #include <rapidjson/document.h>
 
 #include <array>
@@ -10,10 +12,12 @@ namespace {
 
 using json = rapidjson::Value;
 
+// The member as printable, capped text: JSON escapes are decoded by the parser, so "\n" or "\u001b"
+// in the body would otherwise reach logs and terminals raw.
 std::string string_member(const json& object, const char* name) {
   const auto it = object.FindMember(name);
   if (it == object.MemberEnd() || !it->value.IsString()) return {};
-  return {it->value.GetString(), it->value.GetStringLength()};
+  return common::log_sample({it->value.GetString(), it->value.GetStringLength()}, max_problem_text_bytes);
 }
 
 // Parses `text` into `doc`; true when it is a JSON object. Length-bounded: `text` need not end in NUL.

@@ -7,6 +7,7 @@
 // Problem `type` URIs come with both hosts (api.twitter.com and api.x.com): only the part after
 // `/2/problems/` is compared (XAPI.md).
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -29,8 +30,14 @@ enum class http_class : std::uint8_t {
 
 [[nodiscard]] std::string_view to_string(http_class c) noexcept;
 
+// Server text is data (issue 10): every string field below that comes from a body is printable — control
+// bytes (a forged log line, a terminal escape) escaped as \xNN — and capped at this many bytes of the
+// original text (common::log_sample), so it goes into a log line, an error or a message as it is.
+inline constexpr std::size_t max_problem_text_bytes = 300;
+
 // A non-200 connect answer, with the fields of its problem body that the policy and messages use.
-// Fields absent from the body are empty strings. No field ever holds a token.
+// Fields absent from the body are empty strings; present ones are printable and capped (above). No field
+// ever holds a token.
 struct http_problem {
   int status = 0;
   http_class kind = http_class::other;
@@ -70,7 +77,8 @@ enum class disconnect_type : std::uint8_t {
 [[nodiscard]] std::string_view to_string(disconnect_type t) noexcept;  // X's spelling, "unknown" for unknown
 [[nodiscard]] disconnect_type parse_disconnect_type(std::string_view x_spelling) noexcept;
 
-// One in-band notice: the server closes the stream after it.
+// One in-band notice: the server closes the stream after it. Its strings are printable and capped like
+// http_problem's.
 struct in_band_notice {
   disconnect_type type = disconnect_type::unknown;
   std::string raw_type;  // disconnect_type as sent (kept for unknown ones), or the problem type suffix

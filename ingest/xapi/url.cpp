@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 
+#include "common/log.hpp"
 #include "ingest/xapi/endpoints.hpp"
 
 namespace spillway::ingest {
@@ -11,6 +13,13 @@ namespace {
 common::error bad(std::string message) { return {common::errc::config, std::move(message)}; }
 
 bool unreserved(unsigned char c) { return std::isalnum(c) != 0 || c == '-' || c == '.' || c == '_' || c == '~'; }
+
+// What a host may hold: a DNS name or IPv4 address (unreserved characters); in brackets, an IPv6 address
+// (hex digits, ':', '.', a zone after '%'; at least one ':'). The host goes into the Host header and the
+// TLS SNI as it is: a CR/LF, space, '@' or '/' there would split a header or change where the request goes.
+bool host_char(char c, bool bracketed) {
+  return unreserved(static_cast<unsigned char>(c)) || (bracketed && (c == ':' || c == '%'));
+}
 
 }  // namespace
 
@@ -29,7 +38,8 @@ common::result<endpoint> parse_base_url(std::string_view url) {
     return bad("stream.base_url must be scheme://host[:port] with no path (e.g. https://api.x.com)");
   std::string_view host = url;
   std::string_view port = ep.tls ? "443" : "80";
-  if (!host.empty() && host.front() == '[') {  // [::1]:8443
+  const bool bracketed = !host.empty() && host.front() == '[';
+  if (bracketed) {  // [::1]:8443
     const auto close = host.find(']');
     if (close == std::string_view::npos) return bad("stream.base_url has an unclosed IPv6 bracket");
     if (close + 1 < host.size()) {
@@ -42,11 +52,17 @@ common::result<endpoint> parse_base_url(std::string_view url) {
     host = host.substr(0, colon);
   }
   if (host.empty()) return bad("stream.base_url has no host name");
-  if (port.empty() || port.size() > 5 ||
-      !std::all_of(port.begin(), port.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); }))
-    return bad("stream.base_url has an invalid port '" + std::string(port) + "'");
+  if (!std::all_of(host.begin(), host.end(), [&](char c) { return host_char(c, bracketed); }) ||
+      (bracketed && host.find(':') == std::string_view::npos))
+    return bad("stream.base_url: the host '" + common::log_sample(host, 64) +
+               "' has a character a host name cannot have (letters, digits, '.', '-', '_'; an IPv6 address in [])");
+  // The same reading as the config check (config/values.cpp): a whole number 1..65535, leading zeros allowed.
+  unsigned number = 0;
+  const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), number);
+  if (ec != std::errc{} || end != port.data() + port.size() || number == 0 || number > 65535)
+    return bad("stream.base_url has an invalid port '" + common::log_sample(port, 16) + "' (1 to 65535)");
   ep.host = host;
-  ep.port = port;
+  ep.port = std::to_string(number);
   return ep;
 }
 

@@ -21,7 +21,9 @@ struct endpoint {
 };
 
 // errc::config naming the problem and an example when base_url is not http(s)://host[:port] (a trailing
-// '/' is accepted).
+// '/' is accepted), the host has a character no host name has (anything but letters, digits, . - _ ~; in
+// [], an IPv6 address), or the port is not 1..65535. The port comes back as its decimal number
+// ("0443" → "443").
 [[nodiscard]] common::result<endpoint> parse_base_url(std::string_view base_url);
 
 struct url_parts {

@@ -71,6 +71,19 @@ TEST_CASE("shape checks", "[config]") {
       {value_check::host_port_list, "a:1,b:2,[::1]:3", true},
       {value_check::host_port_list, "a:1, b:2", false},
       {value_check::host_port_list, "a:1,", false},
+      // Found by tests/fuzz/url_fuzz: control bytes and other non-host characters passed the host check.
+      {value_check::http_origin, "https://api.x.com\r\nX-Injected", false},
+      {value_check::http_origin, "https://api.x.com\x1b", false},
+      {value_check::http_origin, "https://x_y.local:000443", true},
+      {value_check::host_port, "127.0.0.1\n:9464", false},
+      {value_check::host_port, "host name:9464", false},
+      {value_check::host_port, "::1:9464", false},
+      {value_check::host_port, "[fe80::1%eth0]:9464", true},
+      {value_check::host_port_list, "a:1,b\t:2", false},
+      // Found by tests/fuzz/url_fuzz: an empty port after a bracketed address passed as "no port".
+      {value_check::host_port, "[::]:", false},
+      {value_check::http_origin, "https://[::1]:", false},
+      {value_check::host_port, "[443%0]:8", false},  // [] holds an IPv6 address, or nothing prints it back
       {value_check::field_list, "created_at,author_id", true},
       {value_check::field_list, "attachments.media_keys", true},
       {value_check::field_list, "a,,b", false},

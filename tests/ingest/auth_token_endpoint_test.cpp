@@ -89,3 +89,32 @@ TEST_CASE("auth: token refusals are classified by what the operator must do", "[
   CHECK(token_error_text(rows[3].body) == "Unable to verify your credentials");
   CHECK(token_error_text("garbage").empty());
 }
+
+TEST_CASE("auth: tokens that could split a header are refused; expires_in is clamped", "[ingest][auth]") {
+  // Found by tests/fuzz/token_fuzz: the access token goes into "Authorization: Bearer <token>" as it is,
+  // and JSON escapes let a server put CR/LF (or a NUL, which cut the token short) into it.
+  for (const char* body : {R"({"token_type":"bearer","access_token":"AAAA\r\nX-Injected: 1"})",
+                           R"({"token_type":"bearer","access_token":"AA AA"})",
+                           R"({"token_type":"bearer","access_token":"AA\u0000BB"})",
+                           R"({"token_type":"bearer","access_token":"caf\u00e9"})"}) {
+    INFO(body);
+    CHECK_FALSE(parse_app_token(body));
+  }
+  CHECK_FALSE(parse_user_tokens(R"({"access_token":"A\nB","refresh_token":"R"})", 0));
+  CHECK_FALSE(parse_user_tokens(R"({"access_token":"A","refresh_token":"R\u0000S"})", 0));
+  // tests/fuzz/token_fuzz asserts this (under UBSan): now + INT64_MAX overflowed; a negative value put the
+  // expiry in the past.
+  constexpr std::int64_t now = 1'795'953'600;
+  CHECK(parse_user_tokens(R"({"access_token":"A","refresh_token":"R","expires_in":9223372036854775807})", now)
+            ->expires_at == now + max_expires_in_s);
+  CHECK(parse_user_tokens(R"({"access_token":"A","refresh_token":"R","expires_in":-5})", now)->expires_at == now);
+}
+
+TEST_CASE("auth: the error text from a token endpoint is printable and capped", "[ingest][auth]") {
+  // tests/fuzz/token_fuzz asserts this: the text went into log lines and errors with its newlines and escapes.
+  CHECK(token_error_text(R"({"error":"invalid_request","error_description":"bad\n2026 info forged\u001b[2J"})") ==
+        R"(invalid_request: bad\x0a2026 info forged\x1b[2J)");
+  const std::string long_text = token_error_text(R"({"error":")" + std::string(10'000, 'e') + R"("})");
+  CHECK(long_text.starts_with(std::string(max_error_text_bytes, 'e') + "…"));
+  CHECK(long_text.size() < max_error_text_bytes + 32);
+}

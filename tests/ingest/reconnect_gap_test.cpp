@@ -74,10 +74,29 @@ TEST_CASE("gap record: malformed bytes are refused", "[reconnect][gap]") {
                                serialize(gap_record{stopped, std::nullopt}).substr(2, 8);
   std::string closed_reversed = reversed;
   closed_reversed[1] = '\x01';
-  for (const std::string& bad :
-       {std::string{}, good.substr(0, 17), good + "x", wrong_version, wrong_flags, closed_reversed}) {
+  // Found by tests/fuzz/keys_fuzz: an open record (flag clear) with bytes in the resumed_at slot was
+  // accepted, though serialize() never writes it (two encodings of one record); and a stored time beyond
+  // the wall clock's nanosecond range overflowed converting to a time_point (UBSan: signed overflow).
+  const std::string open_with_stray_resume = reversed;
+  const std::string far_future = std::string("\x01\x00", 2) + std::string("\x7f") + std::string(7, '\xff') +
+                                 std::string(8, '\0');
+  const std::string far_past = std::string("\x01\x00", 2) + std::string("\x80") + std::string(7, '\0') +
+                               std::string(8, '\0');
+  std::string resumed_far_future = good;
+  resumed_far_future.replace(10, 8, std::string("\x7f") + std::string(7, '\xff'));
+  for (const std::string& bad : {std::string{}, good.substr(0, 17), good + "x", wrong_version, wrong_flags,
+                                 closed_reversed, open_with_stray_resume, far_future, far_past, resumed_far_future}) {
     const auto r = deserialize_gap_record(bad);
     REQUIRE_FALSE(r.has_value());
     CHECK(r.error() == boost::system::errc::bad_message);
+  }
+  // The edges of the wall clock's range still read back.
+  using std::chrono::system_clock;
+  const tp latest{std::chrono::floor<std::chrono::milliseconds>(system_clock::time_point::max().time_since_epoch())};
+  const tp earliest{std::chrono::ceil<std::chrono::milliseconds>(system_clock::time_point::min().time_since_epoch())};
+  for (const gap_record& edge : {gap_record{latest, std::nullopt}, gap_record{earliest, latest}}) {
+    const auto back = deserialize_gap_record(serialize(edge));
+    REQUIRE(back.has_value());
+    CHECK(*back == edge);
   }
 }

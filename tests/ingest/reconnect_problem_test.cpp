@@ -153,6 +153,33 @@ TEST_CASE("x-rate-limit-reset header parses strictly", "[reconnect][problem]") {
             .rate_limit_reset == 1'700'000'900);
 }
 
+TEST_CASE("server text in problem bodies and notices is printable and capped", "[reconnect][problem]") {
+  // Found by tests/fuzz/problem_fuzz: JSON escapes decode to raw control bytes, which went into http_problem
+  // and describe() as they were — a newline forges a log line, ESC[2J clears the operator's terminal.
+  const std::string body =
+      R"({"title":"Unauthorized\n2026-01-01T00:00:00.000Z info all good","detail":"\u001b[2Jgone\u0000","type":"x\r"})";
+  const http_problem p = classify_http(401, body);
+  CHECK(p.title == R"(Unauthorized\x0a2026-01-01T00:00:00.000Z info all good)");
+  CHECK(p.detail == R"(\x1b[2Jgone\x00)");
+  CHECK(p.type == R"(x\x0d)");
+  const std::string line = describe(end_reason{p});
+  CHECK(line.find_first_of(std::string("\n\r\x1b\0", 4)) == std::string::npos);
+  CHECK(contains(line, R"(Unauthorized\x0a2026)"));
+
+  const auto notice = classify_in_band(R"({"errors":[{"disconnect_type":"Op\n","detail":"a\tb"}]})");
+  REQUIRE(notice.has_value());
+  CHECK(notice->raw_type == R"(Op\x0a)");
+  CHECK(notice->detail == R"(a\x09b)");
+  CHECK(describe(end_reason{*notice}).find('\n') == std::string::npos);
+
+  // A megabyte of detail keeps its first max_problem_text_bytes and says how long it was.
+  const std::string big = R"({"detail":")" + std::string(1'000'000, 'd') + R"("})";
+  const http_problem capped = classify_http(503, big);
+  CHECK(capped.detail.starts_with(std::string(max_problem_text_bytes, 'd') + "…"));
+  CHECK(contains(capped.detail, "(1000000 bytes)"));
+  CHECK(capped.detail.size() < max_problem_text_bytes + 32);
+}
+
 TEST_CASE("in-band notices from testdata and every documented disconnect_type", "[reconnect][problem]") {
   const auto ops = classify_in_band(testdata("stream_msg_operational_disconnect.json"));
   REQUIRE(ops.has_value());

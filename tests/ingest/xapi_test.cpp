@@ -10,6 +10,7 @@
 
 #include "common/metrics.hpp"
 #include "config/settings.hpp"
+#include "config/values.hpp"
 #include "ingest/stream/run_policy.hpp"
 #include "ingest/xapi/endpoints.hpp"
 #include "ingest/xapi/rate_limits.hpp"
@@ -121,4 +122,37 @@ TEST_CASE("url: base URLs and full URLs split into origin and target", "[ingest]
   CHECK(bare->target == "/");
   CHECK(bare->origin.port == "1");
   CHECK_FALSE(parse_url("not a url"));
+}
+
+TEST_CASE("url: a host or port that could corrupt a request is refused", "[ingest][xapi]") {
+  // Found by tests/fuzz/url_fuzz: the host went into the Host header and the SNI name as it was (CR/LF,
+  // spaces, '@' accepted) and the refusal quoted control bytes raw; its port property also refused the
+  // port 0 and 99999 that were taken, and a bracketed host that is no IPv6 address (printed back without
+  // brackets it is another URL).
+  for (const char* url : {"https://api.x.com\r\nX-Injected: 1", "https://api .x.com", "https://user@api.x.com",
+                          "https://api.x.com\x1b", "https://[::1\n]:443", "https://api.x.com:0", "https://api.x.com:99999",
+                          "https://api.x.com:+443", "https://api.x.com:44\n3", "https://a:b:443", "https://:443",
+                          "http://[443%0]:8", "https://[api.x.com]", "https://[::1]:"}) {
+    INFO(url);
+    const auto ep = parse_base_url(url);
+    REQUIRE_FALSE(ep);
+    CHECK(ep.error().is(common::errc::config));
+    CHECK(ep.error().message.find_first_of("\r\n\x1b") == std::string::npos);
+  }
+  const auto zone = parse_base_url("http://[fe80::1%25eth0]");
+  REQUIRE(zone);
+  CHECK(zone->host == "fe80::1%25eth0");
+}
+
+TEST_CASE("url: what the config check accepts as stream.base_url, the connector accepts", "[ingest][xapi]") {
+  // tests/fuzz/url_fuzz asserts this: "https://api.x.com:000443" passed `spillway config check` (a port is
+  // a whole number there) but the connector refused more than five digits.
+  for (const char* url : {"https://api.x.com:000443", "http://127.0.0.1:08080", "https://[::1]:443", "https://x_y.local"}) {
+    INFO(url);
+    REQUIRE_FALSE(config::check_string(config::value_check::http_origin, url).has_value());
+    const auto ep = parse_base_url(url);
+    REQUIRE(ep);
+    CHECK(ep->port.find_first_not_of("0123456789") == std::string::npos);
+    CHECK(ep->port.front() != '0');
+  }
 }
