@@ -26,4 +26,9 @@ namespace spillway::app {
 // action: "status" | "refresh". See auth_command.cpp for exit codes.
 [[nodiscard]] common::exit_code auth_command(const std::string& action, const std::string& config_path);
 
+// A live terminal view of a running instance from its metrics listener (url: http://host:port[/path],
+// path default /metrics). once, or stdin/stdout not a terminal: one plain frame, then ok (runtime when the
+// instance does not answer). config for a bad URL.
+[[nodiscard]] common::exit_code top_command(const std::string& url, bool once);
+
 }  // namespace spillway::app

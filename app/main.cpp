@@ -73,6 +73,12 @@ int main(int argc, char** argv) {
   auto* gaps = app.add_subcommand("gaps", "List stream gaps (stopped, resumed, backfilled or unrecovered) from the ledger");
   gaps->add_option("--db", gaps_db, "RocksDB directory (sinks.rocksdb.path)")->required();
 
+  std::string top_url = "http://127.0.0.1:9464";
+  bool top_once = false;
+  auto* top = app.add_subcommand("top", "Live view of a running instance from its metrics listener; q quits");
+  top->add_option("--url", top_url, "The instance's metrics listener (metrics.listen)")->capture_default_str();
+  top->add_flag("--once", top_once, "Print one plain frame and exit (also when not on a terminal)");
+
   auto* cfg = app.add_subcommand("config", "Validate and explain configuration");
   cfg->require_subcommand(1);
   std::string check_path;
@@ -90,6 +96,7 @@ int main(int argc, char** argv) {
     if (*exp) return to_int(spillway::app::export_command(db_path, from_id, to_id));
     if (*replay) return to_int(spillway::app::replay_command(config_path, replay_from, replay_to));
     if (*gaps) return to_int(spillway::app::gaps_command(gaps_db));
+    if (*top) return to_int(spillway::app::top_command(top_url, top_once));
     if (*stats) return to_int(spillway::app::stats_command(stats_db));
     if (*rules_list) return to_int(spillway::app::rules_command("list", config_path, false));
     if (*rules_diff) return to_int(spillway::app::rules_command("diff", config_path, false));

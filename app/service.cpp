@@ -63,7 +63,10 @@ common::result<void> create_owner_only_directory(const std::string& path) {
 service::service(const config::settings& cfg, signal_watcher& signals)
     : cfg_(cfg),
       signals_(signals),
-      pipeline_up_(metrics_.gauge(common::metric::pipeline_up)) {}
+      pipeline_up_(metrics_.gauge(common::metric::pipeline_up)) {
+  metrics_.gauge(common::metric::start_time)
+      .set(std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count());
+}
 
 service::~service() {
   if (pipeline_thread_.joinable()) {

@@ -86,6 +86,8 @@ inline constexpr counter_def stream_gaps{"spillway_stream_gaps_total",
 inline constexpr gauge_def open_gap_since_ms{"spillway_open_gap_since_unix_ms", "When delivery stopped (0 = delivering)"};
 
 // --- pipeline thread (sinks/pipeline; pipeline_up is set by app/service around the thread) -------------
+// Set once by app/service at start: `spillway top`'s uptime, and restarts show on a dashboard.
+inline constexpr gauge_def start_time{"spillway_start_time_unix_seconds", "When this process started (Unix seconds)"};
 inline constexpr gauge_def pipeline_up{"spillway_pipeline_up",
                                        "1 while the pipeline thread stores Posts; 0 once it stopped (a storage failure)"};
 inline constexpr counter_def posts_received{"spillway_posts_received_total", "Posts parsed from the stream"};
@@ -142,7 +144,7 @@ inline constexpr std::array all_names = {
     reconnect_backoff_ms.name, stream_healthy.name, stream_consecutive_failures.name, stream_last_byte_ms.name,
     stream_last_heartbeat_ms.name, stream_last_post_ms.name, stream_session_ends.name, x_rate_limit_limit.name,
     x_rate_limit_remaining.name, x_rate_limit_reset.name, recovered_gap_seconds.name, unrecovered_gap_seconds.name,
-    backfill_requests.name, stream_gaps.name, open_gap_since_ms.name, pipeline_up.name, posts_received.name, posts_stored.name,
+    backfill_requests.name, stream_gaps.name, open_gap_since_ms.name, start_time.name, pipeline_up.name, posts_received.name, posts_stored.name,
     duplicates_dropped.name, stream_notices.name, rocksdb_batches.name, ring_depth.name, dedup_rocksdb_reads.name,
     malformed_lines.name, kafka_produced.name, kafka_reproduced.name, kafka_delivered.name, kafka_queue_full.name,
     kafka_outbox_orphans.name, kafka_producer_restarts.name, kafka_delivery_errors.name, kafka_outbox_posts.name,

@@ -12,6 +12,7 @@ packages=(
   catch2 libcli11-dev libtomlplusplus-dev libspdlog-dev libfmt-dev
   prometheus-cpp-dev
   kcat curl procps
+  tmux prometheus  # the terminal test of `spillway top`; the Prometheus scrape test
   clang-16 libclang-rt-16-dev
 )
 
