@@ -9,6 +9,7 @@
 
 #include "config/loader.hpp"
 #include "app/commands.hpp"
+#include "app/progress_line.hpp"
 #include "ingest/auth/app_token_source.hpp"
 #include "ingest/control/rules_sync.hpp"
 
@@ -47,7 +48,14 @@ common::exit_code rules_command(const std::string& action, const std::string& co
     return plan.in_sync() ? common::exit_code::ok : common::exit_code::runtime;
   }
   ingest::sync_report report;
-  if (auto synced = ingest::sync_rules(api, cfg.rules, cfg.stream.rules_delete_unmanaged, dry_run, report); !synced) {
+  // On a terminal, the step under way on stderr (a step may wait minutes for a rate-limit reset);
+  // nothing when stderr is piped.
+  progress_line progress(stderr, progress_line::on_terminal(stderr), std::chrono::milliseconds(100),
+                         [] { return std::chrono::steady_clock::now(); });
+  report.on_step = [&](std::string_view what) { progress.show("rules sync: " + std::string(what) + " ...", true); };
+  const auto synced = ingest::sync_rules(api, cfg.rules, cfg.stream.rules_delete_unmanaged, dry_run, report);
+  progress.finish();
+  if (!synced) {
     // Stopped part-way: show what already changed, so a re-run is not a surprise.
     if (report.deleted > 0 || !report.added.empty())
       std::cout << ingest::render_sync(report) << "sync stopped before finishing; run it again once fixed\n";

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <ctime>
 
+#include "app/number_format.hpp"
 #include "common/log.hpp"
 #include "common/metric_names.hpp"
 
@@ -72,14 +73,9 @@ std::string label_value(std::string_view labels, std::string_view label) {
 
 std::string grouped(double v) {
   if (!std::isfinite(v)) return "-";
-  const auto n = static_cast<long long>(std::llround(v));
-  std::string digits = std::to_string(n < 0 ? -n : n);
-  std::string out;
-  for (std::size_t k = 0; k < digits.size(); ++k) {
-    if (k != 0 && (digits.size() - k) % 3 == 0) out += ',';
-    out += digits[k];
-  }
-  return n < 0 ? "-" + out : out;
+  const auto n = std::llround(v);
+  const std::string magnitude = grouped_count(static_cast<std::uint64_t>(n < 0 ? -n : n));
+  return n < 0 ? "-" + magnitude : magnitude;
 }
 
 std::string duration_text(double seconds) {

@@ -9,6 +9,10 @@ namespace spillway::ingest {
 common::result<void> sync_rules(rules_api& api, const std::vector<config::rule_spec>& desired, bool delete_unmanaged,
                                 bool dry_run, sync_report& report) {
   report.dry_run = dry_run;
+  const auto step = [&](const std::string& what) {
+    if (report.on_step) report.on_step(what);
+  };
+  step("listing the live rules");
   if (auto listed = api.list(report.live); !listed) return listed;
   report.plan = plan_rules(desired, report.live, delete_unmanaged);
   std::set<std::string> deleting;
@@ -18,6 +22,7 @@ common::result<void> sync_rules(rules_api& api, const std::vector<config::rule_s
   std::set<std::string> rejected;  // values
   if (!report.plan.to_add.empty()) {
     add_outcome check;
+    step("validating " + std::to_string(report.plan.to_add.size()) + " rules with X (dry run)");
     if (auto validated = api.add(report.plan.to_add, true, check); !validated) return validated;
     for (auto& e : check.errors) {
       // A duplicate of a rule this sync deletes first is fine: the value is free by the time we add it.
@@ -31,6 +36,7 @@ common::result<void> sync_rules(rules_api& api, const std::vector<config::rule_s
   std::vector<std::string> ids(deleting.begin(), deleting.end());
   if (!ids.empty()) {
     delete_outcome del;
+    step("deleting " + std::to_string(ids.size()) + " rules");
     if (auto removed = api.remove(ids, del); !removed) return removed;
     report.deleted = del.deleted;
     report.delete_errors = std::move(del.errors);
@@ -40,6 +46,7 @@ common::result<void> sync_rules(rules_api& api, const std::vector<config::rule_s
     if (rejected.count(r.value) == 0) commit.push_back(r);
   if (!commit.empty()) {
     add_outcome done;
+    step("adding " + std::to_string(commit.size()) + " rules");
     if (auto added = api.add(commit, false, done); !added) return added;
     report.added = std::move(done.created);
     // Someone else may have added the same value between our listing and our add.

@@ -12,6 +12,9 @@
 #include <vector>
 
 #include "common/error.hpp"
+#include <functional>
+#include <string_view>
+
 #include "config/settings.hpp"
 #include "ingest/xapi/http_client.hpp"
 #include "ingest/control/rules_api.hpp"
@@ -28,6 +31,9 @@ struct sync_report {
   std::vector<live_rule> added;
   std::int64_t deleted = 0;
   std::vector<rule_error> delete_errors;
+  // Optional, set by the caller before the sync: told what the sync is about to ask X (each call can wait
+  // minutes on a rate-limit reset), for a progress line. Not called for a step that has nothing to do.
+  std::function<void(std::string_view step)> on_step;
 
   // True when every declared rule is (or, for a dry run, would be) live.
   [[nodiscard]] bool complete() const { return invalid.empty() && duplicates.empty() && delete_errors.empty(); }
