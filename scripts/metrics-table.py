@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
-# Prints README "Metrics"' table from common/metric_names.hpp (name, type, help), for pasting after a
+# Prints README "Metrics"'s table from common/metric_names.hpp (name, type, help), for pasting after a
 # metric is added; tests/common/metric_names_test.cpp fails until the README matches.
+import os
 import re
-s=open(__import__('os').path.join(__import__('os').path.dirname(__file__), '..', 'common', 'metric_names.hpp')).read()
+
+s = open(os.path.join(os.path.dirname(__file__), '..', 'common', 'metric_names.hpp')).read()
 rows=[]
 for m in re.finditer(r'inline constexpr (counter_def|gauge_def|histogram_def)\s+(\w+)\{\s*"([^"]+)",\s*((?:"[^"]*"\s*)+)\}', s):
     kind={'counter_def':'counter','gauge_def':'gauge','histogram_def':'histogram'}[m.group(1)]
