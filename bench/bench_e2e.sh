@@ -32,9 +32,10 @@ ticks=$(getconf CLK_TCK)
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 metric() { awk -v m="$1" '$1 == m {printf "%d", $2; found=1} END {if (!found) print 0}' "$2"; }
 cpu_of() { awk -v t="$ticks" '{printf "%.2f", ($14 + $15) / t}' "/proc/$1/stat"; }
-# The upper bound (ms) of the first latency bucket whose cumulative count reaches quantile $1.
+# The upper bound (ms) of the first bucket of histogram $3 (default: Kafka delivery latency) whose cumulative
+# count reaches quantile $1, from the scrape in file $2.
 quantile_ms() {
-  awk -v q="$1" -F'[ "]' '/^spillway_kafka_delivery_latency_seconds_bucket/ {
+  awk -v q="$1" -v h="^${3:-spillway_kafka_delivery_latency_seconds}_bucket" -F'[ "]' '$0 ~ h {
       le[n] = $2; cum[n] = $NF; n++ }
     END { total = cum[n - 1]; for (i = 0; i < n; i++) if (cum[i] >= q * total) {
       if (le[i] == "+Inf") print "null"; else printf "%.1f", le[i] * 1000; exit } }' "$2"
@@ -42,7 +43,7 @@ quantile_ms() {
 median() { sort -g | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
 
 declare -A col
-fields="posts_per_s mb_per_s cpu_us_per_post peak_rss_mb p50_ms p99_ms p999_ms"
+fields="posts_per_s mb_per_s cpu_us_per_post peak_rss_mb p50_ms p99_ms p999_ms commit_p50_ms commit_p99_ms"
 for run in $(seq 1 "$runs"); do
   work=$(mktemp -d /tmp/spillway-bench-XXXXXX)
   pids=()
@@ -112,11 +113,15 @@ for run in $(seq 1 "$runs"); do
     mbs=$(sed -n 's/.*Posts\/s, \([0-9.]*\) MB\/s.*/\1/p' <<< "$line")
     p50=null p99=null p999=null
   fi
+  # receive → committed in RocksDB (spillway_commit_latency_seconds), with or without Kafka.
+  commit_p50=$(quantile_ms 0.5 "$work/metrics.txt" spillway_commit_latency_seconds)
+  commit_p99=$(quantile_ms 0.99 "$work/metrics.txt" spillway_commit_latency_seconds)
   us_per_post=$(awk -v c="$cpu_s" -v n="$stored" 'BEGIN {printf "%.2f", (n > 0 ? c*1e6/n : 0)}')
   rss_mb=$((hwm_kb / 1024))
-  echo "{\"run\":$run,\"tls\":$tls,\"kafka\":$kafka,\"posts\":$stored,\"posts_per_s\":$rate,\"stored_posts_per_s\":$store_rate,\"mb_per_s\":$mbs,\"spillway_cpu_s\":$cpu_s,\"cpu_us_per_post\":$us_per_post,\"peak_rss_mb\":$rss_mb,\"p50_ms\":$p50,\"p99_ms\":$p99,\"p999_ms\":$p999,\"emu_cpu_s\":$emu_cpu_s,\"mock_cpu_s\":$mock_cpu_s}"
+  echo "{\"run\":$run,\"tls\":$tls,\"kafka\":$kafka,\"posts\":$stored,\"posts_per_s\":$rate,\"stored_posts_per_s\":$store_rate,\"mb_per_s\":$mbs,\"spillway_cpu_s\":$cpu_s,\"cpu_us_per_post\":$us_per_post,\"peak_rss_mb\":$rss_mb,\"p50_ms\":$p50,\"p99_ms\":$p99,\"p999_ms\":$p999,\"commit_p50_ms\":$commit_p50,\"commit_p99_ms\":$commit_p99,\"emu_cpu_s\":$emu_cpu_s,\"mock_cpu_s\":$mock_cpu_s}"
   col[posts_per_s]+=" $rate"; col[mb_per_s]+=" $mbs"; col[cpu_us_per_post]+=" $us_per_post"
   col[peak_rss_mb]+=" $rss_mb"; col[p50_ms]+=" $p50"; col[p99_ms]+=" $p99"; col[p999_ms]+=" $p999"
+  col[commit_p50_ms]+=" $commit_p50"; col[commit_p99_ms]+=" $commit_p99"
   [ -n "${BENCH_KEEP:-}" ] && cp "$work/metrics.txt" "$BENCH_KEEP.run$run.metrics.txt"
   rm -rf "$work"
 done

@@ -92,6 +92,9 @@ inline constexpr gauge_def pipeline_up{"spillway_pipeline_up",
                                        "1 while the pipeline thread stores Posts; 0 once it stopped (a storage failure)"};
 inline constexpr counter_def posts_received{"spillway_posts_received_total", "Posts parsed from the stream"};
 inline constexpr counter_def posts_stored{"spillway_posts_stored_total", "Posts committed to RocksDB"};
+// A prometheus-cpp histogram (buckets: common/latency_histogram.hpp); exposed as _bucket/_sum/_count.
+inline constexpr histogram_def commit_latency{"spillway_commit_latency_seconds",
+                                              "Time from receiving a Post to its commit in RocksDB (WAL written)"};
 inline constexpr counter_def duplicates_dropped{"spillway_duplicates_dropped_total",
                                                 "Posts dropped because their id was already stored"};
 inline constexpr counter_def stream_notices{"spillway_stream_notices_total",
@@ -132,7 +135,7 @@ inline constexpr gauge_def kafka_queue_depth{"spillway_kafka_queue_depth",
                                              "Messages inside librdkafka (rd_kafka_outq_len)"};
 inline constexpr gauge_def kafka_in_flight{"spillway_kafka_in_flight",
                                            "Posts produced whose delivery report has not arrived"};
-// A prometheus-cpp histogram (buckets in sinks/kafka/kafka_metrics.cpp); exposed as _bucket/_sum/_count.
+// A prometheus-cpp histogram (buckets: common/latency_histogram.hpp); exposed as _bucket/_sum/_count.
 inline constexpr histogram_def kafka_delivery_latency{
     "spillway_kafka_delivery_latency_seconds",
     "Time from receiving a Post to its successful Kafka delivery report (acks=all)"};
@@ -144,7 +147,7 @@ inline constexpr std::array all_names = {
     reconnect_backoff_ms.name, stream_healthy.name, stream_consecutive_failures.name, stream_last_byte_ms.name,
     stream_last_heartbeat_ms.name, stream_last_post_ms.name, stream_session_ends.name, x_rate_limit_limit.name,
     x_rate_limit_remaining.name, x_rate_limit_reset.name, recovered_gap_seconds.name, unrecovered_gap_seconds.name,
-    backfill_requests.name, stream_gaps.name, open_gap_since_ms.name, start_time.name, pipeline_up.name, posts_received.name, posts_stored.name,
+    backfill_requests.name, stream_gaps.name, open_gap_since_ms.name, start_time.name, pipeline_up.name, posts_received.name, posts_stored.name, commit_latency.name,
     duplicates_dropped.name, stream_notices.name, rocksdb_batches.name, ring_depth.name, dedup_rocksdb_reads.name,
     malformed_lines.name, kafka_produced.name, kafka_reproduced.name, kafka_delivered.name, kafka_queue_full.name,
     kafka_outbox_orphans.name, kafka_producer_restarts.name, kafka_delivery_errors.name, kafka_outbox_posts.name,

@@ -1,5 +1,7 @@
 #include "sinks/pipeline.hpp"
 
+#include <prometheus/family.h>
+
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -32,7 +34,12 @@ pipeline::pipeline(common::spsc_ring<common::stream_item>& ring, common::slab_po
       notices_(metrics.counter(common::metric::stream_notices)),
       batches_(metrics.counter(common::metric::rocksdb_batches)),
       ring_depth_(metrics.gauge(common::metric::ring_depth)),
-      dedup_reads_(metrics.counter(common::metric::dedup_rocksdb_reads)) {
+      dedup_reads_(metrics.counter(common::metric::dedup_rocksdb_reads)),
+      commit_latency_(prometheus::BuildHistogram()
+                          .Name(std::string(common::metric::commit_latency.name))
+                          .Help(std::string(common::metric::commit_latency.help))
+                          .Register(metrics.prometheus_registry())
+                          .Add({}, common::latency_buckets())) {
   static_assert(dead_kind_names.size() == dead_kind_count);
   for (std::size_t k = 0; k < dead_kind_count; ++k) {
     malformed_[k] = &metrics.counter(common::metric::malformed_lines, {{"kind", std::string(dead_kind_names[k])}});
@@ -174,6 +181,12 @@ bool pipeline::commit(bool sync) {
     stored_posts_ += pending_.size();
     stored_bytes_ += pending_bytes_;
     last_commit_ = std::chrono::steady_clock::now();
+    // One wall-clock read per batch: received_ms is Unix ms from the reader thread.
+    const auto committed_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                  std::chrono::system_clock::now().time_since_epoch())
+                                  .count();
+    for (const auto& p : pending_) commit_latency_.add_ms(committed_ms - p.received_ms);
+    commit_latency_.flush();
   }
   pending_bytes_ = 0;
   if (downstream_ != nullptr && !pending_.empty()) {

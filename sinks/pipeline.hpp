@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "common/latency_histogram.hpp"
 #include "common/metrics.hpp"
 #include "common/slab_pool.hpp"
 #include "common/spsc_ring.hpp"
@@ -105,6 +106,7 @@ class pipeline {
   common::metric_cell& batches_;
   common::metric_cell& ring_depth_;
   common::metric_cell& dedup_reads_;
+  common::latency_batch commit_latency_;  // receive → committed, handed over once per commit
 };
 
 }  // namespace spillway::sinks

@@ -2,23 +2,18 @@
 
 #include <prometheus/family.h>
 
+#include "common/latency_histogram.hpp"
+
 namespace spillway::sinks::kafka {
 
 namespace {
 
 prometheus::Histogram& latency_histogram(common::metrics_registry& registry) {
-  // 1 ms .. 10 min. Receive times are whole milliseconds, so the first buckets are 1 ms wide; above 10 ms
-  // steps of ~25% keep p50/p99/p999 of a loopback or LAN cluster readable (the e2e benchmark computes
-  // them from these buckets); outage backlogs take minutes.
-  static const prometheus::Histogram::BucketBoundaries buckets = {
-      0.001, 0.002, 0.003, 0.004, 0.005, 0.006, 0.007, 0.008, 0.009, 0.010, 0.0125, 0.015, 0.0175, 0.020,
-      0.025, 0.030, 0.035, 0.040, 0.050, 0.060, 0.070, 0.080, 0.100, 0.125, 0.150, 0.200, 0.250, 0.300,
-      0.400, 0.500, 0.750, 1,     1.5,   2,     3,     5,     10,    30,     60,    120,   300,   600};
   return prometheus::BuildHistogram()
       .Name(std::string(common::metric::kafka_delivery_latency.name))
       .Help(std::string(common::metric::kafka_delivery_latency.help))
       .Register(registry.prometheus_registry())
-      .Add({}, buckets);
+      .Add({}, common::latency_buckets());
 }
 
 }  // namespace

@@ -88,6 +88,8 @@ TEST_CASE("pipeline: invalid lines go to deadletter with the reason, never to tw
   CHECK(metrics.counter("spillway_malformed_lines_total", "", {{"kind", "invalid_json"}}).get() == 6);
   CHECK(metrics.counter("spillway_malformed_lines_total", "", {{"kind", "missing_id"}}).get() == 2);
   CHECK(metrics.counter("spillway_posts_stored_total", "").get() == 1);
+  // Only the stored Post has a receive→commit latency; dead letters are not Posts.
+  CHECK_THAT(metrics.render_text(), Catch::Contains("spillway_commit_latency_seconds_count 1\n"));
   CHECK(metrics.counter("spillway_duplicates_dropped_total", "").get() == 0);
   CHECK(metrics.counter("spillway_stream_notices_total", "").get() == 0);
 }
