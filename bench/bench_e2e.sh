@@ -37,7 +37,8 @@ cpu_of() { awk -v t="$ticks" '{printf "%.2f", ($14 + $15) / t}' "/proc/$1/stat";
 quantile_ms() {
   awk -v q="$1" -v h="^${3:-spillway_kafka_delivery_latency_seconds}_bucket" -F'[ "]' '$0 ~ h {
       le[n] = $2; cum[n] = $NF; n++ }
-    END { total = cum[n - 1]; for (i = 0; i < n; i++) if (cum[i] >= q * total) {
+    END { if (n == 0) { print "null"; exit }  # a build without that histogram
+      total = cum[n - 1]; for (i = 0; i < n; i++) if (cum[i] >= q * total) {
       if (le[i] == "+Inf") print "null"; else printf "%.1f", le[i] * 1000; exit } }' "$2"
 }
 median() { sort -g | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
