@@ -4,7 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
-bash scripts/build.sh
+# CI=true (set by CI systems and by .ci/run): warnings are errors. A user's build only prints them.
+if [ "${CI:-}" = true ]; then bash scripts/build.sh -DSPILLWAY_WERROR=ON; else bash scripts/build.sh; fi
 # Integration tests start their own emulator/broker processes on 127.0.0.1 with free ports, so two run
 # side by side safely; more would only fight over the two cores.
 ctest --test-dir build --output-on-failure -j2 --timeout 900
