@@ -10,6 +10,8 @@
 #include "common/log.hpp"
 #include "config/loader.hpp"
 #include "config/render.hpp"
+#include "config/summary.hpp"
+#include "ingest/xapi/url.hpp"
 #include "app/commands.hpp"
 
 int main(int argc, char** argv) {
@@ -82,8 +84,11 @@ int main(int argc, char** argv) {
   auto* cfg = app.add_subcommand("config", "Validate and explain configuration");
   cfg->require_subcommand(1);
   std::string check_path;
-  auto* check = cfg->add_subcommand("check", "Validate FILE and print the effective config, secrets redacted");
+  auto* check = cfg->add_subcommand("check", "Validate FILE, print the effective config (secrets redacted) and a summary");
   check->add_option("file", check_path, "TOML config file")->required();
+  std::string example_path;
+  auto* example = cfg->add_subcommand("example", "Print a config file listing every option, commented, with its default");
+  example->add_option("file", example_path, "TOML file whose values are written as set (the rest stay commented)");
   auto* options = cfg->add_subcommand("options", "List every option with its type, default and help");
   auto* reference = cfg->add_subcommand("reference", "Print the option reference as a Markdown table");
 
@@ -105,7 +110,14 @@ int main(int argc, char** argv) {
     if (*auth_status) return to_int(spillway::app::auth_command("status", config_path));
     if (*auth_refresh) return to_int(spillway::app::auth_command("refresh", config_path));
     if (*check) {
-      std::cout << spillway::config::render_effective(spillway::config::load_settings(check_path));
+      const auto s = spillway::config::load_settings(check_path);
+      const std::string target = spillway::ingest::stream_target(
+          {s.stream.tweet_fields, s.stream.expansions, s.stream.user_fields, s.stream.media_fields});
+      std::cout << spillway::config::render_effective(s) << spillway::config::render_summary(s, target);
+      return to_int(exit_code::ok);
+    }
+    if (*example) {
+      std::cout << spillway::config::render_example(example_path);
       return to_int(exit_code::ok);
     }
     if (*options) {

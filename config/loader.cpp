@@ -196,12 +196,18 @@ class loader {
 
   void cross_check() {
     using namespace std::chrono;
-    const auto& k = out_.kafka;
+    auto& k = out_.kafka;
     if (k.enabled && k.bootstrap_servers.empty()) {
-      problems_.add(origin("sinks.kafka.enabled"), "sinks.kafka.enabled",
-                    {"Kafka is enabled but sinks.kafka.bootstrap_servers is not set",
-                     "set bootstrap_servers = \"host:9092\" in [sinks.kafka] (or " +
-                         env_var_name("sinks.kafka.bootstrap_servers") + "), or set enabled = false"});
+      if (origins_.contains("sinks.kafka.enabled")) {
+        problems_.add(origin("sinks.kafka.enabled"), "sinks.kafka.enabled",
+                      {"Kafka is enabled but sinks.kafka.bootstrap_servers is not set",
+                       "set bootstrap_servers = \"host:9092\" in [sinks.kafka] (or " +
+                           env_var_name("sinks.kafka.bootstrap_servers") + "), or set enabled = false"});
+      } else {
+        // The default `enabled = true` means "on once brokers are configured"; with none there is no Kafka
+        // sink, and the loaded settings say so (enabled = false) to every reader and to `config check`.
+        k.enabled = false;
+      }
     }
     check_cleartext_token();
     const auto& r = out_.reconnect;

@@ -69,7 +69,7 @@ std::vector<option_spec> build_table() {
       {.key = "sinks.rocksdb.write_batch_posts", .type = integer, .help = "Most Posts written in one RocksDB WriteBatch.",
        .field = SPILLWAY_FIELD(rocksdb.write_batch_posts), .min = 1, .max = 65536},
       // [sinks.kafka]
-      {.key = "sinks.kafka.enabled", .type = boolean, .help = "Produce every Post to Kafka (needs bootstrap_servers).",
+      {.key = "sinks.kafka.enabled", .type = boolean, .help = "Produce every Post to Kafka. On whenever bootstrap_servers is set; false turns the Kafka sink off and keeps its settings. true without bootstrap_servers is an error.",
        .field = SPILLWAY_FIELD(kafka.enabled)},
       {.key = "sinks.kafka.bootstrap_servers", .type = string, .help = "Kafka brokers, host:port[,host:port...].",
        .field = SPILLWAY_FIELD(kafka.bootstrap_servers), .check = value_check::host_port_list},

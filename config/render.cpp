@@ -1,8 +1,10 @@
 #include "config/render.hpp"
 
 #include <algorithm>
+#include <fstream>
 
 #include "config/kafka_properties.hpp"
+#include "config/loader.hpp"
 #include "config/options.hpp"
 
 namespace spillway::config {
@@ -113,18 +115,106 @@ void render_section(std::string& out, std::string_view section, const settings& 
   }
 }
 
+// The sections in the order a TOML file needs them: top-level keys before every table header.
+std::vector<std::string_view> sections_in_order() {
+  std::vector<std::string_view> sections{""};
+  for (const auto& spec : option_table()) {
+    const auto section = section_of(spec.key);
+    if (spec.field != nullptr && std::ranges::find(sections, section) == sections.end()) sections.push_back(section);
+  }
+  return sections;
+}
+
+// A commented block: the help, then the type and accepted values, then the variable, as '#' comment lines.
+std::string comment_block(const option_spec& spec) {
+  std::string facts(type_name(spec.type));
+  if (const auto c = constraints(spec); !c.empty()) facts += ": " + c;
+  std::string out = "\n" + wrap(spec.help, "# ") + wrap(facts, "# ");
+  if (const auto e = env_text(spec); !e.empty()) out += "# Environment: " + e + "\n";
+  return out;
+}
+
+void render_commented_properties(std::string& out, const settings& s) {
+  const auto* spec = find_option("sinks.kafka.properties");
+  out += comment_block(*spec);
+  if (s.kafka.properties.empty()) {
+    out += "#[sinks.kafka.properties]\n#\"compression.type\" = \"zstd\"\n";
+    return;
+  }
+  out += "[sinks.kafka.properties]\n";
+  for (const auto& [key, value] : s.kafka.properties) {
+    if (!is_secret_property(key)) {
+      out += toml_quote(key) + " = " + toml_quote(value) + "\n";
+      continue;
+    }
+    std::string name = ascii_upper(key);
+    std::ranges::replace(name, '.', '_');
+    out += "# " + toml_quote(key) + " is a secret: set it with " + std::string(property_env_prefix) + name + "\n";
+  }
+}
+
+void render_commented_rules(std::string& out, const settings& s) {
+  out += comment_block(*find_option("rules"));
+  if (s.rules.empty()) {
+    out += "#[[rules]]\n#value = \"<rule>\"\n#tag = \"<tag>\"\n";
+    return;
+  }
+  for (const auto& rule : s.rules) {
+    out += "[[rules]]\nvalue = " + toml_quote(rule.value) + "\n";
+    if (!rule.tag.empty()) out += "tag = " + toml_quote(rule.tag) + "\n";
+  }
+}
+
 }  // namespace
+
+std::string render_commented(const settings& s, std::string_view intro) {
+  // "Set" means: differs from what an empty file loads. That baseline, not settings{}, because loading
+  // normalises some values (sinks.kafka.enabled is off without brokers), and writing such a value out
+  // as set would pin it (`enabled = false` would keep Kafka off once brokers are added).
+  const settings baseline = load_settings_from_string("", "(defaults)", env_lookup{});
+  std::string out;
+  for (std::size_t start = 0; start < intro.size();) {
+    auto end = intro.find('\n', start);
+    if (end == std::string_view::npos) end = intro.size();
+    const auto line = intro.substr(start, end - start);
+    out += line.starts_with('#') ? std::string(line) : (line.empty() ? "#" : "# " + std::string(line));
+    out += "\n";
+    start = end + 1;
+  }
+  if (!intro.empty()) out += "#\n";
+  out +=
+      "# Every Spillway option under its table, with what it does and its default. A line `#key = value`\n"
+      "# is the default, commented out: remove the '#' and edit the value to change it. Each option can\n"
+      "# also be set by the environment variable named with it, which wins over this file. Secrets (the\n"
+      "# Bearer token, Kafka passwords) never go in this file. Check a change: spillway config check FILE\n";
+  for (const auto section : sections_in_order()) {
+    if (!section.empty()) out += "\n[" + std::string(section) + "]\n";
+    for (const auto& spec : option_table()) {
+      if (spec.field == nullptr || section_of(spec.key) != section) continue;
+      const bool set = !spec.secret && read_option(spec, s) != read_option(spec, baseline);
+      out += comment_block(spec);
+      out += (set ? "" : "#") + std::string(leaf_of(spec.key)) + " = " + (set ? value_text(spec, s) : default_text(spec)) + "\n";
+    }
+    if (section == "sinks.kafka") render_commented_properties(out, s);
+  }
+  render_commented_rules(out, s);
+  return out;
+}
+
+std::string render_example(const std::string& overlay_file) {
+  if (overlay_file.empty()) return render_commented(load_settings_from_string("", "(defaults)", env_lookup{}), "");
+  const settings s = load_settings(overlay_file, env_lookup{});  // validates; the file is readable from here on
+  std::ifstream in(overlay_file);
+  std::string intro;
+  for (std::string line; std::getline(in, line) && line.starts_with('#');) intro += line + "\n";
+  return render_commented(s, intro);
+}
 
 std::string render_effective(const settings& s) {
   std::string out = "# Effective Spillway configuration";
   if (!s.source_path.empty()) out += " (from " + s.source_path + " and SPILLWAY_* environment variables)";
   out += ".\n# Secrets are shown as \"" + std::string(redacted) + "\".\n";
-  std::vector<std::string_view> sections{""};  // top-level keys must precede every table header
-  for (const auto& spec : option_table()) {
-    const auto section = section_of(spec.key);
-    if (spec.field != nullptr && std::ranges::find(sections, section) == sections.end()) sections.push_back(section);
-  }
-  for (const auto section : sections) {
+  for (const auto section : sections_in_order()) {
     render_section(out, section, s);
     if (section == "sinks.kafka" && !s.kafka.properties.empty()) {
       out += "\n[sinks.kafka.properties]\n";

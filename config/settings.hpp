@@ -48,7 +48,10 @@ struct rocksdb_settings {
 };
 
 struct kafka_settings {
-  bool enabled = false;
+  // A configured sink is on: with bootstrap_servers set Kafka produces unless `enabled = false` says
+  // otherwise. The loader turns this off when no brokers are configured (and no one asked for Kafka
+  // explicitly), so after loading `enabled` alone says whether the Kafka sink runs.
+  bool enabled = true;
   std::string bootstrap_servers;
   std::string topic = "x.posts";
   bool topic_by_rule_tag = false;

@@ -164,7 +164,7 @@ TEST_CASE("the Markdown reference and the help list every option", "[config]") {
   CHECK(static_cast<std::size_t>(std::count(markdown.begin(), markdown.end(), '\n')) == option_table().size() + 2);
   CHECK(contains(markdown, "| `reconnect.jitter` | string | `\"full\"` | one of full, equal, decorrelated, none |"));
   CHECK(contains(markdown, "| `pipeline.ring_capacity` | integer | `65536` | 1024..1048576, a power of two |"));
-  CHECK(contains(help, "[sinks.kafka]\n  enabled (boolean) default false\n"));
+  CHECK(contains(help, "[sinks.kafka]\n  enabled (boolean) default true\n"));
   for (std::size_t start = 0, end; (end = help.find('\n', start)) != std::string::npos; start = end + 1) {
     CHECK(end - start <= 100);  // fits a terminal
   }
