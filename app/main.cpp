@@ -13,6 +13,7 @@
 #include "config/summary.hpp"
 #include "ingest/xapi/url.hpp"
 #include "app/commands.hpp"
+#include "app/version_info.hpp"
 
 int main(int argc, char** argv) {
   // A closed stderr pipe (a log shipper that died) must not kill the service mid-drain: writes then fail
@@ -22,6 +23,8 @@ int main(int argc, char** argv) {
   std::signal(SIGXFSZ, SIG_IGN);
   CLI::App app{"spillway: lands every Post of the X API v2 filtered stream in RocksDB and Kafka, exactly once"};
   app.require_subcommand(1);
+  app.set_version_flag("--version", [] { return spillway::app::version_report(); },
+                       "Print the version, build type and library versions, then exit");
 
   std::string config_path;
   auto* run = app.add_subcommand("run", "Stream from the X API into the configured sinks until SIGINT/SIGTERM");
