@@ -9,42 +9,21 @@
 #include "tests/config/config_test_util.hpp"
 
 using namespace spillway::config;
+using spillway::config::test::check_same_options;
 using spillway::config::test::contains;
 using spillway::config::test::load;
-
-namespace {
-void check_same_options(const settings& a, const settings& b) {
-  for (const auto& spec : option_table()) {
-    if (spec.field == nullptr) continue;
-    INFO(spec.key);
-    CHECK(read_option(spec, a) == read_option(spec, b));
-  }
-}
-
-// Runs of spaces and newlines (and the "# " that starts each comment line) as one space, so wrapped
-// help text compares with the table's.
-std::string squash_comments(std::string_view text) {
-  std::string out;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (c == '\n' && i + 2 < text.size() && text[i + 1] == '#' && text[i + 2] == ' ') i += 2;
-    const bool space = c == ' ' || c == '\n';
-    if (!space) out += c;
-    else if (!out.empty() && out.back() != ' ') out += ' ';
-  }
-  return out;
-}
-}  // namespace
+using spillway::config::test::longest_line;
+using spillway::config::test::squash;
 
 TEST_CASE("the commented defaults list every option, commented, and load back to the defaults", "[config][example]") {
   const auto defaults = load("");
   const auto text = render_commented(defaults, "");
   INFO(text);
   check_same_options(load(text), defaults);
-  const auto flat = squash_comments(text);
+  const auto flat = squash(text, "# ");
   for (const auto& spec : option_table()) {
     INFO(spec.key);
-    CHECK(contains(flat, squash_comments(spec.help)));
+    CHECK(contains(flat, squash(spec.help)));
     if (spec.field == nullptr) continue;
     // Under its own table header, commented out, with the default of settings{}.
     const auto section = section_of(spec.key);
@@ -60,9 +39,7 @@ TEST_CASE("the commented defaults list every option, commented, and load back to
   }
   CHECK(contains(text, "\n#[[rules]]\n"));
   CHECK(contains(text, "\n#[sinks.kafka.properties]\n"));
-  for (std::size_t start = 0, end; (end = text.find('\n', start)) != std::string::npos; start = end + 1) {
-    CHECK(end - start <= 100);
-  }
+  CHECK(longest_line(text) <= 100);
 }
 
 TEST_CASE("values that differ from the defaults are written as set, the rest stay commented", "[config][example]") {
@@ -121,7 +98,5 @@ TEST_CASE("the packaged example: the overlay's values and comments over every op
   ::unsetenv("SPILLWAY_LOG_LEVEL");
   CHECK(again == text);
   CHECK(render_example("").starts_with("# Every Spillway option"));
-  for (std::size_t start = 0, end; (end = text.find('\n', start)) != std::string::npos; start = end + 1) {
-    CHECK(end - start <= 100);  // the intro too: the file is read in a terminal
-  }
+  CHECK(longest_line(text) <= 100);  // the intro too: the file is read in a terminal
 }

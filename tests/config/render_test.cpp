@@ -4,9 +4,12 @@
 #include "tests/config/config_test_util.hpp"
 
 using namespace spillway::config;
+using spillway::config::test::check_same_options;
 using spillway::config::test::contains;
 using spillway::config::test::load;
+using spillway::config::test::longest_line;
 using spillway::config::test::problems_of;
+using spillway::config::test::squash;
 
 TEST_CASE("an empty file gives the documented defaults", "[config]") {
   const auto s = load("");
@@ -58,11 +61,7 @@ TEST_CASE("the effective config loads back to the same settings", "[config]") {
   CHECK(second.kafka.properties == first.kafka.properties);
   CHECK(second.rules == first.rules);
   CHECK(second.reconnect.http_cap == std::chrono::hours(2));
-  for (const auto& spec : option_table()) {
-    if (spec.field == nullptr) continue;
-    INFO(spec.key);
-    CHECK(read_option(spec, second) == read_option(spec, first));
-  }
+  check_same_options(second, first);
 }
 
 TEST_CASE("secret values never appear in the effective config or in errors", "[config]") {
@@ -133,19 +132,6 @@ TEST_CASE("secret property names", "[config]") {
   }
 }
 
-namespace {
-// Runs of spaces and newlines as one space, so wrapped help text compares with the table's.
-std::string squash(std::string_view text) {
-  std::string out;
-  for (const char c : text) {
-    const bool space = c == ' ' || c == '\n';
-    if (!space) out += c;
-    else if (!out.empty() && out.back() != ' ') out += ' ';
-  }
-  return out;
-}
-}  // namespace
-
 TEST_CASE("the Markdown reference and the help list every option", "[config]") {
   const auto markdown = render_markdown_reference();
   const auto help = render_help();
@@ -165,7 +151,5 @@ TEST_CASE("the Markdown reference and the help list every option", "[config]") {
   CHECK(contains(markdown, "| `reconnect.jitter` | string | `\"full\"` | one of full, equal, decorrelated, none |"));
   CHECK(contains(markdown, "| `pipeline.ring_capacity` | integer | `65536` | 1024..1048576, a power of two |"));
   CHECK(contains(help, "[sinks.kafka]\n  enabled (boolean) default true\n"));
-  for (std::size_t start = 0, end; (end = help.find('\n', start)) != std::string::npos; start = end + 1) {
-    CHECK(end - start <= 100);  // fits a terminal
-  }
+  CHECK(longest_line(help) <= 100);  // fits a terminal
 }
