@@ -14,6 +14,7 @@ packages=(
   kcat curl procps
   tmux prometheus  # the terminal test of `spillway top`; the Prometheus scrape test
   clang-16 libclang-rt-16-dev
+  lintian systemd file  # the package test (lintian, systemd-analyze, CPack's dpkg-shlibdeps)
 )
 
 missing=()
