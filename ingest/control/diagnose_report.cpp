@@ -26,7 +26,14 @@ void put_opt(json_writer& w, const char* key, const std::optional<std::int64_t>&
 std::string render_diagnose_text(const diagnose_report& report) {
   std::string out;
   for (const auto& f : report.findings) {
-    out += "[" + std::string(to_string(f.level)) + "] " + f.check + ": " + f.summary + "\n";
+    // Appended piece by piece: GCC 12 at -O3 reports a false -Wrestrict for `"literal" + std::string&&`.
+    out += '[';
+    out += to_string(f.level);
+    out += "] ";
+    out += f.check;
+    out += ": ";
+    out += f.summary;
+    out += '\n';
     if (!f.cause.empty()) out += "    cause: " + f.cause + "\n";
     if (!f.fix.empty()) out += "    fix:   " + f.fix + "\n";
   }
