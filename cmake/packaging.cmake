@@ -5,6 +5,7 @@
 #   /lib/systemd/system/spillway.service    the hardened unit (ops/systemd/)
 #   /usr/share/spillway/                    Grafana dashboard and Prometheus alert rules, when present in ops/
 #   /usr/share/doc/spillway/                README, copyright, changelog
+#   /usr/share/man/man1/spillway.1.gz       the manual page (ops/debian/spillway.1)
 # and maintainer scripts (ops/debian/) that create the `spillway` system user and /var/lib/spillway (0700).
 # Debian 12 paths: units in /lib/systemd/system (bookworm's lintian flags /usr/lib/systemd/system).
 # Test: tests/ops/package_test.sh (ctest ops:package, needs root).
@@ -35,16 +36,31 @@ add_custom_command(
   COMMAND gzip -9nf -k ${SPILLWAY_PACKAGE_DIR}/changelog.Debian
   DEPENDS ${SPILLWAY_PACKAGE_DIR}/changelog.Debian
   VERBATIM)
+# spillway(1): Debian policy wants a manual page for every program in /usr/bin (lintian: no-manual-page).
+add_custom_command(
+  OUTPUT ${SPILLWAY_PACKAGE_DIR}/spillway.1.gz
+  COMMAND sh -c "gzip -9n < \"$1\" > \"$2\"" sh ${CMAKE_SOURCE_DIR}/ops/debian/spillway.1 ${SPILLWAY_PACKAGE_DIR}/spillway.1.gz
+  DEPENDS ${CMAKE_SOURCE_DIR}/ops/debian/spillway.1
+  VERBATIM)
 add_custom_target(spillway_package_files ALL
-  DEPENDS ${SPILLWAY_PACKAGE_DIR}/spillway.toml ${SPILLWAY_PACKAGE_DIR}/changelog.Debian.gz)
+  DEPENDS ${SPILLWAY_PACKAGE_DIR}/spillway.toml ${SPILLWAY_PACKAGE_DIR}/changelog.Debian.gz
+          ${SPILLWAY_PACKAGE_DIR}/spillway.1.gz)
 
 # Only what the package installs has install rules: the tests, the emulator and the benchmarks have none.
 install(TARGETS spillway RUNTIME DESTINATION bin)
 install(FILES ${SPILLWAY_PACKAGE_DIR}/spillway.toml DESTINATION /etc/spillway)
 install(FILES ${CMAKE_SOURCE_DIR}/ops/systemd/spillway.service DESTINATION /lib/systemd/system)
-# Made by other parts of ops/; installed when they exist (OPTIONAL is checked at install time).
-install(FILES ${CMAKE_SOURCE_DIR}/ops/grafana/spillway.json DESTINATION share/spillway/grafana OPTIONAL)
-install(FILES ${CMAKE_SOURCE_DIR}/ops/prometheus/alerts.yml DESTINATION share/spillway/prometheus OPTIONAL)
+install(FILES ${SPILLWAY_PACKAGE_DIR}/spillway.1.gz DESTINATION share/man/man1)
+# The dashboard and the alert rules are made by other parts of ops/ and installed when they exist. Looked
+# up by a CONFIGURE_DEPENDS glob, so a file added later is packaged by the next build (which re-runs the
+# glob) without an explicit re-configure; an absent file leaves no empty directory in the package.
+foreach(ops_file grafana/spillway.json prometheus/alerts.yml)
+  file(GLOB found CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/ops/${ops_file})
+  if(found)
+    get_filename_component(ops_subdir ${ops_file} DIRECTORY)
+    install(FILES ${found} DESTINATION share/spillway/${ops_subdir})
+  endif()
+endforeach()
 install(FILES ${CMAKE_SOURCE_DIR}/README.md ${CMAKE_SOURCE_DIR}/ops/debian/copyright
               ${SPILLWAY_PACKAGE_DIR}/changelog.Debian.gz
         DESTINATION share/doc/spillway)
