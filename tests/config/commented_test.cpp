@@ -9,6 +9,7 @@
 #include "tests/config/config_test_util.hpp"
 
 using namespace spillway::config;
+using spillway::config::test::check_contains_all;
 using spillway::config::test::check_same_options;
 using spillway::config::test::contains;
 using spillway::config::test::load;
@@ -52,14 +53,12 @@ TEST_CASE("values that differ from the defaults are written as set, the rest sta
       env_lookup{{"SPILLWAY_SINKS_KAFKA_PROPERTIES__SASL_PASSWORD", secret}});
   const auto text = render_commented(s, "");
   INFO(text);
-  CHECK(contains(text, "\nlog_level = \"warn\"\n"));
-  CHECK(contains(text, "\npath = \"/var/lib/spillway/rocksdb\"\n"));
-  CHECK(contains(text, "\n#write_batch_posts = 512\n"));
-  CHECK(contains(text, "\nbootstrap_servers = \"k1:9093\"\n"));
-  CHECK(contains(text, "\n[sinks.kafka.properties]\n\"security.protocol\" = \"SASL_SSL\"\n\"linger.ms\" = \"5\"\n"));
-  CHECK(contains(text, "SPILLWAY_SINKS_KAFKA_PROPERTIES__SASL_PASSWORD"));
+  check_contains_all(text, {"\nlog_level = \"warn\"\n", "\npath = \"/var/lib/spillway/rocksdb\"\n",
+                            "\n#write_batch_posts = 512\n", "\nbootstrap_servers = \"k1:9093\"\n",
+                            "\n[sinks.kafka.properties]\n\"security.protocol\" = \"SASL_SSL\"\n\"linger.ms\" = \"5\"\n",
+                            "SPILLWAY_SINKS_KAFKA_PROPERTIES__SASL_PASSWORD",
+                            "\n[[rules]]\nvalue = \"from:XDevelopers\"\ntag = \"dev\"\n"});
   CHECK_FALSE(contains(text, secret));
-  CHECK(contains(text, "\n[[rules]]\nvalue = \"from:XDevelopers\"\ntag = \"dev\"\n"));
   const auto back = load(text);
   check_same_options(back, s);
   CHECK(back.rules == s.rules);

@@ -2,6 +2,7 @@
 // Helpers shared by the config tests: load TOML text with an injected environment and get either
 // the settings or the list of problems.
 #include <algorithm>
+#include <initializer_list>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,6 +31,14 @@ inline std::vector<std::string> problems_of(std::string_view text, const env_loo
 
 inline bool contains(std::string_view haystack, std::string_view needle) {
   return haystack.find(needle) != std::string_view::npos;
+}
+
+// Each of `needles` is in `text`; a miss names the needle.
+inline void check_contains_all(std::string_view text, std::initializer_list<std::string_view> needles) {
+  for (const auto needle : needles) {
+    INFO("expected: " << needle);
+    CHECK(contains(text, needle));
+  }
 }
 
 // Every option with a value reads the same in `a` and `b` (a round trip through some rendering).

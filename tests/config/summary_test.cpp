@@ -4,6 +4,7 @@
 #include "tests/config/config_test_util.hpp"
 
 using namespace spillway::config;
+using spillway::config::test::check_contains_all;
 using spillway::config::test::check_same_options;
 using spillway::config::test::contains;
 using spillway::config::test::load;
@@ -15,12 +16,11 @@ constexpr std::string_view target = "/2/tweets/search/stream?tweet.fields=create
 TEST_CASE("summary of the defaults: rocksdb only, the token variable, no kafka", "[config][summary]") {
   const auto text = render_summary(load(""), target);
   INFO(text);
-  CHECK(contains(text, "#   stream:  https://api.x.com/2/tweets/search/stream?tweet.fields=created_at\n"));
-  CHECK(contains(text, "#   token:   $X_BEARER_TOKEN (auth.bearer_token_env) if set, else client credentials"));
-  CHECK(contains(text, "#   sinks:   RocksDB only\n"));
-  CHECK(contains(text, "#   RocksDB: ./spillway-data\n"));
-  CHECK(contains(text, "#   Kafka:   off (sinks.kafka.bootstrap_servers is not set)\n"));
-  CHECK(contains(text, "#   metrics: http://127.0.0.1:9464/metrics\n"));
+  check_contains_all(text, {"#   stream:  https://api.x.com/2/tweets/search/stream?tweet.fields=created_at\n",
+                            "#   token:   $X_BEARER_TOKEN (auth.bearer_token_env) if set, else client credentials",
+                            "#   sinks:   RocksDB only\n", "#   RocksDB: ./spillway-data\n",
+                            "#   Kafka:   off (sinks.kafka.bootstrap_servers is not set)\n",
+                            "#   metrics: http://127.0.0.1:9464/metrics\n"});
 }
 
 TEST_CASE("summary of a production config: file token, rocksdb + kafka with brokers and topic", "[config][summary]") {
@@ -36,13 +36,11 @@ TEST_CASE("summary of a production config: file token, rocksdb + kafka with brok
       env_lookup{{"SPILLWAY_SINKS_KAFKA_PROPERTIES__SASL_PASSWORD", secret}});
   const auto text = render_summary(s, target);
   INFO(text);
-  CHECK(contains(text, "#   stream:  https://api.x.com/2/tweets/search/stream?tweet.fields=created_at\n"));
-  CHECK(contains(text, "#   token:   the file /run/credentials/spillway.service/x_bearer_token (auth.bearer_token_file)\n"));
-  CHECK(contains(text, "#   rules:   2 in [[rules]], synced with X before connecting\n"));
-  CHECK(contains(text, "#   sinks:   RocksDB + Kafka\n"));
-  CHECK(contains(text, "#   RocksDB: /var/lib/spillway/rocksdb\n"));
-  CHECK(contains(text, "#   Kafka:   brokers k1:9093,k2:9093, topic x.posts, SASL_SSL\n"));
-  CHECK(contains(text, "#   metrics: off\n"));
+  check_contains_all(text, {"#   stream:  https://api.x.com/2/tweets/search/stream?tweet.fields=created_at\n",
+                            "#   token:   the file /run/credentials/spillway.service/x_bearer_token (auth.bearer_token_file)\n",
+                            "#   rules:   2 in [[rules]], synced with X before connecting\n",
+                            "#   sinks:   RocksDB + Kafka\n", "#   RocksDB: /var/lib/spillway/rocksdb\n",
+                            "#   Kafka:   brokers k1:9093,k2:9093, topic x.posts, SASL_SSL\n", "#   metrics: off\n"});
   CHECK_FALSE(contains(text, secret));
   CHECK_FALSE(contains(text, "svc-user-name"));  // no property but security.protocol is shown
 }
