@@ -69,6 +69,7 @@ void classify_stream_error(const beast::error_code& ec, const std::string& peer,
          "no complete line from " + peer + " within reconnect.stall_timeout (heartbeats count; bytes that never "
          "end a line do not); reconnecting");
   } else if (ec == http::error::buffer_overflow) {
+    r.failed_layer = session_result::layer::http;
     fail(r, session_result::kind::protocol_error,
          "the stream from " + peer + " sent a chunk header (chunk-size line, extension or trailer) longer than " +
              std::to_string(max_read_buffer_bytes / 1024) +
