@@ -10,7 +10,7 @@
 #include <boost/asio/use_future.hpp>
 
 #include <cstdio>
-#include <set>
+#include <functional>
 
 #include "common/metrics.hpp"
 #include "ingest/control/rules_api.hpp"
@@ -221,58 +221,14 @@ std::string rules_page(int first_id, int rules, std::size_t value_bytes, const s
          "\r\n\r\n" + body;
 }
 
-}  // namespace
-
-TEST_CASE("hostile rules server: paging forever with fresh tokens stops at the page ceiling, memory bounded",
-          "[ingest][hostile][rules]") {
-  // Pages of 200 rules of 1 KB (~200 KB each) and a fresh next_token each time: the listing stops at
-  // max_pages (100) instead of going on for as long as the server does.
-  hostile_server server([&](hostile_server::connection& c, const std::string&, int index) {
-    (void)c.write(rules_page(index * 200, 200, 1000, "fresh-" + std::to_string(index)));
-  });
+// Lists the rules from a server whose answer to request `index` is page(index): the listing must fail
+// (errc::protocol) with `expected` after exactly `pages` requests, keeping `kept` rules, with the peak RSS
+// growth (reported as `name`) under the bound.
+void expect_listing_cut(const std::function<std::string(int)>& page, const rules_api_options& options,
+                        const std::string& expected, int pages, std::size_t kept, const char* name) {
+  hostile_server server([&](hostile_server::connection& c, const std::string&, int index) { (void)c.write(page(index)); });
   auto client = control_client(server.port());
   rate_limit_tracker limits;
-  rules_api api(client, limits, "tok");
-  std::vector<live_rule> live;
-  peak_rss rss;
-  const auto r = api.list(live);
-  REQUIRE_FALSE(r);
-  INFO(r.error().message);
-  CHECK(r.error().is(common::errc::protocol));
-  CHECK(has(r.error().message, "the rules listing did not end after 100 pages: not the X API's paging"));
-  CHECK(server.connections() == 100);
-  CHECK(live.size() == 100u * 200u);  // partial results stay, as documented
-  report_rss("rules paging, fresh tokens", rss, server.bytes_written());
-  CHECK(rss.growth() < kRssBound);
-}
-
-TEST_CASE("hostile rules server: a next_token handed back twice ends the listing at once",
-          "[ingest][hostile][rules]") {
-  // Alternates two tokens: a loop that would never end, and never trips a page count quickly.
-  hostile_server server([&](hostile_server::connection& c, const std::string&, int index) {
-    (void)c.write(rules_page(index, 1, 10, index % 2 == 0 ? "ping" : "pong"));
-  });
-  auto client = control_client(server.port());
-  rate_limit_tracker limits;
-  rules_api api(client, limits, "tok");
-  std::vector<live_rule> live;
-  const auto r = api.list(live);
-  REQUIRE_FALSE(r);
-  INFO(r.error().message);
-  CHECK(r.error().is(common::errc::protocol));
-  CHECK(has(r.error().message, "the rules listing repeats a next_token after 3 pages"));
-  CHECK(server.connections() == 3);
-}
-
-TEST_CASE("hostile rules server: the listing stops at its byte ceiling", "[ingest][hostile][rules]") {
-  // ~1 MB pages with fresh tokens against a 4 MiB ceiling: the fifth page passes it.
-  hostile_server server([&](hostile_server::connection& c, const std::string&, int index) {
-    (void)c.write(rules_page(index * 1000, 1000, 1000, "t" + std::to_string(index)));
-  });
-  auto client = control_client(server.port());
-  rate_limit_tracker limits;
-  rules_api_options options;
-  options.max_listing_bytes = 4 << 20;
   rules_api api(client, limits, "tok", options);
   std::vector<live_rule> live;
   peak_rss rss;
@@ -280,10 +236,39 @@ TEST_CASE("hostile rules server: the listing stops at its byte ceiling", "[inges
   REQUIRE_FALSE(r);
   INFO(r.error().message);
   CHECK(r.error().is(common::errc::protocol));
-  CHECK(has(r.error().message, "the rules listing passed 4 MiB after 5 pages"));
-  CHECK(server.connections() == 5);
-  report_rss("rules paging, 1 MB pages", rss, server.bytes_written());
+  CHECK(has(r.error().message, expected));
+  CHECK(has(r.error().message, "not the X API's paging; check stream.base_url"));
+  CHECK(server.connections() == pages);
+  CHECK(live.size() == kept);  // partial results stay, as documented
+  report_rss(name, rss, server.bytes_written());
   CHECK(rss.growth() < kRssBound);
+}
+
+}  // namespace
+
+TEST_CASE("hostile rules server: paging forever with fresh tokens stops at the page ceiling, memory bounded",
+          "[ingest][hostile][rules]") {
+  // Pages of 200 rules of 1 KB (~200 KB each) and a fresh next_token each time: the listing stops at
+  // max_pages (100) instead of going on for as long as the server does.
+  expect_listing_cut([](int index) { return rules_page(index * 200, 200, 1000, "fresh-" + std::to_string(index)); },
+                     rules_api_options{}, "the rules listing did not end after 100 pages", 100, 100u * 200u,
+                     "rules paging, fresh tokens");
+}
+
+TEST_CASE("hostile rules server: a next_token handed back twice ends the listing at once",
+          "[ingest][hostile][rules]") {
+  // Alternates two tokens: a loop that would never end, and would take max_pages to trip a page count.
+  expect_listing_cut([](int index) { return rules_page(index, 1, 10, index % 2 == 0 ? "ping" : "pong"); },
+                     rules_api_options{}, "the rules listing repeats a next_token after 3 pages", 3, 3,
+                     "rules paging, repeated token");
+}
+
+TEST_CASE("hostile rules server: the listing stops at its byte ceiling", "[ingest][hostile][rules]") {
+  // ~1 MB pages with fresh tokens against a 4 MiB ceiling: the fifth page passes it (and is not kept).
+  rules_api_options options;
+  options.max_listing_bytes = 4 << 20;
+  expect_listing_cut([](int index) { return rules_page(index * 1000, 1000, 1000, "t" + std::to_string(index)); },
+                     options, "the rules listing passed 4 MiB after 5 pages", 5, 4000, "rules paging, 1 MB pages");
 }
 
 // Issue 10 item 5: header text from the server reaches a session's message escaped and capped.
