@@ -73,55 +73,54 @@ void report_rss(const char* what, const peak_rss& rss, std::uint64_t server_byte
 
 }  // namespace
 
-TEST_CASE("hostile stream: a chunk-size line that never ends is a protocol error, memory stays bounded",
-          "[ingest][hostile][session]") {
-  const std::string filler(64 * 1024, 'f');
+namespace {
+
+// One stream session against a server that writes `prefix`, then `filler` until the client goes away:
+// the session must end as a protocol error of the http layer, with the peak RSS growth (reported as
+// `name`) under the bound. Returns the session's result for the case's own checks.
+session_result flooded_session(const std::string& prefix, const std::string& filler, const char* name,
+                               std::string& port) {
   hostile_server server([&](hostile_server::connection& c, const std::string&, int) {
-    if (c.write(kStreamHead + chunk("{\"data\":{\"id\":\"1\"}}\r\n"))) c.flood(filler);
+    if (c.write(prefix)) c.flood(filler);
   });
+  port = server.port();
   stream_client client;
   peak_rss rss;
-  const auto r = client.run(server.port(), 30s);
+  auto r = client.run(server.port(), 30s);
   INFO(r.detail);
   CHECK(r.what == session_result::kind::protocol_error);
-  CHECK(has(r.detail, "chunk header (chunk-size line, extension or trailer) longer than 512 KiB"));
+  CHECK(r.failed_layer == session_result::layer::http);
   CHECK(has(r.detail, "check stream.base_url"));
-  CHECK(r.lines == 1);  // what came before the hostile bytes was delivered
-  report_rss("chunk-size line", rss, server.bytes_written());
+  report_rss(name, rss, server.bytes_written());
   CHECK(rss.growth() < kRssBound);
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("hostile stream: a chunk-size line that never ends is a protocol error, memory stays bounded",
+          "[ingest][hostile][session]") {
+  std::string port;
+  const auto r = flooded_session(kStreamHead + chunk("{\"data\":{\"id\":\"1\"}}\r\n"), std::string(64 * 1024, 'f'),
+                                 "chunk-size line", port);
+  CHECK(has(r.detail, "chunk header (chunk-size line, extension or trailer) longer than 512 KiB"));
+  CHECK(r.lines == 1);  // what came before the hostile bytes was delivered
 }
 
 TEST_CASE("hostile stream: a chunk extension that never ends is a protocol error, memory stays bounded",
           "[ingest][hostile][session]") {
-  const std::string filler(64 * 1024, 'e');
-  hostile_server server([&](hostile_server::connection& c, const std::string&, int) {
-    if (c.write(kStreamHead + "10;ext=")) c.flood(filler);
-  });
-  stream_client client;
-  peak_rss rss;
-  const auto r = client.run(server.port(), 30s);
-  INFO(r.detail);
-  CHECK(r.what == session_result::kind::protocol_error);
+  std::string port;
+  const auto r = flooded_session(kStreamHead + "10;ext=", std::string(64 * 1024, 'e'), "chunk extension", port);
+  CHECK(has(r.detail, "the stream from 127.0.0.1:" + port + " sent a chunk header"));
   CHECK(has(r.detail, "longer than 512 KiB"));
-  report_rss("chunk extension", rss, server.bytes_written());
-  CHECK(rss.growth() < kRssBound);
 }
 
 TEST_CASE("hostile stream: a response head that never ends is a protocol error, memory stays bounded",
           "[ingest][hostile][session]") {
-  const std::string filler = "x-filler: " + std::string(1000, 'a') + "\r\n";
-  hostile_server server([&](hostile_server::connection& c, const std::string&, int) {
-    if (c.write("HTTP/1.1 200 OK\r\n")) c.flood(filler);
-  });
-  stream_client client;
-  peak_rss rss;
-  const auto r = client.run(server.port(), 30s);
-  INFO(r.detail);
-  CHECK(r.what == session_result::kind::protocol_error);
-  CHECK(r.failed_layer == session_result::layer::http);
-  CHECK(has(r.detail, "response head from 127.0.0.1:" + server.port() + " is longer than 8192 bytes"));
-  report_rss("endless headers (stream)", rss, server.bytes_written());
-  CHECK(rss.growth() < kRssBound);
+  std::string port;
+  const auto r = flooded_session("HTTP/1.1 200 OK\r\n", "x-filler: " + std::string(1000, 'a') + "\r\n",
+                                 "endless headers (stream)", port);
+  CHECK(has(r.detail, "response head from 127.0.0.1:" + port + " is longer than 8192 bytes"));
 }
 
 TEST_CASE("hostile stream: bytes that trickle without completing a line are a stall within stall_timeout",
