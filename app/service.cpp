@@ -84,10 +84,15 @@ common::result<std::unique_ptr<service>> service::build(const config::settings& 
   // The token never lives in the config file (XAPI.md "Tokens"): the environment, an owner-only file,
   // or the client-credentials grant (which can be repeated after a 401).
   s->token_source_ = std::make_unique<ingest::auth::app_token_source>(s->cfg_, &s->control_limits_);
+  s->token_source_->set_stop(&signals);  // a grant in progress (start-up, or a refresh after a 401) ends on SIGTERM
   auto have_token = s->obtain_token();
   if (!have_token) return have_token.error();
   if (!*have_token) return std::unique_ptr<service>();
   s->sync_rules();
+  if (signals.stop_requested()) {
+    spdlog::info("stopped before streaming began: nothing was received, nothing to commit");
+    return std::unique_ptr<service>();
+  }
   if (auto opened = s->open_sinks(); !opened) return opened.error();
   try {
     if (auto wired = s->wire_stream(); !wired) return wired.error();  // e.g. stream.ca_file cannot be loaded
@@ -130,7 +135,8 @@ void service::sync_rules() {
   if (!cfg_.stream.rules_sync_on_start) return;
   // A failed sync does not stop ingestion: the live rules keep streaming, and the stream's own answer
   // (401/403/409) is classified by the supervisor like on any connect.
-  if (auto synced = ingest::sync_rules_on_start(cfg_, token_, control_limits_); !synced) {
+  if (auto synced = ingest::sync_rules_on_start(cfg_, token_, control_limits_, &signals_); !synced) {
+    if (signals_.stop_requested()) return;  // build() says so
     spdlog::error("rules sync on start failed: {}; streaming with the rules X already has", synced.error().message);
   }
 }
@@ -188,7 +194,7 @@ common::result<void> service::wire_stream() {
   hooks.bearer = [this] { return token_; };
   hooks.on_established = [this](const ingest::rate_limit_headers& rl) { policy_->on_established(rl); };
   hooks.on_tick = [this] { policy_->on_tick(); };
-  auto tls = ingest::make_client_tls_context(cfg_.stream.ca_file);
+  auto tls = ingest::make_client_tls_context(ingest::tls_trust_from(cfg_));
   if (!tls) return tls.error();
   reader_ = std::make_unique<ingest::stream_reader>(ep_, std::move(*tls), ingest::session_options_from(cfg_),
                                                     *publisher_, std::move(hooks), metrics_);

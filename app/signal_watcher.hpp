@@ -15,18 +15,21 @@
 #include <mutex>
 #include <thread>
 
+#include "ingest/xapi/stop_source.hpp"
+
 namespace spillway::app {
 
-class signal_watcher {
+// Also the stop_source of the start-up's control-plane calls (token grant, rules sync and its waits).
+class signal_watcher final : public ingest::stop_source {
  public:
   signal_watcher();
-  ~signal_watcher();
+  ~signal_watcher() override;
   signal_watcher(const signal_watcher&) = delete;
   signal_watcher& operator=(const signal_watcher&) = delete;
 
-  [[nodiscard]] bool stop_requested() const noexcept { return stop_.load(std::memory_order_acquire); }
+  [[nodiscard]] bool stop_requested() const noexcept override { return stop_.load(std::memory_order_acquire); }
   // Sleeps up to `d`; true as soon as a stop was requested (at once if it already was).
-  [[nodiscard]] bool wait_for(std::chrono::milliseconds d);
+  [[nodiscard]] bool wait_for(std::chrono::milliseconds d) override;
   // Called on the watcher thread when a signal arrives — or at once if one already did. May run twice
   // when a signal races the registration, so `f` must be idempotent (request_shutdown is).
   void on_stop(std::function<void()> f);

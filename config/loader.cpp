@@ -210,6 +210,11 @@ class loader {
       }
     }
     check_cleartext_token();
+    if (!out_.stream.trust_system_roots && out_.stream.ca_file.empty() && out_.stream.base_url.starts_with("https://")) {
+      problems_.add(origin("stream.trust_system_roots"), "stream.trust_system_roots",
+                    {"is false and stream.ca_file is not set, so no certificate authority would be trusted",
+                     "set stream.ca_file to the PEM of the CA(s) to trust, or set trust_system_roots = true"});
+    }
     const auto& r = out_.reconnect;
     order_check("reconnect.network_step", r.network_step, "reconnect.network_cap", r.network_cap);
     order_check("reconnect.http_base", r.http_base, "reconnect.http_cap", r.http_cap);

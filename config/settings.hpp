@@ -15,6 +15,7 @@ struct stream_settings {
   std::string base_url = "https://api.x.com";
   bool allow_insecure_http = false;
   std::string ca_file;
+  bool trust_system_roots = true;
   std::string tweet_fields;
   std::string expansions;
   std::string user_fields;

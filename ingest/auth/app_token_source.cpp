@@ -65,6 +65,11 @@ common::result<void> app_token_source::refresh() {
   return {};
 }
 
+void app_token_source::set_stop(const stop_source* stop) noexcept {
+  stop_ = stop;
+  if (client_) client_->set_stop(stop);
+}
+
 common::result<std::string> app_token_source::obtain() {
   const auto& a = settings_.auth;
   const std::string key = env(a.app_key_env);
@@ -76,7 +81,7 @@ common::result<std::string> app_token_source::obtain() {
                              a.app_key_env + " and its secret in " + a.app_secret_env + " (developer portal, Keys and tokens)");
   }
   if (!client_) {
-    auto client = make_control_client(settings_, control_timeout(settings_));
+    auto client = make_control_client(settings_, control_timeout(settings_), stop_);
     if (!client) return client.error();
     client_.emplace(std::move(*client));
   }

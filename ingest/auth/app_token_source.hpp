@@ -40,6 +40,9 @@ class app_token_source {
   [[nodiscard]] app_source_kind kind() const noexcept { return kind_; }
   // "the environment variable X_BEARER_TOKEN", "client credentials (X_API_KEY, X_API_SECRET)", ...
   [[nodiscard]] std::string describe() const;
+  // From now on a grant in progress ends early (errc::network) once stop->stop_requested(); null: never.
+  // It must outlive this source.
+  void set_stop(const stop_source* stop) noexcept;
 
  private:
   common::result<std::string> obtain();
@@ -49,6 +52,7 @@ class app_token_source {
   app_source_kind kind_ = app_source_kind::bearer;
   std::string token_;
   std::optional<http_client> client_;
+  const stop_source* stop_ = nullptr;
 };
 
 // Which source auto / bearer / client_credentials resolves to with the current environment.

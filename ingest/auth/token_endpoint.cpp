@@ -38,6 +38,20 @@ std::optional<std::int64_t> int_of(const rapidjson::Value& obj, const char* key)
   return it->value.GetInt64();
 }
 
+// A JSON number as seconds, clamped to 0..max: 2^63 (a uint64 to RapidJSON) and 1e30 (a double) clamp
+// like any other large value instead of falling back to a default. nullopt when absent or not a number.
+std::optional<std::int64_t> clamped_seconds(const rapidjson::Value& obj, const char* key, std::int64_t max) {
+  if (!obj.IsObject()) return std::nullopt;
+  const auto it = obj.FindMember(key);
+  if (it == obj.MemberEnd() || !it->value.IsNumber()) return std::nullopt;
+  const auto& v = it->value;
+  if (v.IsInt64()) return std::clamp<std::int64_t>(v.GetInt64(), 0, max);
+  if (v.IsUint64()) return max;  // above INT64_MAX
+  const double d = v.GetDouble();
+  if (!(d > 0)) return 0;
+  return d >= static_cast<double>(max) ? max : static_cast<std::int64_t>(d);
+}
+
 bool parse(std::string_view body, rapidjson::Document& d) {
   d.Parse(body.data(), body.size());
   return !d.HasParseError() && d.IsObject();
@@ -88,7 +102,7 @@ std::optional<user_tokens> parse_user_tokens(std::string_view body, std::int64_t
   if (!header_safe(t.access_token) || !header_safe(t.refresh_token)) return std::nullopt;
   // X documents 7200 s for user access tokens; assume that when expires_in is missing. Clamped, so a
   // hostile value can neither overflow the sum nor put the expiry before now.
-  t.expires_at = now_unix_s + std::clamp<std::int64_t>(int_of(d, "expires_in").value_or(7200), 0, max_expires_in_s);
+  t.expires_at = now_unix_s + clamped_seconds(d, "expires_in", max_expires_in_s).value_or(7200);
   return t;
 }
 

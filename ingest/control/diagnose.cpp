@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <memory>
 
+#include "common/log.hpp"
 #include "ingest/auth/app_token_source.hpp"
 #include "ingest/auth/user_token_source.hpp"
 #include "ingest/control/diagnose_explain.hpp"
@@ -20,6 +21,8 @@ namespace {
 const std::string kRules(paths::rules);
 const std::string kUsersMe(paths::users_me);
 const std::string kCounts(paths::rule_counts);
+// X's usernames are at most 15 characters; anything longer is not X's and is cut.
+constexpr std::size_t kMaxUsernameBytes = 64;
 
 reconnect::http_problem classify(const http_response& r) { return reconnect::classify_http(r.status, r.body, r.rate.reset); }
 
@@ -129,7 +132,8 @@ void check_user_token(checker& c, const config::settings& s) {
     std::string who;
     if (!d.HasParseError() && d.IsObject() && d.HasMember("data") && d["data"].IsObject() &&
         d["data"].HasMember("username") && d["data"]["username"].IsString())
-      who = std::string(" as @") + d["data"]["username"].GetString();
+      who = " as @" + common::log_sample({d["data"]["username"].GetString(), d["data"]["username"].GetStringLength()},
+                                         kMaxUsernameBytes);  // server text: escaped, capped
     c.add({"user_token", finding_level::ok,
            "the OAuth 2.0 user token works: " + paths::call("GET", kUsersMe) + " answered 200" + who, "", ""});
     return;

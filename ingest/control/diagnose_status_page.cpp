@@ -57,7 +57,8 @@ finding check_status_page(const std::string& url, const std::string& ca_file, st
   // diagnose.status_url is a full URL; the client wants an origin and a target.
   auto parts = parse_url(url);
   if (!parts) return skipped("diagnose.status_url '" + url + "' is not an http(s) URL (" + parts.error().message + ")");
-  auto client = http_client::create(parts->origin, ca_file, timeout);
+  // A public site, not the X API: the system store always, whatever stream.trust_system_roots says.
+  auto client = http_client::create(parts->origin, tls_trust{ca_file, true}, timeout);
   if (!client) return skipped(client.error().message);
   const auto r = client->send({"GET", parts->target, "", "", false});  // public page: no token, ever
   if (!r) return skipped("unreachable (" + r.error().message + ")");

@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <set>
 #include <thread>
 
 #include "ingest/control/diagnose_explain.hpp"
@@ -49,9 +50,16 @@ std::string json_body(Fill&& fill) {
 }  // namespace
 
 rules_api::rules_api(http_client& client, rate_limit_tracker& limits, std::string bearer, rules_api_options options,
-                     sleeper sleep)
+                     sleeper sleep, stop_source* stop)
     : client_(client), limits_(limits), bearer_(std::move(bearer)), options_(options), sleep_(std::move(sleep)) {
-  if (!sleep_) sleep_ = [](std::chrono::seconds s) { std::this_thread::sleep_for(s); };
+  if (sleep_) return;
+  if (stop != nullptr)
+    sleep_ = [stop](std::chrono::seconds s) { return !stop->wait_for(s); };
+  else
+    sleep_ = [](std::chrono::seconds s) {
+      std::this_thread::sleep_for(s);
+      return true;
+    };
 }
 
 common::result<void> rules_api::wait_for_window(const std::string& key, std::int64_t reset_hint) {
@@ -70,7 +78,9 @@ common::result<void> rules_api::wait_for_window(const std::string& key, std::int
   else
     spdlog::info("{}: rate-limit window nearly spent; waiting {} s for its reset rather than spend the last request",
                  key, wait.count());
-  sleep_(wait);
+  if (!sleep_(wait))
+    return common::error(common::errc::network,
+                         key + ": stopped (SIGINT/SIGTERM) while waiting for the rate-limit window to reset");
   waited_ += wait;
   return {};
 }
@@ -98,14 +108,26 @@ common::result<http_response> rules_api::call(const std::string& method, const s
 }
 
 common::result<void> rules_api::list(std::vector<live_rule>& out) {
+  const auto endless = [](const std::string& why) {
+    return common::error(common::errc::protocol, "the rules listing " + why +
+                                                     ": not the X API's paging; check stream.base_url");
+  };
   std::string token;
-  for (int page = 0; page < 100'000; ++page) {  // bounded: X caps rules at 25,000+ per app
+  std::set<std::string> seen;  // at most max_pages tokens, each capped by the body ceiling
+  std::size_t bytes = 0;
+  for (std::size_t page = 0; page < options_.max_pages; ++page) {
     auto r = call("GET", rules_page_target(options_.page_size, token), "");
     if (!r) return r.error();
+    bytes += r->body.size();
+    if (bytes > options_.max_listing_bytes)
+      return endless("passed " + std::to_string(options_.max_listing_bytes >> 20) + " MiB after " +
+                     std::to_string(page + 1) + " pages");
     if (!parse_rules_page(r->body, out, token)) return not_a_json_object(*r);
     if (token.empty()) return {};
+    if (!seen.insert(token).second)
+      return endless("repeats a next_token after " + std::to_string(page + 1) + " pages (it would never end)");
   }
-  return common::error(common::errc::protocol, "the rules listing did not end after 100000 pages; check stream.base_url");
+  return endless("did not end after " + std::to_string(options_.max_pages) + " pages");
 }
 
 common::result<void> rules_api::add(const std::vector<config::rule_spec>& rules, bool dry_run, add_outcome& out) {

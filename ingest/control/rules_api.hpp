@@ -9,7 +9,7 @@
 // that is not the X API's).
 //
 // Owns: nothing but the token copy and counters. Thread: the caller's (blocking calls).
-// Must outlive it: the http_client and the rate_limit_tracker.
+// Must outlive it: the http_client, the rate_limit_tracker and the stop_source (when given).
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -29,15 +29,23 @@ struct rules_api_options {
   std::size_t page_size = 1000;  // GET max_results (X: 1..1000)
   std::size_t batch_size = 100;  // rules (or ids) per POST
   std::chrono::seconds max_wait{16 * 60};  // longest rate-limit wait before giving up (a window is 15 min)
+  // Ceilings of one listing, so that a server that keeps paging cannot grow the process without bound:
+  // X allows at most 25,000 rules per app (Enterprise), i.e. 25 pages of 1,000 of at most 1,024 bytes.
+  std::size_t max_pages = 100;
+  std::size_t max_listing_bytes = 64 * 1024 * 1024;  // response bodies summed over the pages
 };
 
 class rules_api {
  public:
-  using sleeper = std::function<void(std::chrono::seconds)>;
+  // Sleeps for the given time; false when a stop request cut the wait short.
+  using sleeper = std::function<bool(std::chrono::seconds)>;
+  // sleep: the default sleeps on `stop` when one is given (so SIGTERM ends a rate-limit wait within
+  // stop_poll_interval), else plainly.
   rules_api(http_client& client, rate_limit_tracker& limits, std::string bearer, rules_api_options options = {},
-            sleeper sleep = {});
+            sleeper sleep = {}, stop_source* stop = nullptr);
 
-  // Each fails when a call failed; partial results stay in `out`.
+  // Each fails when a call failed; partial results stay in `out`. list() also fails (errc::protocol)
+  // when the listing passes max_pages or max_listing_bytes, or X hands back a next_token it gave before.
   [[nodiscard]] common::result<void> list(std::vector<live_rule>& out);
   [[nodiscard]] common::result<void> add(const std::vector<config::rule_spec>& rules, bool dry_run, add_outcome& out);
   [[nodiscard]] common::result<void> remove(const std::vector<std::string>& ids, delete_outcome& out);

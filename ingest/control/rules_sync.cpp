@@ -56,10 +56,10 @@ common::result<void> sync_rules(rules_api& api, const std::vector<config::rule_s
 }
 
 common::result<void> sync_rules_on_start(const config::settings& settings, const std::string& bearer,
-                                         rate_limit_tracker& limits) {
-  auto client = make_control_client(settings, control_timeout(settings));
+                                         rate_limit_tracker& limits, stop_source* stop) {
+  auto client = make_control_client(settings, control_timeout(settings), stop);
   if (!client) return client.error();
-  rules_api api(*client, limits, bearer);
+  rules_api api(*client, limits, bearer, rules_api_options{}, rules_api::sleeper{}, stop);
   sync_report report;
   if (auto synced = sync_rules(api, settings.rules, settings.stream.rules_delete_unmanaged, false, report); !synced) {
     auto error = synced.error();

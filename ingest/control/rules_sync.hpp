@@ -48,9 +48,10 @@ struct sync_report {
 // its tracker (which exports the rate-limit metrics), logged. Fails (the message starts with
 // "stream.rules_sync_on_start: ", the code is rules_api's) when the sync could not be carried out; invalid
 // or duplicate rules are logged as warnings and still succeed (the valid rules are live; the stream can
-// start).
+// start). `stop` (may be null) ends a call or a rate-limit wait early: SIGTERM must not wait for a
+// 15-minute window.
 [[nodiscard]] common::result<void> sync_rules_on_start(const config::settings& settings, const std::string& bearer,
-                                                       rate_limit_tracker& limits);
+                                                       rate_limit_tracker& limits, stop_source* stop = nullptr);
 
 // Human-readable renderings (values and tags quoted; never a token).
 [[nodiscard]] std::string render_rules(const std::vector<live_rule>& live);

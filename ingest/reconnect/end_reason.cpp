@@ -151,8 +151,8 @@ std::string describe(const end_reason& reason) {
           return describe_notice(r);
         } else if constexpr (std::is_same_v<T, stall>) {
           return fmt::format(
-              "no byte, not even a heartbeat, for {} ms: the connection is dead — "
-              "if this repeats, check the network path and any proxy's idle timeout",
+              "no complete line, not even a heartbeat, for {} ms: the connection is dead (or sends bytes that "
+              "never end a line) — if this repeats, check the network path and any proxy's idle timeout",
               r.silent_for.count());
         } else if constexpr (std::is_same_v<T, network_error>) {
           // The message names the host and port (from stream.base_url); the fix depends on the layer.

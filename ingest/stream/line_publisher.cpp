@@ -93,6 +93,7 @@ void line_publisher::commit(std::size_t n, std::int64_t received_ms) {
   if (std::exchange(discarding_, false)) return;
   fill_ += n;
   framer_.feed(slab_->data, fill_, [&](const frame_event& e) {
+    ++frames_;
     switch (e.kind) {
       case frame_kind::heartbeat:
         heartbeats_.add();

@@ -45,6 +45,9 @@ class line_publisher {
   // An in-band notice (errors-only line with a disconnect_type) seen since the last take.
   [[nodiscard]] std::string take_notice() { return std::exchange(notice_, {}); }
   [[nodiscard]] std::uint64_t lines_in_body() const noexcept { return lines_in_body_; }
+  // Lines, heartbeats and oversize lines framed so far (ever): the session's stall clock restarts when it
+  // moves, so bytes that never complete a line cannot hold a connection open.
+  [[nodiscard]] std::uint64_t frames() const noexcept { return frames_; }
 
  private:
   [[nodiscard]] bool rotate();  // false when abandoned while waiting for a slab
@@ -59,6 +62,7 @@ class line_publisher {
   common::slab* slab_ = nullptr;
   std::size_t fill_ = 0;
   std::uint64_t lines_in_body_ = 0;
+  std::uint64_t frames_ = 0;
   std::string notice_;
   std::atomic<bool> abandoned_{false};
   bool discarding_ = false;   // the last writable() handed out discard_ (the bytes are dropped)

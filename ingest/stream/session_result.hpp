@@ -13,7 +13,7 @@ struct session_result {
   enum class kind {
     shutdown,        // we were asked to stop
     stream_ended,    // an established 200 stream ended (clean end of body, EOF or reset by the server)
-    stall,           // no byte (heartbeats included) within the stall timeout
+    stall,           // no complete line (heartbeats included) within the stall timeout
     network_error,   // DNS, TCP or TLS failure before or during the stream
     http_status,     // a non-200 response: `status` and `body` hold it
     protocol_error,  // the peer did not answer like the X API (not HTTP, not a chunked JSON stream)

@@ -9,6 +9,8 @@
 
 #include <chrono>
 
+#include "common/log.hpp"
+
 namespace spillway::ingest {
 
 namespace asio = boost::asio;
@@ -20,6 +22,18 @@ constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 namespace {
 
 constexpr std::uint64_t max_error_body_bytes = 64 * 1024;
+// Header text from the server (reason phrase, content-type) is data: escaped and capped before it
+// reaches a message (a reason phrase may be 8 KiB long).
+constexpr std::size_t max_header_text_bytes = 128;
+// The read buffer holds only what the parser has not consumed yet: the response head (Beast's own
+// header_limit, 8 KiB, ends a longer one), and then at most one read (64 KiB) plus an incomplete
+// chunk-size line, chunk extension or trailer, which no Beast limit covers. Bounding the buffer bounds
+// those: a chunk header that never ends fails with buffer_overflow once it fills this, instead of growing
+// the process without limit (issue 10: 2 GiB in 9 s). X's chunk headers are a few bytes.
+constexpr std::size_t read_buffer_bytes = 256 * 1024;
+// The response head: X's is about 1 KiB. Beast's default, set here so that the error can name it.
+constexpr std::uint32_t max_header_bytes = 8 * 1024;
+constexpr std::size_t max_read_buffer_bytes = 512 * 1024;
 
 std::int64_t unix_ms_now() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -51,7 +65,15 @@ void fail(session_result& r, session_result::kind k, std::string detail) {
 // Classifies a read error once the stream is established.
 void classify_stream_error(const beast::error_code& ec, const std::string& peer, session_result& r) {
   if (ec == beast::error::timeout) {
-    fail(r, session_result::kind::stall, "no byte from " + peer + " within the stall timeout (heartbeats count); reconnecting");
+    fail(r, session_result::kind::stall,
+         "no complete line from " + peer + " within reconnect.stall_timeout (heartbeats count; bytes that never "
+         "end a line do not); reconnecting");
+  } else if (ec == http::error::buffer_overflow) {
+    r.failed_layer = session_result::layer::http;
+    fail(r, session_result::kind::protocol_error,
+         "the stream from " + peer + " sent a chunk header (chunk-size line, extension or trailer) longer than " +
+             std::to_string(max_read_buffer_bytes / 1024) +
+             " KiB without ending it: not the X API's chunked encoding; check stream.base_url");
   } else if (ec == http::error::end_of_stream || ec == http::error::partial_message || ec == asio::error::eof ||
              ec == asio::error::connection_reset || ec == asio::ssl::error::stream_truncated) {
     fail(r, session_result::kind::stream_ended, "the server closed the stream (" + ec.message() + ")");
@@ -118,18 +140,23 @@ asio::awaitable<void> stream_session::exchange(Stream& stream, connection& conn,
     co_return;
   }
 
-  beast::flat_buffer buffer;
+  beast::flat_buffer buffer(max_read_buffer_bytes);
   // Beast sizes each read by the buffer's spare capacity (at most 64 KiB): without this reserve a fresh
   // buffer reads ~1 KiB at a time, one syscall per Post.
-  buffer.reserve(256 * 1024);
+  buffer.reserve(read_buffer_bytes);
   http::response_parser<http::buffer_body> parser;
   parser.body_limit(boost::none);  // the stream body never ends
+  parser.header_limit(max_header_bytes);
   auto [hec, header_bytes] = co_await http::async_read_header(stream, buffer, parser, use_tuple);
   if (hec) {
     if (cancelled_) co_return;
     result.failed_layer = session_result::layer::http;
     if (hec == beast::error::timeout) {
       fail(result, session_result::kind::network_error, "no HTTP response from " + conn.where() + " within stream.connect_timeout");
+    } else if (hec == http::error::header_limit || hec == http::error::buffer_overflow) {
+      fail(result, session_result::kind::protocol_error,
+           "the response head from " + conn.where() + " is longer than " + std::to_string(max_header_bytes) +
+               " bytes (header limit exceeded): not the X API; check stream.base_url");
     } else if (hec == http::error::end_of_stream || hec == asio::error::eof || hec == asio::error::connection_reset) {
       fail(result, session_result::kind::network_error, conn.where() + " closed the connection before answering (" + hec.message() + ")");
     } else {
@@ -144,6 +171,8 @@ asio::awaitable<void> stream_session::exchange(Stream& stream, connection& conn,
   result.status = static_cast<int>(header.result_int());
 
   if (result.status != 200) {
+    // Taken before the parser (and with it `header`) moves into the error parser.
+    const auto reason = common::log_sample({header.reason().data(), header.reason().size()}, max_header_text_bytes);
     http::response_parser<http::string_body> error_parser(std::move(parser));
     error_parser.body_limit(max_error_body_bytes);
     lowest.expires_after(options_.connect_timeout);
@@ -151,7 +180,7 @@ asio::awaitable<void> stream_session::exchange(Stream& stream, connection& conn,
     [[maybe_unused]] auto [bec, body_bytes] = co_await http::async_read(stream, buffer, error_parser, use_tuple);
     result.body = error_parser.get().body();  // what arrived, even when the read failed part-way
     fail(result, session_result::kind::http_status,
-         "the stream answered HTTP " + std::to_string(result.status) + " " + std::string(header.reason()));
+         "the stream answered HTTP " + std::to_string(result.status) + " " + reason);
     co_return;
   }
   const auto content_type = header[http::field::content_type];
@@ -159,23 +188,35 @@ asio::awaitable<void> stream_session::exchange(Stream& stream, connection& conn,
     result.failed_layer = session_result::layer::http;
     fail(result, session_result::kind::protocol_error,
          "expected a chunked application/json stream from " + conn.where() + " but got content-type '" +
-             std::string(content_type) + "'" + (parser.chunked() ? "" : " without chunked transfer-encoding") +
+             common::log_sample({content_type.data(), content_type.size()}, max_header_text_bytes) + "'" +
+             (parser.chunked() ? "" : " without chunked transfer-encoding") +
              "; check that stream.base_url points at the X API");
     co_return;
   }
 
   result.connected = true;
   if (on_established_) on_established_(result.rate_limit);
+  // The stall clock runs from the last complete line (heartbeats count), not from the last byte: a peer
+  // that trickles bytes without ever ending a line is as dead as a silent one. Time the reader spends
+  // waiting for its own pipeline (ring or slab space, in writable()) is not the peer's and moves the clock.
+  auto last_line = std::chrono::steady_clock::now();
+  auto frames = publisher_.frames();
   for (;;) {
+    const auto asked = std::chrono::steady_clock::now();
     const auto room = publisher_.writable();
+    last_line += std::chrono::steady_clock::now() - asked;
     auto& body = parser.get().body();
     body.data = room.data();
     body.size = room.size();
     body.more = true;
-    lowest.expires_after(options_.stall_timeout);
+    lowest.expires_at(last_line + options_.stall_timeout);
     auto [rec, n] = co_await http::async_read_some(stream, buffer, parser, use_tuple);
     const auto got = room.size() - body.size;
     if (got != 0) publisher_.commit(got, unix_ms_now());
+    if (publisher_.frames() != frames) {
+      frames = publisher_.frames();
+      last_line = std::chrono::steady_clock::now();
+    }
     if (rec == http::error::need_buffer) rec = {};
     if (cancelled_) break;
     if (parser.is_done()) {

@@ -26,7 +26,7 @@ namespace spillway::ingest {
 // Both come from the config (session_options_from); there is no default here.
 struct session_options {
   std::chrono::milliseconds connect_timeout;  // stream.connect_timeout: connect + TLS, then the request and answer head
-  std::chrono::milliseconds stall_timeout;    // reconnect.stall_timeout: no byte (heartbeats count) for this long
+  std::chrono::milliseconds stall_timeout;    // reconnect.stall_timeout: no complete line (heartbeats count) for this long
 };
 
 [[nodiscard]] session_options session_options_from(const config::settings& settings);

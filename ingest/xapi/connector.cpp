@@ -24,17 +24,26 @@ std::string why(const boost::system::error_code& ec, std::chrono::steady_clock::
 
 }  // namespace
 
-common::result<asio::ssl::context> make_client_tls_context(const std::string& ca_file) {
+tls_trust tls_trust_from(const config::settings& settings) {
+  return {settings.stream.ca_file, settings.stream.trust_system_roots};
+}
+
+common::result<asio::ssl::context> make_client_tls_context(const tls_trust& trust) {
+  if (!trust.system_roots && trust.ca_file.empty())
+    return common::error(common::errc::config,
+                         "stream.trust_system_roots = false and stream.ca_file is empty: no certificate authority "
+                         "would be trusted; set stream.ca_file to the CA's PEM, or trust_system_roots = true");
   asio::ssl::context ctx(asio::ssl::context::tls_client);
   ctx.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
                   asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1);
-  ctx.set_default_verify_paths();
-  if (!ca_file.empty()) {
+  // Without set_default_verify_paths the context's store holds only what load_verify_file adds.
+  if (trust.system_roots) ctx.set_default_verify_paths();
+  if (!trust.ca_file.empty()) {
     boost::system::error_code ec;
-    ctx.load_verify_file(ca_file, ec);
+    ctx.load_verify_file(trust.ca_file, ec);
     if (ec) {
       return common::error(common::errc::config,
-                           "cannot load stream.ca_file '" + ca_file + "': " + ec.message() +
+                           "cannot load stream.ca_file '" + trust.ca_file + "': " + ec.message() +
                                "; point it at a readable PEM file with the CA certificate(s), or remove the key");
     }
   }

@@ -4,8 +4,8 @@
 // (http_client). What happens after the request is written (an endless chunked body, or one JSON answer)
 // is the caller's.
 //
-// - make_client_tls_context: the TLS client context (system roots, plus stream.ca_file when set; TLS 1.2+;
-//   peer verification on).
+// - make_client_tls_context: the TLS client context (the system roots unless stream.trust_system_roots =
+//   false, plus stream.ca_file when set; TLS 1.2+; peer verification on).
 // - connection: owns the resolver and the socket (plain, or wrapped in TLS after the handshake) of one
 //   attempt. Every failure is errc::network with one line naming the step, the peer and the fix; step()
 //   says which step it was (the stream reports it as the failed layer).
@@ -34,6 +34,7 @@
 #include <boost/beast/ssl/ssl_stream.hpp>
 
 #include "common/error.hpp"
+#include "config/settings.hpp"
 #include "ingest/xapi/url.hpp"
 
 namespace spillway::ingest {
@@ -41,9 +42,17 @@ namespace spillway::ingest {
 // The User-Agent of every request Spillway sends to X.
 inline constexpr std::string_view user_agent = "spillway/0.1";
 
-// An SSL context that verifies the chain against the system roots (plus ca_file when non-empty).
-// errc::config naming the file and the fix when ca_file cannot be loaded (start-up only).
-[[nodiscard]] common::result<boost::asio::ssl::context> make_client_tls_context(const std::string& ca_file);
+// Which certificate authorities verify the server.
+struct tls_trust {
+  std::string ca_file;        // PEM with one or more CA certificates; empty: none
+  bool system_roots = true;   // also the system store (OpenSSL's default paths, SSL_CERT_FILE/SSL_CERT_DIR)
+};
+// stream.ca_file and stream.trust_system_roots.
+[[nodiscard]] tls_trust tls_trust_from(const config::settings& settings);
+
+// An SSL context that verifies the chain against what `trust` names. errc::config naming the file and the
+// fix when ca_file cannot be loaded, or when nothing at all would be trusted (start-up only).
+[[nodiscard]] common::result<boost::asio::ssl::context> make_client_tls_context(const tls_trust& trust);
 
 // The step a connection is in, or failed in.
 enum class connect_step : std::uint8_t { resolve, connect, tls, request };

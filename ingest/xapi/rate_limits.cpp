@@ -25,7 +25,9 @@ std::optional<std::int64_t> parse_rate_limit_value(std::string_view s) noexcept 
   s = s.substr(first, s.find_last_not_of(" \t") - first + 1);
   std::int64_t v = 0;
   const auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || p != s.data() + s.size() || v < 0) return std::nullopt;
+  if (p != s.data() + s.size() || s.front() == '-') return std::nullopt;  // not a plain decimal, or negative
+  if (ec == std::errc::result_out_of_range) return rate_limit_value_max;  // digits beyond 64 bits: clamped too
+  if (ec != std::errc()) return std::nullopt;
   return std::min(v, rate_limit_value_max);
 }
 

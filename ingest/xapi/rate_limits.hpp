@@ -37,8 +37,8 @@ struct rate_limit_headers {
 [[nodiscard]] inline bool any(const rate_limit_headers& h) { return h.limit || h.remaining || h.reset; }
 
 // One header value: decimal digits with optional surrounding blanks → the number, clamped to
-// rate_limit_value_max. Absent (nullopt) when empty, negative, not a plain decimal, or not representable
-// in 64 bits at all.
+// rate_limit_value_max (however many digits: 2^63 and 10^30 written out clamp too). Absent (nullopt) when
+// empty, negative, or not a plain decimal ("1e30", "+5", "0x10", "12abc").
 [[nodiscard]] std::optional<std::int64_t> parse_rate_limit_value(std::string_view text) noexcept;
 
 // Each argument is the header's value, empty when absent; an unparsable value counts as absent.

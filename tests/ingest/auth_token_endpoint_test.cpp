@@ -108,6 +108,18 @@ TEST_CASE("auth: tokens that could split a header are refused; expires_in is cla
   CHECK(parse_user_tokens(R"({"access_token":"A","refresh_token":"R","expires_in":9223372036854775807})", now)
             ->expires_at == now + max_expires_in_s);
   CHECK(parse_user_tokens(R"({"access_token":"A","refresh_token":"R","expires_in":-5})", now)->expires_at == now);
+  // Every number clamps (issue 10 item 6), whatever RapidJSON makes of it: INT64_MAX + 1 is a uint64, 1e30
+  // and a fraction are doubles; none falls back to the 7200 s default, none overflows.
+  const auto expiry = [&](const std::string& n) {
+    return parse_user_tokens(R"({"access_token":"A","refresh_token":"R","expires_in":)" + n + "}", now)->expires_at;
+  };
+  CHECK(expiry("9223372036854775808") == now + max_expires_in_s);
+  CHECK(expiry("18446744073709551615") == now + max_expires_in_s);
+  CHECK(expiry("1e30") == now + max_expires_in_s);
+  CHECK(expiry("-1e30") == now);
+  CHECK(expiry("-9223372036854775808") == now);
+  CHECK(expiry("3600.9") == now + 3600);
+  CHECK(expiry("\"3600\"") == now + 7200);  // not a number: X's documented lifetime
 }
 
 TEST_CASE("auth: the error text from a token endpoint is printable and capped", "[ingest][auth]") {

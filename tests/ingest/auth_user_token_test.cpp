@@ -46,7 +46,7 @@ struct fixture {
   explicit fixture(const auth_canned_server& server) {
     auth.user_token_file = dir.str("user.json");
     auth.user_client_id = "client-id-1";
-    client = std::make_unique<http_client>(http_client::create(endpoint{false, "127.0.0.1", server.port()}, "", 5000ms).value());
+    client = std::make_unique<http_client>(http_client::create(endpoint{false, "127.0.0.1", server.port()}, tls_trust{}, 5000ms).value());
   }
   void store(const std::string& access, const std::string& refresh, std::int64_t expires_at, int mode = 0600) {
     std::ofstream(auth.user_token_file) << auth::serialize_user_tokens({access, refresh, expires_at});
@@ -213,7 +213,7 @@ TEST_CASE("user token: killed after X's answer and before the write, the old fil
   std::ofstream(auth::tmp_path_for(settings.user_token_file)) << "{\"half";  // a previous writer's leftover
   const auto refresh = [&]() {
     rate_limit_tracker limits;
-    auto client = http_client::create(endpoint{false, "127.0.0.1", server.port()}, "", 5000ms).value();
+    auto client = http_client::create(endpoint{false, "127.0.0.1", server.port()}, tls_trust{}, 5000ms).value();
     return auth::user_token_source(settings, client, limits).refresh(now);
   };
   const pid_t pid = ::fork();
@@ -238,4 +238,26 @@ TEST_CASE("user token: killed after X's answer and before the write, the old fil
   REQUIRE_FALSE(restarted);
   CHECK(restarted.error().message.find("was already used") != std::string::npos);
   CHECK(slurp(settings.user_token_file) == before);
+}
+
+// Issue 10 item 6: what the refresh creates — the rewritten store and its lock file — is owner-only
+// whatever the umask (the store's directory is the operator's, and Spillway never creates it).
+TEST_CASE("user token: the refreshed store and its lock file are created owner-only (0600)", "[ingest][auth]") {
+  auth_canned_server server({rotated});
+  fixture f(server);
+  f.store("ACCESS-OLD", "REFRESH-OLD", now + 120);
+  const auto mode_of = [](const std::string& path) {
+    struct stat st {};
+    REQUIRE(::stat(path.c_str(), &st) == 0);
+    return st.st_mode & 07777;
+  };
+  const mode_t old_umask = ::umask(0);  // a permissive umask must not widen either file
+  const auto token = f.source().access_token(now);
+  ::umask(old_umask);
+  REQUIRE(token);
+  CHECK(*token == "ACCESS-NEW");
+  CHECK(mode_of(f.auth.user_token_file) == 0600);
+  CHECK(mode_of(f.auth.user_token_file + ".lock") == 0600);
+  CHECK_FALSE(std::filesystem::exists(f.auth.user_token_file + ".tmp"));
+  CHECK(slurp(f.auth.user_token_file).find("REFRESH-NEW") != std::string::npos);
 }

@@ -148,7 +148,15 @@ TEST_CASE("x-rate-limit-reset header parses strictly", "[reconnect][problem]") {
   CHECK_FALSE(parse_rate_limit_value("   ").has_value());
   CHECK_FALSE(parse_rate_limit_value("17e8").has_value());
   CHECK_FALSE(parse_rate_limit_value("-5").has_value());
-  CHECK_FALSE(parse_rate_limit_value("99999999999999999999999").has_value());
+  // Clamps on every number from the network (issue 10 item 6): beyond 64 bits clamps like any large value.
+  CHECK(parse_rate_limit_value("99999999999999999999999") == spillway::ingest::rate_limit_value_max);
+  CHECK(parse_rate_limit_value("9223372036854775808") == spillway::ingest::rate_limit_value_max);  // INT64_MAX + 1
+  CHECK(parse_rate_limit_value("9223372036854775807") == spillway::ingest::rate_limit_value_max);
+  CHECK(parse_rate_limit_value("1" + std::string(30, '0')) == spillway::ingest::rate_limit_value_max);  // 1e30
+  CHECK_FALSE(parse_rate_limit_value("1e30").has_value());
+  CHECK_FALSE(parse_rate_limit_value("-9223372036854775809").has_value());
+  CHECK_FALSE(parse_rate_limit_value("-0").has_value());
+  CHECK_FALSE(parse_rate_limit_value("+5").has_value());
   CHECK(classify_http(429, testdata("error_429_rate_limited.json"), parse_rate_limit_value("1700000900"))
             .rate_limit_reset == 1'700'000'900);
 }

@@ -34,7 +34,7 @@ struct emulator {
     const std::string url = wait_for_url(dir.str("url"));
     auto ep = parse_base_url(url);
     REQUIRE(ep);
-    client = std::make_unique<http_client>(http_client::create(*ep, "", 5000ms).value());
+    client = std::make_unique<http_client>(http_client::create(*ep, tls_trust{}, 5000ms).value());
   }
 };
 
@@ -80,7 +80,7 @@ TEST_CASE("rules api: waits for the reset rather than spend the last request", "
   const auto now = unix_now_s();
   limits.record("GET /2/tweets/search/stream/rules", {450, 1, now + 30});
   std::vector<std::chrono::seconds> slept;
-  rules_api api(*emu.client, limits, "tok", rules_api_options{}, [&](std::chrono::seconds s) { slept.push_back(s); });
+  rules_api api(*emu.client, limits, "tok", rules_api_options{}, [&](std::chrono::seconds s) { slept.push_back(s); return true; });
   std::vector<live_rule> live;
   REQUIRE(api.list(live));
   REQUIRE(slept.size() == 1);
@@ -89,7 +89,7 @@ TEST_CASE("rules api: waits for the reset rather than spend the last request", "
 
   // Beyond max_wait it gives up with the reset time instead of sleeping.
   limits.record("GET /2/tweets/search/stream/rules", {450, 0, now + 3600});
-  rules_api impatient(*emu.client, limits, "tok", rules_api_options{1000, 100, 60s}, [&](std::chrono::seconds s) { slept.push_back(s); });
+  rules_api impatient(*emu.client, limits, "tok", rules_api_options{1000, 100, 60s}, [&](std::chrono::seconds s) { slept.push_back(s); return true; });
   const auto spent = impatient.list(live);
   REQUIRE_FALSE(spent);
   CHECK(spent.error().is(spillway::common::errc::rate_limited));
@@ -192,7 +192,7 @@ TEST_CASE("rules api: the pagination token is percent-encoded into the next requ
       {auth_canned_server::json(
            200, R"({"data":[{"id":"1","value":"cat"}],"meta":{"result_count":1,"next_token":"abc\r\nX-Injected: 1"}})"),
        auth_canned_server::json(200, R"({"data":[{"id":"2","value":"dog"}],"meta":{"result_count":1}})")});
-  auto client = http_client::create(endpoint{false, "127.0.0.1", server.port()}, "", 5000ms).value();
+  auto client = http_client::create(endpoint{false, "127.0.0.1", server.port()}, tls_trust{}, 5000ms).value();
   rate_limit_tracker limits;
   rules_api api(client, limits, "tok");
   std::vector<live_rule> live;
@@ -209,7 +209,7 @@ TEST_CASE("rules api: the pagination token is percent-encoded into the next requ
 TEST_CASE("http client: a peer that never answers ends at the deadline", "[ingest][rules]") {
   boost::asio::io_context io;
   boost::asio::ip::tcp::acceptor silent(io, {boost::asio::ip::make_address("127.0.0.1"), 0});  // listens, never accepts
-  auto client = http_client::create({false, "127.0.0.1", std::to_string(silent.local_endpoint().port())}, "", 300ms).value();
+  auto client = http_client::create({false, "127.0.0.1", std::to_string(silent.local_endpoint().port())}, tls_trust{}, 300ms).value();
   const auto start = std::chrono::steady_clock::now();
   const auto r = client.send({"GET", "/2/tweets/search/stream/rules", "", "tok", false});
   const auto took = std::chrono::steady_clock::now() - start;
