@@ -145,7 +145,8 @@ common::result<void> service::open_sinks() {
   try {
     if (cfg_.metrics.enabled) {
       warn_if_exposed(cfg_.metrics.listen);
-      metrics_server_ = std::make_unique<common::metrics_server>(cfg_.metrics.listen, metrics_);
+      register_health_checks();
+      metrics_server_ = std::make_unique<common::metrics_server>(cfg_.metrics.listen, metrics_, liveness_, readiness_);
     }
     if (auto made = create_owner_only_directory(cfg_.rocksdb.path); !made) return made.error();
     db_ = std::make_unique<sinks::store>(cfg_.rocksdb.path, sinks::open_mode::read_write);
@@ -203,6 +204,7 @@ common::result<void> service::wire_stream() {
 
 void service::on_pipeline_failed() {
   pipeline_ok_.store(false, std::memory_order_release);
+  pipeline_ended_.store(true, std::memory_order_release);
   pipeline_up_.set(0);
   // The reader may be waiting for ring space that will never come: release it, then end the session.
   publisher_->abandon();
@@ -223,6 +225,7 @@ common::exit_code service::stop(common::exit_code reader_exit) {
   pipe_->request_stop();
   pipeline_thread_.join();
   pipeline_up_.set(0);
+  pipeline_ended_.store(true, std::memory_order_release);
   if (!pipeline_ok_.load(std::memory_order_acquire)) {
     spdlog::critical("stopped: RocksDB at {} refused a write (the error is logged above); everything committed "
                      "before it is safe, nothing after it was acknowledged. Fix the disk (space, permissions, "

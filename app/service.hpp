@@ -58,6 +58,7 @@ class service {
   void sync_rules();
   [[nodiscard]] common::result<void> open_sinks();
   [[nodiscard]] common::result<void> wire_stream();
+  void register_health_checks();
   [[nodiscard]] common::exit_code stop(common::exit_code reader_exit);
   // Pipeline thread: the store refused a write. Everything after the last commit is unacknowledged.
   void on_pipeline_failed();
@@ -66,6 +67,9 @@ class service {
   signal_watcher& signals_;
   ingest::endpoint ep_;
   common::metrics_registry metrics_;
+  // /livez and /readyz; their checks read metric cells and the flags below (service_health.cpp).
+  common::health_registry liveness_;
+  common::health_registry readiness_;
   // Every control-plane response (token, rules) sets spillway_x_rate_limit_*{endpoint="..."}.
   ingest::rate_limit_tracker control_limits_{&metrics_};
   std::unique_ptr<ingest::auth::app_token_source> token_source_;
@@ -83,6 +87,7 @@ class service {
   std::unique_ptr<ingest::stream_reader> reader_;
   std::thread pipeline_thread_;
   std::atomic<bool> pipeline_ok_{true};
+  std::atomic<bool> pipeline_ended_{false};  // the pipeline thread failed or was stopped: /livez fails
   common::metric_cell& pipeline_up_;
 };
 

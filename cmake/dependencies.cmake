@@ -7,6 +7,8 @@ find_package(simdjson REQUIRED)
 find_package(fmt REQUIRED)
 find_package(spdlog REQUIRED)
 find_package(prometheus-cpp REQUIRED)
+# The metrics listener serves /metrics, /livez and /readyz through civetweb directly (common/metrics.cpp).
+find_package(civetweb REQUIRED)
 find_package(tomlplusplus REQUIRED)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(RDKAFKA REQUIRED IMPORTED_TARGET rdkafka)

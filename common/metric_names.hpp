@@ -135,6 +135,10 @@ inline constexpr gauge_def kafka_queue_depth{"spillway_kafka_queue_depth",
                                              "Messages inside librdkafka (rd_kafka_outq_len)"};
 inline constexpr gauge_def kafka_in_flight{"spillway_kafka_in_flight",
                                            "Posts produced whose delivery report has not arrived"};
+// Read by /readyz (app/service_health.cpp).
+inline constexpr gauge_def kafka_brokers_up{
+    "spillway_kafka_brokers_up",
+    "0 after librdkafka reported all brokers down, until the next acknowledged delivery; else 1"};
 // A prometheus-cpp histogram (buckets: common/latency_histogram.hpp); exposed as _bucket/_sum/_count.
 inline constexpr histogram_def kafka_delivery_latency{
     "spillway_kafka_delivery_latency_seconds",
@@ -152,7 +156,7 @@ inline constexpr std::array all_names = {
     malformed_lines.name, kafka_produced.name, kafka_reproduced.name, kafka_delivered.name, kafka_queue_full.name,
     kafka_outbox_orphans.name, kafka_producer_restarts.name, kafka_delivery_errors.name, kafka_outbox_posts.name,
     kafka_outbox_bytes.name, kafka_outbox_oldest_age_ms.name, kafka_queue_depth.name, kafka_in_flight.name,
-    kafka_delivery_latency.name,
+    kafka_brokers_up.name, kafka_delivery_latency.name,
 };
 
 // One definition per name: two constants with the same name would be the duplication this file removes.

@@ -1,6 +1,7 @@
 #include "common/metrics.hpp"
 
-#include <prometheus/exposer.h>
+#include <CivetServer.h>
+#include <civetweb.h>
 #include <prometheus/text_serializer.h>
 
 #include <sstream>
@@ -83,21 +84,82 @@ std::string metrics_registry::render_text() const {
   return prometheus::TextSerializer{}.Serialize(families);
 }
 
-struct metrics_server::impl {
-  std::unique_ptr<prometheus::Exposer> exposer;
+const metric_cell* metrics_registry::find(const std::string& name, const metric_labels& labels) const {
+  std::lock_guard lock(mutex_);
+  const auto fam = families_.find(name);
+  if (fam == families_.end()) return nullptr;
+  const auto it = fam->second.cells.find(labels);
+  return it == fam->second.cells.end() ? nullptr : it->second;
+}
+
+namespace {
+
+void respond(mg_connection* conn, int status, const char* content_type, const std::string& body) {
+  mg_printf(conn,
+            "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\nCache-Control: no-store\r\n"
+            "Connection: close\r\n\r\n",
+            status, status == 200 ? "OK" : "Service Unavailable", content_type, body.size());
+  mg_write(conn, body.data(), body.size());
+}
+
+class metrics_handler final : public CivetHandler {
+ public:
+  explicit metrics_handler(const metrics_registry& r) : registry_(r) {}
+  bool handleGet(CivetServer*, mg_connection* conn) override {
+    respond(conn, 200, "text/plain; version=0.0.4; charset=utf-8", registry_.render_text());
+    return true;
+  }
+
+ private:
+  const metrics_registry& registry_;
 };
 
-metrics_server::metrics_server(const std::string& listen, const metrics_registry& registry) : impl_(new impl) {
+class health_handler final : public CivetHandler {
+ public:
+  explicit health_handler(const health_registry& h) : health_(h) {}
+  bool handleGet(CivetServer*, mg_connection* conn) override {
+    const auto report = health_.evaluate();
+    respond(conn, report.ok ? 200 : 503, "application/json", report.json);
+    return true;
+  }
+
+ private:
+  const health_registry& health_;
+};
+
+}  // namespace
+
+struct metrics_server::impl {
+  impl(const metrics_registry& r, const health_registry& live, const health_registry& ready)
+      : metrics(r), livez(live), readyz(ready) {}
+  metrics_handler metrics;
+  health_handler livez;
+  health_handler readyz;
+  std::unique_ptr<CivetServer> server;  // last: stopped (its threads joined) before the handlers go
+};
+
+metrics_server::metrics_server(const std::string& listen, const metrics_registry& registry,
+                               const health_registry& liveness, const health_registry& readiness)
+    : impl_(new impl(registry, liveness, readiness)) {
   try {
-    impl_->exposer = std::make_unique<prometheus::Exposer>(listen);
+    impl_->server = std::make_unique<CivetServer>(
+        std::vector<std::string>{"listening_ports", listen, "num_threads", "2"});
   } catch (const std::exception& e) {
     throw std::runtime_error("cannot serve metrics on " + listen + " (" + e.what() +
                              "): set metrics.listen to a free host:port, or metrics.enabled = false");
   }
-  impl_->exposer->RegisterCollectable(registry.atomics_collectable());
-  impl_->exposer->RegisterCollectable(registry.shared_prometheus_registry());
+  impl_->server->addHandler("/metrics", impl_->metrics);
+  impl_->server->addHandler("/livez", impl_->livez);
+  impl_->server->addHandler("/readyz", impl_->readyz);
 }
 
-metrics_server::~metrics_server() = default;
+metrics_server::~metrics_server() {
+  if (impl_->server) impl_->server->close();
+}
+
+int metrics_server::port() const {
+  const auto ports = impl_->server->getListeningPorts();
+  return ports.empty() ? 0 : ports.front();
+}
 
 }  // namespace spillway::common

@@ -4,8 +4,8 @@
 // Owns: every metric cell (stable addresses for the process lifetime) and a prometheus::Registry for
 // richer types (histograms) that other components register directly.
 // Threads: cells are registered at start-up (any thread, under a mutex); afterwards the hot paths touch
-// only their own cell with relaxed atomics — no lock, no allocation — and the HTTP exposer thread reads
-// them when scraped.
+// only their own cell with relaxed atomics — no lock, no allocation — and the metrics_server's threads
+// read them when scraped (/metrics) or when a health check looks one up (/readyz).
 // Must outlive: every component holding a cell, and the metrics_server.
 #include <atomic>
 #include <cstdint>
@@ -19,6 +19,7 @@
 #include <prometheus/collectable.h>
 #include <prometheus/registry.h>
 
+#include "common/health.hpp"
 #include "common/metric_names.hpp"
 
 namespace spillway::common {
@@ -50,13 +51,15 @@ class metrics_registry {
   metric_cell& counter(const metric::counter_def& def, const metric_labels& labels = {});
   metric_cell& gauge(const metric::gauge_def& def, const metric_labels& labels = {});
 
+  // The cell registered under name + labels, or nullptr (health checks read cells other components own).
+  [[nodiscard]] const metric_cell* find(const std::string& name, const metric_labels& labels = {}) const;
+
   // For histograms and other prometheus-cpp families.
   prometheus::Registry& prometheus_registry() noexcept { return *prometheus_; }
 
   // Everything in the Prometheus text exposition format (what a scrape returns).
   [[nodiscard]] std::string render_text() const;
 
-  std::shared_ptr<prometheus::Collectable> atomics_collectable() const { return collectable_; }
   std::shared_ptr<prometheus::Registry> shared_prometheus_registry() const { return prometheus_; }
 
  private:
@@ -75,12 +78,20 @@ class metrics_registry {
   std::shared_ptr<prometheus::Collectable> collectable_;
 };
 
-// Serves GET /metrics on `listen` ("host:port") from a background thread (prometheus-cpp's civetweb).
+// Serves GET /metrics, /livez and /readyz on `listen` ("host:port") from civetweb's worker threads.
+// /livez and /readyz answer 200 or 503 with the registry's JSON report.
+// Must outlive it: the metrics registry and both health registries.
 class metrics_server {
  public:
   // Throws std::runtime_error at start-up with the address and the fix when the port cannot be bound.
-  metrics_server(const std::string& listen, const metrics_registry& registry);
+  metrics_server(const std::string& listen, const metrics_registry& registry, const health_registry& liveness,
+                 const health_registry& readiness);
   ~metrics_server();
+  metrics_server(const metrics_server&) = delete;
+  metrics_server& operator=(const metrics_server&) = delete;
+
+  // The bound port (useful with port 0).
+  [[nodiscard]] int port() const;
 
  private:
   struct impl;

@@ -89,6 +89,8 @@ std::vector<option_spec> build_table() {
        .field = SPILLWAY_FIELD(metrics.listen), .check = value_check::host_port, .required = true},
       {.key = "metrics.enabled", .type = boolean, .help = "Serve the metrics endpoint.",
        .field = SPILLWAY_FIELD(metrics.enabled)},
+      {.key = "metrics.ready_max_outbox_age", .type = duration, .help = "/readyz reports not ready when Kafka is on and the oldest Post in the outbox has waited longer than this.",
+       .field = SPILLWAY_FIELD(metrics.ready_max_outbox_age), .min = 1, .max = hour},
       // [reconnect] (X's published policy is the default; see docs XAPI.md)
       {.key = "reconnect.stall_timeout", .type = duration, .help = "No complete line for this long (heartbeats count; bytes that never end a line do not) means the connection is dead. X sends a heartbeat every 20 s: keep it above 20s outside tests.",
        .field = SPILLWAY_FIELD(reconnect.stall_timeout), .min = 1, .max = 10 * minute},

@@ -66,6 +66,8 @@ struct kafka_settings {
 struct metrics_settings {
   std::string listen = "127.0.0.1:9464";
   bool enabled = true;
+  // /readyz fails the kafka check once the oldest undelivered Post has waited longer than this.
+  std::chrono::milliseconds ready_max_outbox_age{60000};
 };
 
 struct reconnect_settings {

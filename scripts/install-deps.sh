@@ -10,7 +10,7 @@ packages=(
   rapidjson-dev libsimdjson-dev
   librdkafka-dev librocksdb-dev
   catch2 libcli11-dev libtomlplusplus-dev libspdlog-dev libfmt-dev
-  prometheus-cpp-dev
+  prometheus-cpp-dev libcivetweb-dev
   kcat curl procps
   tmux prometheus  # the terminal test of `spillway top`; the Prometheus scrape test
   clang-16 libclang-rt-16-dev

@@ -30,6 +30,7 @@ kafka_metrics::kafka_metrics(common::metrics_registry& r)
       outbox_oldest_age_ms(r.gauge(common::metric::kafka_outbox_oldest_age_ms)),
       queue_depth(r.gauge(common::metric::kafka_queue_depth)),
       in_flight(r.gauge(common::metric::kafka_in_flight)),
+      brokers_up(r.gauge(common::metric::kafka_brokers_up)),
       latency(latency_histogram(r)),
       registry_(r) {}
 

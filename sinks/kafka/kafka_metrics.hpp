@@ -33,6 +33,7 @@ class kafka_metrics {
   common::metric_cell& outbox_oldest_age_ms;
   common::metric_cell& queue_depth;
   common::metric_cell& in_flight;
+  common::metric_cell& brokers_up;
   prometheus::Histogram& latency;
 
  private:

@@ -207,6 +207,7 @@ void kafka_sink::update_gauges(bool with_age) noexcept {
   metrics_.outbox_bytes.set(static_cast<std::int64_t>(outbox_bytes_));
   metrics_.queue_depth.set(producer_->queue_depth());
   metrics_.in_flight.set(static_cast<std::int64_t>(tracker_.size()));
+  metrics_.brokers_up.set(producer_->brokers_up() ? 1 : 0);
   if (!with_age) return;
   const auto oldest = std::min(tracker_.oldest_received_ms(), parked_ > 0 ? parked_oldest_ms_ : delivery_tracker::none);
   metrics_.outbox_oldest_age_ms.set(oldest == delivery_tracker::none ? 0 : std::max<std::int64_t>(0, unix_ms_now() - oldest));

@@ -74,6 +74,7 @@ void record_producer::inject_fatal_error(const char* reason) noexcept {
 void record_producer::on_dr(rd_kafka_t*, const rd_kafka_message_t* msg, void* opaque) {
   auto* self = static_cast<record_producer*>(opaque);
   const auto id = static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(msg->_private));
+  if (msg->err == RD_KAFKA_RESP_ERR_NO_ERROR) self->brokers_up_ = true;
   self->listener_.on_delivery(id, msg->len, msg->err);
 }
 
@@ -87,6 +88,7 @@ void record_producer::on_error(rd_kafka_t* rk, int err, const char* reason, void
                      "re-produced from the outbox", rd_kafka_err2name(code), why);
     return;
   }
+  if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN) self->brokers_up_ = false;
   const auto now = std::chrono::steady_clock::now();
   auto& last = self->last_error_log_[err];
   if (last != std::chrono::steady_clock::time_point{} && now - last < error_log_interval) return;

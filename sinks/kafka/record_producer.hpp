@@ -54,6 +54,9 @@ class record_producer {
   [[nodiscard]] std::size_t max_queued() const noexcept { return max_queued_; }
   // True once librdkafka raised a fatal error (the idempotent producer cannot continue): recreate it.
   [[nodiscard]] bool fatal() const noexcept { return fatal_; }
+  // False from librdkafka's "all brokers down" error until the next acknowledged delivery (the relay
+  // keeps re-producing the outbox, so a returning cluster is noticed within its backoff). Poll thread.
+  [[nodiscard]] bool brokers_up() const noexcept { return brokers_up_; }
   // Fails every queued message back to the listener (err = purge code), e.g. before recreation.
   void purge() noexcept;
   // Tests: raise a fatal error as the broker would (rd_kafka_test_fatal_error).
@@ -70,6 +73,7 @@ class record_producer {
   std::unique_ptr<topic_router> router_;  // destroyed before rk_
   record_headers headers_;
   bool fatal_ = false;
+  bool brokers_up_ = true;  // no evidence against them yet
   std::map<int, std::chrono::steady_clock::time_point> last_error_log_;  // per error code; errors only
 };
 

@@ -1,6 +1,7 @@
 // Resource faults end cleanly (issue 10, item 1): a RocksDB write error stops the whole process within
 // 5 s with exit code 1 and one message naming the path, RocksDB's error and the fix; /metrics shows the
-// pipeline down before the exit; nothing is reported stored that was not committed. And SIGTERM is
+// pipeline down before the exit, /livez turns from 200 to 503 and /readyz fails its rocksdb check (issue 11,
+// item 6); nothing is reported stored that was not committed. And SIGTERM is
 // honoured while the reader waits on a full ring.
 //
 // The write error is real: `prlimit --fsize` caps the files spillway may write, so RocksDB's WAL append
@@ -59,6 +60,9 @@ TEST_CASE("storage fault: a RocksDB write error stops the process with exit 1 wi
   // the pipeline is down.
   std::string last_scrape;
   bool saw_down = false;
+  bool saw_live = false;       // /livez answered 200 before the failure
+  std::string dead_livez;      // the last 503 body of /livez
+  std::string dead_readyz;     // /readyz (whole response) right after that
   std::optional<std::chrono::steady_clock::time_point> failed_at;
   const auto deadline = std::chrono::steady_clock::now() + 120s;
   std::optional<int> code;
@@ -70,6 +74,12 @@ TEST_CASE("storage fault: a RocksDB write error stops the process with exit 1 wi
     if (!text.empty()) {
       last_scrape = text;
       if (sample(text, "spillway_pipeline_up") == 0.0 && failed_at) saw_down = true;
+    }
+    const auto live = scrape(port, "/livez");
+    if (http_status(live) == 200) saw_live = true;
+    if (http_status(live) == 503) {
+      dead_livez = http_body(live);
+      dead_readyz = scrape(port, "/readyz");
     }
     code = run.wait(20ms);
     if (code) break;
@@ -83,6 +93,15 @@ TEST_CASE("storage fault: a RocksDB write error stops the process with exit 1 wi
   // The issue's budget is 5 s from the failure to the exit (scrape cadence adds at most ~100 ms here).
   CHECK(exited_at - *failed_at < 5s);
   CHECK(saw_down);
+  // Health: alive while streaming, then 503 naming the pipeline and why, before the process exits.
+  CHECK(saw_live);
+  INFO("/livez: " << dead_livez << "/readyz: " << dead_readyz);
+  REQUIRE_FALSE(dead_livez.empty());
+  CHECK_THAT(dead_livez, Catch::StartsWith("{\"status\":\"failing\",\"checks\":[{\"name\":\"pipeline\",\"ok\":false,"
+                                           "\"why\":\"the pipeline stopped after RocksDB refused a write"));
+  CHECK(http_status(dead_readyz) == 503);
+  CHECK_THAT(http_body(dead_readyz),
+             Catch::Contains("{\"name\":\"rocksdb\",\"ok\":false,\"why\":\"RocksDB refused a write"));
   // One message with the path, RocksDB's own error and the fix.
   const std::regex failure_line("RocksDB write failed at " + dir.str("db") + ": .*File too large.*check disk space");
   CHECK(std::regex_search(log, failure_line));

@@ -33,6 +33,18 @@ inline std::string scrape(int port, const std::string& path = "/metrics") {
   return out;
 }
 
+// "HTTP/1.1 503 ..." -> 503; 0 when nothing (or no HTTP) answered.
+inline int http_status(const std::string& response) {
+  if (response.rfind("HTTP/1.", 0) != 0 || response.size() < 12) return 0;
+  return std::stoi(response.substr(9, 3));
+}
+
+// What follows the headers; empty when there is no header end.
+inline std::string http_body(const std::string& response) {
+  const auto at = response.find("\r\n\r\n");
+  return at == std::string::npos ? std::string() : response.substr(at + 4);
+}
+
 // The value of the sample whose name (with labels, if any) is exactly `series`, e.g.
 // "spillway_posts_stored_total" or "spillway_malformed_lines_total{kind=\"not_json\"}".
 inline std::optional<double> sample(const std::string& text, const std::string& series) {
