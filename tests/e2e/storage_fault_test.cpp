@@ -8,7 +8,9 @@
 #include <catch2/catch.hpp>
 
 #include <csignal>
+#include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <regex>
 #include <set>
 
@@ -98,6 +100,69 @@ TEST_CASE("storage fault: a RocksDB write error stops the process with exit 1 wi
   const auto sent = lines_of(slurp(dir.str("dump.jsonl")));
   const auto exported_lines = static_cast<std::size_t>(std::count(exported.begin(), exported.end(), '\n'));
   CHECK(exported_lines == stored.size());  // no Post twice
+  CHECK(stored.size() > 0);
+  std::size_t unknown = 0;
+  for (const auto& line : stored) unknown += sent.count(line) == 0 ? 1 : 0;
+  CHECK(unknown == 0);
+  const auto reported = sample(last_scrape, "spillway_posts_stored_total");
+  REQUIRE(reported.has_value());
+  CHECK(*reported <= static_cast<double>(stored.size()));
+}
+
+TEST_CASE("storage fault: a write error injected through RocksDB's FileSystem ends with exit 1 within 5 s, no abort",
+          "[integration][e2e][faults]") {
+  temp_dir dir("spillway-injected-fault");
+  child_process emu({bin("spillway-emu"), "--port", "0", "--ready-file", dir.str("url"), "--count", "2000000",
+                     "--seed", "9", "--bearer", "inject-token", "--dump", dir.str("dump.jsonl")},
+                    dir.str("emu.log"));
+  const auto url = wait_for_url(dir.str("url"));
+  const auto port = free_port();
+  write_config(dir.str("spillway.toml"), url, dir.str("db"), port);
+  // The same `spillway run`, on a RocksDB file system whose appends fail once 16 MiB were written in total
+  // (tests/e2e/faulty_disk): a disk that breaks mid-stream, no prlimit.
+  child_process run({bin("spillway-faulty-disk"), std::to_string(16 << 20), "--config", dir.str("spillway.toml")},
+                    dir.str("run.log"), {{"X_BEARER_TOKEN", "inject-token"}});
+  std::optional<std::chrono::steady_clock::time_point> failed_at;
+  std::string last_scrape;
+  bool saw_down = false;
+  std::optional<int> code;
+  const auto deadline = std::chrono::steady_clock::now() + 120s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (!failed_at && slurp(dir.str("run.log")).find("RocksDB write failed") != std::string::npos) {
+      failed_at = std::chrono::steady_clock::now();
+    }
+    const auto text = scrape(port);
+    if (!text.empty()) {
+      last_scrape = text;
+      if (sample(text, "spillway_pipeline_up") == 0.0 && failed_at) saw_down = true;
+    }
+    code = run.wait(20ms);
+    if (code) break;
+  }
+  const auto exited_at = std::chrono::steady_clock::now();
+  const auto log = slurp(dir.str("run.log"));
+  INFO("spillway log:\n" << log.substr(0, 6000));
+  REQUIRE(code.has_value());
+  REQUIRE(failed_at.has_value());
+  CHECK(*code == 1);  // not 134 (SIGABRT) nor 139: RocksDB's error handler did not abort
+  CHECK(exited_at - *failed_at < 5s);
+  CHECK(saw_down);
+  const std::regex failure_line("RocksDB write failed at " + dir.str("db") + ": .*injected write error.*check disk space");
+  CHECK(std::regex_search(log, failure_line));
+  CHECK(log.find("Fix the disk") != std::string::npos);
+  // RocksDB's info log went to spdlog: no LOG file beside the data.
+  CHECK_FALSE(std::filesystem::exists(dir.str("db") + "/LOG"));
+  std::cout << "injected write error: exit " << *code << " "
+            << std::chrono::duration_cast<std::chrono::milliseconds>(exited_at - *failed_at).count()
+            << " ms after the failure was logged\n";
+
+  // Nothing reported stored that is not committed, and nothing stored twice or unknown.
+  emu.signal(SIGTERM);
+  REQUIRE(emu.wait(20s).has_value());
+  const auto exported = capture(bin("spillway") + " export --db " + dir.str("db") + " 2>/dev/null");
+  const auto stored = lines_of(exported);
+  const auto sent = lines_of(slurp(dir.str("dump.jsonl")));
+  CHECK(static_cast<std::size_t>(std::count(exported.begin(), exported.end(), '\n')) == stored.size());
   CHECK(stored.size() > 0);
   std::size_t unknown = 0;
   for (const auto& line : stored) unknown += sent.count(line) == 0 ? 1 : 0;
