@@ -10,9 +10,15 @@
 
 #include "common/error.hpp"
 
+namespace rocksdb {
+class Env;
+}
+
 namespace spillway::app {
 
-[[nodiscard]] common::exit_code run_command(const std::string& config_path);
+// `env`: RocksDB's environment instead of the default — only the test build's fault-injecting runner
+// (tests/e2e/faulty_disk) passes one; it must outlive the call.
+[[nodiscard]] common::exit_code run_command(const std::string& config_path, rocksdb::Env* env = nullptr);
 [[nodiscard]] common::exit_code replay_command(const std::string& config_path, std::uint64_t from_id, std::uint64_t to_id);
 [[nodiscard]] common::exit_code stats_command(const std::string& db_path);
 [[nodiscard]] common::exit_code export_command(const std::string& db_path, std::uint64_t from_id, std::uint64_t to_id);

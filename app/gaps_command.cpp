@@ -1,5 +1,6 @@
 // `spillway gaps --db DIR`: one line per recorded gap in delivery, oldest first, then a summary.
-// Gaps longer than the 5 minutes X can backfill are marked UNRECOVERED with the lost span.
+// Gaps longer than the 5 minutes X can backfill are marked UNRECOVERED with the lost span; a gap Spillway
+// opened on purpose (the disk fell below sinks.rocksdb.min_free_bytes) says `reason disk_low`.
 #include "app/commands.hpp"
 
 #include <cstdio>
@@ -31,9 +32,14 @@ common::exit_code gaps_command(const std::string& db_path) {
     const auto* record = &rec;
     ++total;
     const auto stopped = reconnect::format_utc(record->stopped_at);
+    const std::string reason = record->reason == reconnect::gap_reason::stream
+                                   ? std::string()
+                                   : fmt::format("; reason {}", reconnect::to_string(record->reason));
     if (!record->resumed_at) {
       ++open;
-      std::fputs(fmt::format("{:<24} {:<24} {:<12} {:<9} open (not delivering since then)\n", stopped, "-", "-", "-").c_str(),
+      std::fputs(fmt::format("{:<24} {:<24} {:<12} {:<9} open (not delivering since then{})\n", stopped, "-", "-", "-",
+                             reason)
+                     .c_str(),
                  stdout);
       return;
     }
@@ -44,6 +50,7 @@ common::exit_code gaps_command(const std::string& db_path) {
       unrecovered_sum += m.unrecovered;
       status = "UNRECOVERED " + reconnect::format_wait(m.unrecovered) + " (longer than 5 min)";
     }
+    if (!reason.empty()) status += " (" + reason.substr(2) + ")";
     std::fputs(fmt::format("{:<24} {:<24} {:<12} {:<9} {}\n", stopped, reconnect::format_utc(*record->resumed_at),
                            reconnect::format_wait(m.gap), fmt::format("{} min", m.backfill_minutes), status)
                    .c_str(),

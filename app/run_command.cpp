@@ -9,7 +9,7 @@
 
 namespace spillway::app {
 
-common::exit_code run_command(const std::string& config_path) {
+common::exit_code run_command(const std::string& config_path, rocksdb::Env* env) {
   // First, before any thread exists: SIGINT/SIGTERM go to the watcher's sigwait() thread from here on
   // (every thread started later inherits the block), so a stop is honoured in every state.
   signal_watcher signals;
@@ -22,7 +22,7 @@ common::exit_code run_command(const std::string& config_path) {
     spdlog::error("{}", e.what());
     return common::exit_code::config;
   }
-  auto built = service::build(cfg, signals);
+  auto built = service::build(cfg, signals, env);
   if (!built) {
     spdlog::error("{}", built.error().message);
     return common::exit_code_for(built.error());

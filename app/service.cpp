@@ -75,8 +75,10 @@ service::~service() {
   }
 }
 
-common::result<std::unique_ptr<service>> service::build(const config::settings& cfg, signal_watcher& signals) {
+common::result<std::unique_ptr<service>> service::build(const config::settings& cfg, signal_watcher& signals,
+                                                        rocksdb::Env* env) {
   std::unique_ptr<service> s(new service(cfg, signals));
+  s->env_ = env;
   auto ep = ingest::parse_base_url(cfg.stream.base_url);
   if (!ep) return ep.error();
   s->ep_ = std::move(*ep);
@@ -149,7 +151,7 @@ common::result<void> service::open_sinks() {
       metrics_server_ = std::make_unique<common::metrics_server>(cfg_.metrics.listen, metrics_, liveness_, readiness_);
     }
     if (auto made = create_owner_only_directory(cfg_.rocksdb.path); !made) return made.error();
-    db_ = std::make_unique<sinks::store>(cfg_.rocksdb.path, sinks::open_mode::read_write);
+    db_ = std::make_unique<sinks::store>(cfg_.rocksdb.path, sinks::open_mode::read_write, env_);
     pool_ = std::make_unique<common::slab_pool>(slab_bytes_for(cfg_.stream.max_line_bytes), slab_count);
     ring_ = std::make_unique<common::spsc_ring<common::stream_item>>(cfg_.pipeline.ring_capacity);
     publisher_ = std::make_unique<ingest::line_publisher>(*ring_, *pool_, cfg_.stream.max_line_bytes, metrics_);
@@ -195,10 +197,16 @@ common::result<void> service::wire_stream() {
   hooks.bearer = [this] { return token_; };
   hooks.on_established = [this](const ingest::rate_limit_headers& rl) { policy_->on_established(rl); };
   hooks.on_tick = [this] { policy_->on_tick(); };
+  // Only the disk guard holds the stream: a close on purpose is a disk_low gap.
+  hooks.on_hold = [this](const ingest::session_result& r) { policy_->on_hold(r, reconnect::gap_reason::disk_low); };
   auto tls = ingest::make_client_tls_context(ingest::tls_trust_from(cfg_));
   if (!tls) return tls.error();
   reader_ = std::make_unique<ingest::stream_reader>(ep_, std::move(*tls), ingest::session_options_from(cfg_),
                                                     *publisher_, std::move(hooks), metrics_);
+  auto guard = disk_guard::create(cfg_.rocksdb, metrics_,
+                                  {[this] { reader_->hold(); }, [this] { reader_->release(); }});
+  if (!guard) return guard.error();
+  disk_guard_ = std::move(*guard);
   return {};
 }
 
@@ -217,11 +225,13 @@ common::exit_code service::run() {
   pipeline_thread_ = std::thread([this] {
     if (!pipe_->run()) on_pipeline_failed();
   });
+  disk_guard_->start();
   spdlog::info("streaming from {}://{}:{}{}", ep_.tls ? "https" : "http", ep_.host, ep_.port, policy_->base_target());
   return stop(reader_->run());
 }
 
 common::exit_code service::stop(common::exit_code reader_exit) {
+  disk_guard_->stop();  // before anything it calls into goes
   pipe_->request_stop();
   pipeline_thread_.join();
   pipeline_up_.set(0);

@@ -7,10 +7,11 @@
 //
 // Owns: every part listed above; members are declared in construction order, so they are destroyed in
 // the reverse order (the reader before the pipeline, the pipeline before the store).
-// Thread: build and run on the main thread, which becomes the reader thread; the pipeline thread is
-// started and joined by run(). Stop requests come from the signal_watcher's thread (SIGINT/SIGTERM) or
+// Thread: build and run on the main thread, which becomes the reader thread; the pipeline thread and the
+// disk guard's thread are started and joined by run(). Stop requests come from the signal_watcher's thread (SIGINT/SIGTERM) or
 // from the pipeline thread (a storage failure): both only call reader_->request_shutdown() and
-// publisher_->abandon(), which are thread-safe.
+// publisher_->abandon(), which are thread-safe. The disk guard closes and reopens the stream through
+// reader_->hold()/release(), also thread-safe.
 // Must outlive it: the signal_watcher.
 #include <atomic>
 #include <memory>
@@ -18,6 +19,7 @@
 #include <string>
 #include <thread>
 
+#include "app/disk_guard.hpp"
 #include "app/meta_gap_ledger.hpp"
 #include "app/signal_watcher.hpp"
 #include "common/error.hpp"
@@ -42,9 +44,11 @@ namespace spillway::app {
 class service {
  public:
   // nullptr (and no error) when SIGINT/SIGTERM arrived while start-up was waiting for X: nothing was
-  // received, so the process exits 0.
+  // received, so the process exits 0. `env`: RocksDB's environment instead of the default (a test-only
+  // fault-injecting one); it must outlive the service.
   [[nodiscard]] static common::result<std::unique_ptr<service>> build(const config::settings& cfg,
-                                                                      signal_watcher& signals);
+                                                                      signal_watcher& signals,
+                                                                      rocksdb::Env* env = nullptr);
   ~service();
   service(const service&) = delete;
   service& operator=(const service&) = delete;
@@ -85,6 +89,8 @@ class service {
   std::unique_ptr<ingest::gap_tracker> gaps_;
   std::unique_ptr<ingest::run_policy> policy_;
   std::unique_ptr<ingest::stream_reader> reader_;
+  std::unique_ptr<disk_guard> disk_guard_;
+  rocksdb::Env* env_ = nullptr;
   std::thread pipeline_thread_;
   std::atomic<bool> pipeline_ok_{true};
   std::atomic<bool> pipeline_ended_{false};  // the pipeline thread failed or was stopped: /livez fails

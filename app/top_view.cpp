@@ -113,6 +113,7 @@ const char* state_name(double state) {
     case 1: return "connecting";
     case 2: return "streaming";
     case 3: return "stopped";
+    case 4: return "paused: disk low";
     default: return "unknown";
   }
 }
@@ -255,6 +256,10 @@ std::vector<std::string> render_top(const top_screen& screen, const metrics_snap
     gaps += ", closed " + grouped(now.value(m::stream_gaps.name).value_or(0)) + ", unrecovered " +
             duration_text(now.value(m::unrecovered_gap_seconds.name).value_or(0));
     lines.push_back(gaps);
+    if (const auto free = now.value(m::disk_free_bytes.name)) {
+      lines.push_back("disk     " + bytes_text(*free) + " free" +
+                      (now.value(m::disk_low.name).value_or(0) > 0 ? ", BELOW sinks.rocksdb.min_free_bytes" : ""));
+    }
   }
   while (lines.size() + 1 < screen.height) lines.push_back("");
   lines.push_back("q quits - refreshes every second");

@@ -45,7 +45,7 @@ inline constexpr counter_def connect_attempts{"spillway_connect_attempts_total",
 
 // --- stream supervisor, reader thread (ingest/stream/supervisor_metrics) ------------------------------
 inline constexpr gauge_def stream_state{"spillway_stream_state",
-                                        "Stream connection: 0 backing off, 1 connecting, 2 streaming, 3 stopped"};
+                                        "Stream connection: 0 backing off, 1 connecting, 2 streaming, 3 stopped, 4 paused (disk low)"};
 inline constexpr counter_def stream_established{"spillway_stream_established_total",
                                                 "Connects answered 200 with an open stream"};
 inline constexpr gauge_def reconnect_backoff_ms{"spillway_reconnect_backoff_milliseconds",
@@ -144,6 +144,14 @@ inline constexpr histogram_def kafka_delivery_latency{
     "spillway_kafka_delivery_latency_seconds",
     "Time from receiving a Post to its successful Kafka delivery report (acks=all)"};
 
+// --- disk guard thread (app/disk_guard): the free space of the database's filesystem ---------------------
+inline constexpr gauge_def disk_free_bytes{
+    "spillway_disk_free_bytes",
+    "Bytes available to Spillway on the filesystem of sinks.rocksdb.path (statvfs f_bavail * f_frsize)"};
+inline constexpr gauge_def disk_low{
+    "spillway_disk_low",
+    "1 while the stream is closed because free space is below sinks.rocksdb.min_free_bytes; 0 otherwise"};
+
 // Every name above, for the checks below (add a new metric here too).
 inline constexpr std::array all_names = {
     bytes_received.name, lines_received.name, heartbeats.name, ring_high_water.name, ring_full_waits.name,
@@ -156,7 +164,7 @@ inline constexpr std::array all_names = {
     malformed_lines.name, kafka_produced.name, kafka_reproduced.name, kafka_delivered.name, kafka_queue_full.name,
     kafka_outbox_orphans.name, kafka_producer_restarts.name, kafka_delivery_errors.name, kafka_outbox_posts.name,
     kafka_outbox_bytes.name, kafka_outbox_oldest_age_ms.name, kafka_queue_depth.name, kafka_in_flight.name,
-    kafka_brokers_up.name, kafka_delivery_latency.name,
+    kafka_brokers_up.name, kafka_delivery_latency.name, disk_free_bytes.name, disk_low.name,
 };
 
 // One definition per name: two constants with the same name would be the duplication this file removes.

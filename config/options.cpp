@@ -70,6 +70,10 @@ std::vector<option_spec> build_table() {
        .field = SPILLWAY_FIELD(rocksdb.path), .required = true},
       {.key = "sinks.rocksdb.write_batch_posts", .type = integer, .help = "Most Posts written in one RocksDB WriteBatch.",
        .field = SPILLWAY_FIELD(rocksdb.write_batch_posts), .min = 1, .max = 65536},
+      {.key = "sinks.rocksdb.min_free_bytes", .type = integer, .help = "Free bytes the database's filesystem must keep. Below it the stream is closed on purpose (a disk_low gap; Kafka delivery goes on) until free space is back above this plus free_margin_bytes. 0 = auto: the larger of 1 GiB and 5% of the filesystem.",
+       .field = SPILLWAY_FIELD(rocksdb.min_free_bytes)},
+      {.key = "sinks.rocksdb.free_margin_bytes", .type = integer, .help = "Free bytes above min_free_bytes needed before the stream reconnects after a disk_low close (so it does not flap). 0 = auto: the larger of 256 MiB and 1% of the filesystem.",
+       .field = SPILLWAY_FIELD(rocksdb.free_margin_bytes)},
       // [sinks.kafka]
       {.key = "sinks.kafka.enabled", .type = boolean, .help = "Produce every Post to Kafka. On whenever bootstrap_servers is set; false turns the Kafka sink off and keeps its settings. true without bootstrap_servers is an error.",
        .field = SPILLWAY_FIELD(kafka.enabled)},
@@ -124,6 +128,12 @@ std::vector<option_spec> build_table() {
 }
 #undef SPILLWAY_FIELD
 
+// The automatic disk watermark (the help of the two options above says the same).
+constexpr std::uint64_t auto_min_free_floor = std::uint64_t{1} << 30;      // 1 GiB
+constexpr std::uint64_t auto_min_free_percent = 5;
+constexpr std::uint64_t auto_free_margin_floor = std::uint64_t{256} << 20;  // 256 MiB
+constexpr std::uint64_t auto_free_margin_percent = 1;
+
 std::string describe_limit(option_type type, std::uint64_t v) {
   return type == option_type::duration ? format_duration(std::chrono::milliseconds(v)) : std::to_string(v);
 }
@@ -154,6 +164,16 @@ std::optional<issue> check_allowed(const option_spec& spec, const std::string& v
 }
 
 }  // namespace
+
+std::uint64_t effective_min_free_bytes(const rocksdb_settings& r, std::uint64_t filesystem_bytes) {
+  if (r.min_free_bytes != 0) return r.min_free_bytes;
+  return std::max(auto_min_free_floor, filesystem_bytes / 100 * auto_min_free_percent);
+}
+
+std::uint64_t effective_free_margin_bytes(const rocksdb_settings& r, std::uint64_t filesystem_bytes) {
+  if (r.free_margin_bytes != 0) return r.free_margin_bytes;
+  return std::max(auto_free_margin_floor, filesystem_bytes / 100 * auto_free_margin_percent);
+}
 
 const std::vector<option_spec>& option_table() {
   static const std::vector<option_spec> table = build_table();

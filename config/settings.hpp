@@ -46,6 +46,8 @@ struct diagnose_settings {
 struct rocksdb_settings {
   std::string path = "./spillway-data";
   std::uint32_t write_batch_posts = 512;
+  std::uint64_t min_free_bytes = 0;     // 0: auto (config/options: effective_min_free_bytes)
+  std::uint64_t free_margin_bytes = 0;  // 0: auto (config/options: effective_free_margin_bytes)
 };
 
 struct kafka_settings {

@@ -14,6 +14,8 @@ using std::chrono::system_clock;
 
 constexpr std::uint8_t record_version = 1;
 constexpr std::uint8_t flag_resumed = 0x01;
+constexpr std::uint8_t flag_disk_low = 0x02;
+constexpr std::uint8_t known_flags = flag_resumed | flag_disk_low;
 constexpr milliseconds backfill_window{max_backfill_minutes * 60'000};
 
 void put_time(std::string& out, system_clock::time_point t) {
@@ -48,11 +50,21 @@ gap_measure measure_gap(system_clock::time_point stopped, system_clock::time_poi
   return m;
 }
 
+std::string_view to_string(gap_reason reason) noexcept {
+  switch (reason) {
+    case gap_reason::stream: return "stream";
+    case gap_reason::disk_low: return "disk_low";
+  }
+  return "stream";
+}
+
 std::string serialize(const gap_record& record) {
   std::string out;
   out.reserve(gap_record_size);
   out.push_back(static_cast<char>(record_version));
-  out.push_back(static_cast<char>(record.resumed_at ? flag_resumed : 0));
+  const std::uint8_t flags = (record.resumed_at ? flag_resumed : 0) |
+                             (record.reason == gap_reason::disk_low ? flag_disk_low : 0);
+  out.push_back(static_cast<char>(flags));
   put_time(out, record.stopped_at);
   put_time(out, record.resumed_at.value_or(system_clock::time_point{}));
   return out;
@@ -62,10 +74,10 @@ boost::system::result<gap_record> deserialize_gap_record(std::string_view bytes)
   const auto bad = boost::system::errc::make_error_code(boost::system::errc::bad_message);
   if (bytes.size() != gap_record_size || static_cast<std::uint8_t>(bytes[0]) != record_version) return bad;
   const auto flags = static_cast<std::uint8_t>(bytes[1]);
-  if ((flags & ~flag_resumed) != 0) return bad;
+  if ((flags & ~known_flags) != 0) return bad;
   const auto stopped = get_time(bytes.substr(2, 8));
   if (!stopped) return bad;
-  gap_record record{*stopped, std::nullopt};
+  gap_record record{*stopped, std::nullopt, (flags & flag_disk_low) != 0 ? gap_reason::disk_low : gap_reason::stream};
   if ((flags & flag_resumed) == 0) {
     // serialize() writes zeros there: anything else is not a record we wrote (one encoding per record).
     if (common::read_be64(bytes.data() + 10) != 0) return bad;

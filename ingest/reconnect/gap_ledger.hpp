@@ -36,15 +36,21 @@ struct gap_measure {
 [[nodiscard]] gap_measure measure_gap(std::chrono::system_clock::time_point stopped,
                                       std::chrono::system_clock::time_point resumed) noexcept;
 
+// Why delivery stopped. `stream`: the connection ended or failed (X, the network). `disk_low`: Spillway
+// closed the stream on purpose because the database's filesystem fell below sinks.rocksdb.min_free_bytes.
+enum class gap_reason : std::uint8_t { stream, disk_low };
+[[nodiscard]] std::string_view to_string(gap_reason reason) noexcept;
+
 struct gap_record {
   std::chrono::system_clock::time_point stopped_at;                 // last delivery before the drop
   std::optional<std::chrono::system_clock::time_point> resumed_at;  // nullopt while the gap is open
+  gap_reason reason = gap_reason::stream;
   friend bool operator==(const gap_record&, const gap_record&) = default;
 };
 
-// 18 bytes: version (1) · flags (bit 0: resumed_at present) · stopped_at · resumed_at, each time as
-// signed milliseconds since the Unix epoch, big-endian (so records sort by stopped_at). Sub-millisecond
-// parts are dropped.
+// 18 bytes: version (1) · flags (bit 0: resumed_at present; bit 1: reason disk_low) · stopped_at ·
+// resumed_at, each time as signed milliseconds since the Unix epoch, big-endian (so records sort by
+// stopped_at). Sub-millisecond parts are dropped. Records written before bit 1 existed read as `stream`.
 inline constexpr std::size_t gap_record_size = 18;
 [[nodiscard]] std::string serialize(const gap_record& record);
 

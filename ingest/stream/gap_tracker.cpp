@@ -36,6 +36,7 @@ gap_tracker::gap_tracker(reconnect::gap_ledger_store& ledger, bool backfill,
   const auto last = ledger_.newest();
   if (last && !last->resumed_at) {
     open_ = last->stopped_at;  // stopped (cleanly or not) while a gap was open: it goes on
+    open_reason_ = last->reason;
   } else {
     std::optional<wall_time> stopped = newest_post_time;
     if (last && (!stopped || *last->resumed_at > *stopped)) stopped = last->resumed_at;
@@ -63,7 +64,7 @@ void gap_tracker::on_delivered(wall_time at) {
   last_delivery_ = at;
   if (!open_) return;
   const auto m = reconnect::measure_gap(*open_, at);
-  put({*open_, at});
+  put({*open_, at, open_reason_});
   gaps_.add();
   const auto unrecovered = backfill_ ? m.unrecovered : m.gap;
   recovered_ms_ += (m.gap - unrecovered).count();
@@ -78,15 +79,17 @@ void gap_tracker::on_delivered(wall_time at) {
                            : "; set stream.backfill = true (Pro/Enterprise) to recover up to 5 minutes");
   }
   open_.reset();
+  open_reason_ = reconnect::gap_reason::stream;
   warned_long_ = false;
   open_gap_since_.set(0);
 }
 
-void gap_tracker::on_stopped(wall_time now) {
+void gap_tracker::on_stopped(wall_time now, reconnect::gap_reason reason) {
   // Nothing delivered yet in this database: there is no stream to have a gap in.
   if (open_ || !last_delivery_) return;
   open_ = std::min(*last_delivery_, now);
-  put({*open_, std::nullopt});
+  open_reason_ = reason;
+  put({*open_, std::nullopt, reason});
   open_gap_since_.set(unix_ms(*open_));
 }
 

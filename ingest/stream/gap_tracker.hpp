@@ -34,8 +34,8 @@ class gap_tracker {
   // The stream delivered lines at `at` (sampled by the reader's tick): closes an open gap.
   void on_delivered(wall_time at);
   // A session ended: delivery stopped at the last delivery seen (opens a gap if none is open and
-  // anything was ever delivered).
-  void on_stopped(wall_time now);
+  // anything was ever delivered). `reason` is recorded with the gap it opens (an open gap keeps its own).
+  void on_stopped(wall_time now, reconnect::gap_reason reason = reconnect::gap_reason::stream);
   // backfill_minutes for the connect about to start (0 = none: backfill off, or no gap).
   [[nodiscard]] std::uint32_t backfill_minutes(wall_time now);
 
@@ -47,6 +47,7 @@ class gap_tracker {
   reconnect::gap_ledger_store& ledger_;
   bool backfill_;
   std::optional<wall_time> open_;           // stopped_at of the open gap
+  reconnect::gap_reason open_reason_ = reconnect::gap_reason::stream;
   std::optional<wall_time> last_delivery_;  // last time lines were seen
   bool warned_long_ = false;                // the open gap's "longer than 5 min" warning was logged
   bool write_failed_logged_ = false;

@@ -99,6 +99,13 @@ void run_policy::update_health() {
   healthy_ = healthy;
 }
 
+void run_policy::on_hold(const session_result& r, reconnect::gap_reason reason) {
+  on_tick();  // lines that arrived since the last tick count as delivery before the close
+  if (gaps_ != nullptr) gaps_->on_stopped(wall_.now(), reason);
+  export_rate_limits(registry_, stream_call_, r.rate_limit);
+  metrics_.set_state(connection_state::paused);
+}
+
 next_step run_policy::on_session_end(const session_result& r) {
   on_tick();  // lines that arrived since the last tick count as delivery before the end
   // A connection that delivered Posts was a good one: X's rule is to reset the backoff after it. An

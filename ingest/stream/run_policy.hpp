@@ -37,6 +37,9 @@ class run_policy {
              token_refresher refresher = {});
 
   next_step on_session_end(const session_result& r);
+  // The session was closed on purpose (stream_reader::hold): records the gap with `reason`, not a failure
+  // for the supervisor; the stream state shows `paused` until the next connect.
+  void on_hold(const session_result& r, reconnect::gap_reason reason);
   // A 200 arrived: the connect's rate-limit headers are exported now, not only when the stream ends
   // (which may be months later).
   void on_established(const rate_limit_headers& connect_headers = {});

@@ -19,6 +19,7 @@ stream_reader::stream_reader(endpoint ep, asio::ssl::context tls, session_option
       session_(io_, tls_, std::move(ep), std::move(options), publisher),
       hooks_(std::move(hooks)),
       backoff_(io_),
+      held_(io_),
       connects_(metrics.counter(common::metric::connect_attempts)) {
   if (hooks_.on_established) session_.set_on_established(hooks_.on_established);
 }
@@ -28,7 +29,21 @@ void stream_reader::request_shutdown() {
   asio::post(io_, [this] {
     session_.cancel();
     backoff_.cancel();
+    held_.cancel();
   });
+}
+
+void stream_reader::hold() {
+  hold_.store(true);
+  asio::post(io_, [this] {
+    session_.cancel();
+    backoff_.cancel();
+  });
+}
+
+void stream_reader::release() {
+  hold_.store(false);
+  asio::post(io_, [this] { held_.cancel(); });
 }
 
 common::exit_code stream_reader::run() {
@@ -48,8 +63,19 @@ common::exit_code stream_reader::run() {
 
   auto loop = [&]() -> asio::awaitable<void> {
     while (!shutdown_.load()) {
+      if (hold_.load()) {
+        // The flag is read and the wait started in one step on this thread; release() cancels the wait
+        // from a handler posted after it, so a release is never missed.
+        held_.expires_at(asio::steady_timer::time_point::max());
+        co_await held_.async_wait(asio::as_tuple(asio::use_awaitable));
+        continue;
+      }
       connects_.add();
       auto result = co_await session_.run(hooks_.next_target(), hooks_.bearer());
+      if (hold_.load() && !shutdown_.load()) {
+        if (hooks_.on_hold) hooks_.on_hold(result);
+        continue;
+      }
       // Shutdown still goes through the policy: it records where delivery stopped (the gap ledger).
       if (shutdown_.load()) result.what = session_result::kind::shutdown;
       const auto step = hooks_.on_session_end(result);

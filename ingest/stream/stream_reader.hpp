@@ -3,9 +3,9 @@
 // ends, ask the reconnect policy what to do, wait, reconnect — until shutdown or a fatal end.
 //
 // Owns: the io_context, the TLS context, the line publisher and the current session.
-// Thread: run() executes on the calling thread (the reader thread); request_shutdown() may come from any
-// thread (the service's signal watcher, or the pipeline failing): it sets a flag and posts the
-// cancellation onto the io_context. The reader owns no signal handler: a handler on this io_context could
+// Thread: run() executes on the calling thread (the reader thread); request_shutdown(), hold() and
+// release() may come from any thread (the service's signal watcher, the pipeline failing, the disk
+// guard): they set a flag and post the cancellation onto the io_context. The reader owns no signal handler: a handler on this io_context could
 // not run while the reader waits for ring space.
 // Must outlive it: the ring, the slab pool and the metrics registry (via the publisher).
 #include <atomic>
@@ -47,6 +47,9 @@ struct reader_hooks {
   std::function<std::string()> bearer;
   // Every tick_interval on the reader thread while running (samples delivery for gaps and metrics).
   std::function<void()> on_tick;
+  // A session was closed on purpose by hold(): not a failure, so the reconnect policy is not asked; the
+  // hook records the gap (its reason) instead. Optional.
+  std::function<void(const session_result&)> on_hold;
 };
 
 class stream_reader {
@@ -60,6 +63,11 @@ class stream_reader {
   static constexpr std::chrono::milliseconds tick_interval{200};
   // Ends the current session or reconnect wait and makes run() return; idempotent, any thread.
   void request_shutdown();
+  // Closes the current session (or ends the reconnect wait) and connects no more until release();
+  // idempotent, any thread. Lines already read stay in the ring for the pipeline.
+  void hold();
+  // Ends a hold: the reader connects again at once (the next target carries backfill if a gap is open).
+  void release();
 
  private:
   boost::asio::io_context io_;
@@ -68,7 +76,9 @@ class stream_reader {
   stream_session session_;
   reader_hooks hooks_;
   boost::asio::steady_timer backoff_;  // the wait before a reconnect; request_shutdown cancels it
+  boost::asio::steady_timer held_;     // waits (without deadline) while held; release and shutdown cancel it
   std::atomic<bool> shutdown_{false};
+  std::atomic<bool> hold_{false};
   common::metric_cell& connects_;
 };
 

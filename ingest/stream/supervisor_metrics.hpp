@@ -18,7 +18,8 @@
 namespace spillway::ingest {
 
 // spillway_stream_state values.
-enum class connection_state : std::int64_t { backing_off = 0, connecting = 1, streaming = 2, stopped = 3 };
+// paused: closed on purpose (the disk below sinks.rocksdb.min_free_bytes) until the service releases it.
+enum class connection_state : std::int64_t { backing_off = 0, connecting = 1, streaming = 2, stopped = 3, paused = 4 };
 
 class supervisor_metrics {
  public:

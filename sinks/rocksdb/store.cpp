@@ -2,6 +2,8 @@
 
 #include "common/big_endian.hpp"
 
+#include "sinks/rocksdb/spdlog_logger.hpp"
+
 #include <rocksdb/options.h>
 #include <rocksdb/slice_transform.h>
 #include <rocksdb/table.h>
@@ -127,8 +129,11 @@ common::result<void> id_cursor::status() const {
   return storage_error(*path_, "read failed", st);
 }
 
-store::store(const std::string& path, open_mode mode) : path_(path) {
+store::store(const std::string& path, open_mode mode, rocksdb::Env* env) : path_(path) {
   rocksdb::DBOptions db_options;
+  // RocksDB's info log goes to spdlog, never to a LOG file beside the data (sinks/rocksdb/spdlog_logger).
+  db_options.info_log = std::make_shared<spdlog_logger>();
+  if (env != nullptr) db_options.env = env;
   db_options.create_if_missing = true;
   db_options.create_missing_column_families = true;
   db_options.max_background_jobs = 2;

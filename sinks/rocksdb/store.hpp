@@ -171,8 +171,10 @@ class store {
  public:
   static constexpr std::uint64_t last_possible_id = std::numeric_limits<std::uint64_t>::max();
 
-  // Throws std::runtime_error naming the path, RocksDB's reason and the fix (start-up only).
-  store(const std::string& path, open_mode mode);
+  // Throws std::runtime_error naming the path, RocksDB's reason and the fix (start-up only). `env`: the
+  // RocksDB environment to use instead of the default one (tests inject write faults through it); it must
+  // outlive the store. RocksDB's info log goes to spdlog (no LOG file in the directory).
+  store(const std::string& path, open_mode mode, rocksdb::Env* env = nullptr);
   ~store();
   store(const store&) = delete;
   store& operator=(const store&) = delete;

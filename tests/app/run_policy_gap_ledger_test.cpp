@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include <memory>
+#include <regex>
 
 #include "app/meta_gap_ledger.hpp"
 #include "common/metrics.hpp"
@@ -240,6 +241,67 @@ TEST_CASE("run_policy: delivery sampled on the tick closes the gap and the next 
   policy.on_tick();
   CHECK_FALSE(gaps.open_since());
   CHECK(m.render_text().find("spillway_stream_gaps_total 1") != std::string::npos);
+}
+
+TEST_CASE("run_policy: a stream closed on purpose (disk low) is a disk_low gap, not a failure; backfill after",
+          "[ingest][policy][disk]") {
+  config::settings cfg;
+  cfg.reconnect.jitter = "none";
+  cfg.reconnect.alert_after = 1;
+  test_db db;
+  common::metrics_registry m;
+  auto gaps = db.tracker(true, m);
+  ingest::run_policy policy(cfg, &gaps, m);
+  auto& lines = m.counter("spillway_lines_received_total", "Non-empty lines framed from the stream");
+  (void)policy.next_target();
+  policy.on_established();
+  lines.add(5);
+  ingest::session_result r;
+  r.what = ingest::session_result::kind::shutdown;  // what a cancelled session reports
+  r.connected = true;
+  r.lines = 5;
+  policy.on_hold(r, reconnect::gap_reason::disk_low);
+  REQUIRE(gaps.open_since());
+  const auto stopped = *gaps.open_since();
+  const auto open = db.record(stopped);
+  REQUIRE(open.has_value());
+  CHECK(open->reason == reconnect::gap_reason::disk_low);
+  CHECK_FALSE(open->resumed_at);
+  const auto text = m.render_text();
+  CHECK(text.find("spillway_stream_state 4") != std::string::npos);
+  // Not a failed session: health and the backoff are untouched (alert_after = 1 would have tripped).
+  CHECK(policy.healthy());
+  CHECK_FALSE(std::regex_search(text, std::regex(R"(spillway_stream_session_ends_total\{[^}]*\} [1-9])")));
+  CHECK(text.find("spillway_stream_consecutive_failures 0") != std::string::npos);
+  // The reconnect after the hold asks X to backfill; the delivery that follows closes the gap, which
+  // keeps its reason.
+  CHECK(policy.next_target().find("backfill_minutes=1") != std::string::npos);
+  policy.on_established();
+  lines.add(2);
+  policy.on_tick();
+  CHECK_FALSE(gaps.open_since());
+  const auto closed = db.record(stopped);
+  REQUIRE(closed.has_value());
+  CHECK(closed->resumed_at.has_value());
+  CHECK(closed->reason == reconnect::gap_reason::disk_low);
+}
+
+TEST_CASE("gap_tracker: an open disk_low gap keeps its reason across a restart", "[ingest][gaps][disk]") {
+  test_db db;
+  {
+    common::metrics_registry m;
+    auto gaps = db.tracker(true, m);
+    gaps.on_delivered(t0);
+    gaps.on_stopped(t0 + 1s, reconnect::gap_reason::disk_low);
+    gaps.on_stopped(t0 + 2s);  // a later end while the gap is open does not change it
+  }
+  CHECK(db.record(t0) == reconnect::gap_record{t0, std::nullopt, reconnect::gap_reason::disk_low});
+  db.reopen();
+  common::metrics_registry m;
+  auto gaps = db.tracker(true, m);
+  REQUIRE(gaps.open_since() == t0);
+  gaps.on_delivered(t0 + 90s);
+  CHECK(db.record(t0) == reconnect::gap_record{t0, t0 + 90s, reconnect::gap_reason::disk_low});
 }
 
 TEST_CASE("run_policy: the connect's rate-limit headers are exported when the stream opens, not only at its end",

@@ -39,7 +39,9 @@ std::string page(int received, int stored, int delivered) {
          "spillway_x_rate_limit_remaining{endpoint=\"GET /2/tweets/search/stream/rules\"} 449\n"
          "spillway_open_gap_since_unix_ms 0\n"
          "spillway_stream_gaps_total 4\n"
-         "spillway_unrecovered_gap_seconds_total 12\n";
+         "spillway_unrecovered_gap_seconds_total 12\n"
+         "spillway_disk_free_bytes 5300000000\n"
+         "spillway_disk_low 0\n";
 }
 
 bool has_line_with(const std::vector<std::string>& lines, const std::string& a, const std::string& b = "") {
@@ -97,6 +99,8 @@ TEST_CASE("top: a frame shows totals, per-second rates from two refreshes, and f
   CHECK(!has_line_with(lines, "http_5xx"));  // reasons that never happened stay off the screen
   CHECK(has_line_with(lines, "stream connects 48/50 left", "in 6m40s"));
   CHECK(has_line_with(lines, "none open", "closed 4"));
+  CHECK(has_line_with(lines, "disk     5.3 GB free"));
+  CHECK(!has_line_with(lines, "BELOW"));
   CHECK(lines.back().find("q quits") == 0);
 }
 

@@ -62,6 +62,7 @@ void check_gap_record(std::string_view input) {
   const auto resumed = at(u64_at(input, 8));
   reconnect::gap_record written{stopped, std::nullopt};
   if (resumed >= stopped && !input.empty() && (input[0] & 1) != 0) written.resumed_at = resumed;
+  if (!input.empty() && (input[0] & 2) != 0) written.reason = reconnect::gap_reason::disk_low;
   const auto back = reconnect::deserialize_gap_record(reconnect::serialize(written));
   FUZZ_CHECK(back && *back == written, reconnect::serialize(written));
 }

@@ -63,13 +63,34 @@ TEST_CASE("gap record bytes round-trip, open and closed", "[reconnect][gap]") {
   CHECK(serialize(open)[1] == '\x00');
 }
 
+TEST_CASE("gap record: the reason disk_low round-trips in flag bit 1; older records read as stream",
+          "[reconnect][gap]") {
+  const tp stopped{1'795'953'600'123ms};
+  const gap_record open{stopped, std::nullopt, gap_reason::disk_low};
+  const gap_record closed{stopped, stopped + 42s, gap_reason::disk_low};
+  CHECK(serialize(open)[1] == '\x02');
+  CHECK(serialize(closed)[1] == '\x03');
+  for (const auto& record : {open, closed}) {
+    const auto back = deserialize_gap_record(serialize(record));
+    REQUIRE(back.has_value());
+    CHECK(back->reason == gap_reason::disk_low);
+    CHECK(*back == record);
+  }
+  // A record as written before the reason existed (flags 0 or 1) is a `stream` gap.
+  const auto old = deserialize_gap_record(serialize(gap_record{stopped, stopped + 1s}));
+  REQUIRE(old.has_value());
+  CHECK(old->reason == gap_reason::stream);
+  CHECK(to_string(gap_reason::disk_low) == "disk_low");
+  CHECK(to_string(gap_reason::stream) == "stream");
+}
+
 TEST_CASE("gap record: malformed bytes are refused", "[reconnect][gap]") {
   const tp stopped{1'795'953'600'000ms};
   const std::string good = serialize(gap_record{stopped, stopped + 1s});
   std::string wrong_version = good;
   wrong_version[0] = '\x02';
   std::string wrong_flags = good;
-  wrong_flags[1] = '\x03';
+  wrong_flags[1] = '\x04';  // bits 0 (resumed) and 1 (disk_low) are the only flags
   const std::string reversed = serialize(gap_record{stopped + 1s, std::nullopt}).substr(0, 10) +
                                serialize(gap_record{stopped, std::nullopt}).substr(2, 8);
   std::string closed_reversed = reversed;
