@@ -29,6 +29,8 @@ const char* state_name(std::int64_t state) {
     case ingest::connection_state::connecting: return "connecting";
     case ingest::connection_state::streaming: return "streaming";
     case ingest::connection_state::stopped: return "stopped";
+    case ingest::connection_state::paused:
+      return "closed on purpose: free disk space is below sinks.rocksdb.min_free_bytes (spillway_disk_free_bytes)";
   }
   return "unknown";
 }
