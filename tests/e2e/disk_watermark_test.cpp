@@ -217,3 +217,39 @@ TEST_CASE("disk watermark: a full disk closes the stream with a disk_low gap; fr
             << stored.size() << " stored; emulator connections:\n"
             << slurp(dir.str("connections.jsonl"));
 }
+
+TEST_CASE("disk full: with the watermark set to nothing, ENOSPC mid-stream ends with exit 1 and one message, no abort",
+          "[integration][e2e][faults][disk]") {
+  // The issue's reproduction: the database on a 24 MiB tmpfs used to abort (SIGABRT) inside RocksDB's error
+  // handler while it wrote its own LOG file on the full disk. The watermark would close the stream long
+  // before this; set to 1 byte, it lets the disk fill for real.
+  temp_dir dir("spillway-disk-full");
+  const auto mnt = dir.str("mnt");
+  std::filesystem::create_directories(mnt);
+  tmpfs_mount fs(mnt, "24m");
+  if (!fs.mounted()) {
+    WARN("SKIP: cannot mount a tmpfs on " << mnt << " (" << fs.error()
+                                          << "); this test needs root (CAP_SYS_ADMIN), as in CI");
+    return;
+  }
+  const auto db = mnt + "/db";
+  child_process emu({bin("spillway-emu"), "--port", "0", "--ready-file", dir.str("url"), "--count", "400000",
+                     "--seed", "3", "--bearer", "full-token"},
+                    dir.str("emu.log"));
+  const auto url = wait_for_url(dir.str("url"));
+  std::ofstream(dir.str("spillway.toml")) << "[stream]\nbase_url = \"" << url << "\"\n[sinks.rocksdb]\npath = \""
+                                          << db << "\"\nmin_free_bytes = 1\nfree_margin_bytes = 1\n"
+                                          << "[metrics]\nenabled = false\n";
+  child_process run({bin("spillway"), "run", "--config", dir.str("spillway.toml")}, dir.str("run.log"),
+                    {{"X_BEARER_TOKEN", "full-token"}});
+  const auto code = run.wait(60s);
+  const auto log = slurp(dir.str("run.log"));
+  INFO(log.substr(0, 4000));
+  REQUIRE(code.has_value());
+  CHECK(*code == 1);  // not 134 (SIGABRT)
+  CHECK(std::regex_search(log, std::regex("RocksDB write failed at " + db + ": .*No space left on device")));
+  CHECK(log.find("Fix the disk") != std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(db + "/LOG"));  // RocksDB's info log went to spdlog, not the full disk
+  emu.signal(SIGTERM);
+  (void)emu.wait(10s);
+}
