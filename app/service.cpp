@@ -162,10 +162,9 @@ common::result<void> service::open_sinks() {
   } catch (const std::exception& e) {
     return start_up_error(e);
   }
-  sinks::pipeline_options popts;
-  popts.max_line_bytes = cfg_.stream.max_line_bytes;
-  popts.write_batch_posts = cfg_.rocksdb.write_batch_posts;
-  popts.dedup_window = cfg_.pipeline.dedup_window;
+  const sinks::pipeline_options popts{.max_line_bytes = cfg_.stream.max_line_bytes,
+                                      .write_batch_posts = cfg_.rocksdb.write_batch_posts,
+                                      .dedup_window = cfg_.pipeline.dedup_window};
   pipe_ = std::make_unique<sinks::pipeline>(*ring_, *pool_, *db_, metrics_, popts, kafka_.get());
   spdlog::info("RocksDB at {}: {} recent ids loaded into the dedup window", cfg_.rocksdb.path, pipe_->warmed_ids());
   return {};

@@ -22,8 +22,8 @@ namespace {
 void run_pipeline(sinks::store& db, common::metrics_registry& metrics, const std::vector<std::string>& lines) {
   common::slab_pool pool(64 * 1024, 2);
   common::spsc_ring<common::stream_item> ring(256);
-  sinks::pipeline_options options;
-  options.max_line_bytes = 4096;
+  // Every field: pipeline_options has no defaults (config/ holds them), so a field left out is garbage.
+  const sinks::pipeline_options options{.max_line_bytes = 4096, .write_batch_posts = 256, .dedup_window = 1024};
   sinks::pipeline pipe(ring, pool, db, metrics, options, nullptr);
   common::slab* slab = pool.acquire();
   REQUIRE(slab != nullptr);
