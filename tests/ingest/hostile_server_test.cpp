@@ -25,6 +25,7 @@ using namespace spillway;
 using namespace spillway::ingest;
 using spillway::testing::hostile_server;
 using spillway::testing::peak_rss;
+using spillway::testing::rss_is_meaningful;
 using namespace std::chrono_literals;
 namespace asio = boost::asio;
 
@@ -92,7 +93,7 @@ session_result flooded_session(const std::string& prefix, const std::string& fil
   CHECK(r.failed_layer == session_result::layer::http);
   CHECK(has(r.detail, "check stream.base_url"));
   report_rss(name, rss, server.bytes_written());
-  CHECK(rss.growth() < kRssBound);
+  CHECK((!rss_is_meaningful || rss.growth() < kRssBound));
   return r;
 }
 
@@ -199,7 +200,7 @@ TEST_CASE("hostile control plane: an endless body, head or chunk-size line is a 
       CHECK(has(r.error().message, "the answer from 127.0.0.1:" + server.port() + " " + hc.expected));
       CHECK(has(r.error().message, "not the X API; check stream.base_url"));
       report_rss(hc.name, rss, server.bytes_written());
-      CHECK(rss.growth() < kRssBound);
+      CHECK((!rss_is_meaningful || rss.growth() < kRssBound));
     }
   }
 }
@@ -240,7 +241,7 @@ void expect_listing_cut(const std::function<std::string(int)>& page, const rules
   CHECK(server.connections() == pages);
   CHECK(live.size() == kept);  // partial results stay, as documented
   report_rss(name, rss, server.bytes_written());
-  CHECK(rss.growth() < kRssBound);
+  CHECK((!rss_is_meaningful || rss.growth() < kRssBound));
 }
 
 }  // namespace
