@@ -26,12 +26,12 @@ inline std::uint64_t proc_status_bytes(const std::string& field) {
 }
 
 // Under AddressSanitizer freed memory sits in ASan's quarantine (256 MiB by default) instead of going back,
-// so peak RSS says nothing about what the code under test holds: bounds on it are checked in the plain
+// and ThreadSanitizer's allocator keeps it too, so peak RSS says nothing about what the code under test holds: bounds on it are checked in the plain
 // builds only (the sanitizer builds still run every other assertion).
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 inline constexpr bool rss_is_meaningful = false;
 #elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
 inline constexpr bool rss_is_meaningful = false;
 #else
 inline constexpr bool rss_is_meaningful = true;
