@@ -14,6 +14,7 @@
 #include "ingest/auth/app_token_source.hpp"
 #include "ingest/auth/user_token_source.hpp"
 #include "app/commands.hpp"
+#include "app/log_setup.hpp"
 #include "ingest/auth/bearer_token.hpp"
 
 namespace spillway::app {
@@ -75,6 +76,7 @@ bool user_status(const config::settings& cfg, user_token_source& user, std::ostr
 
 common::exit_code auth_command(const std::string& action, const std::string& config_path) {
   const config::settings cfg = config::load_settings(config_path);  // throws config_error → exit 2 in main
+  apply_log_settings(cfg);
   auto client = ingest::make_control_client(cfg, ingest::control_timeout(cfg));
   if (!client) {
     spdlog::error("{}", client.error().message);

@@ -1,5 +1,7 @@
 #include "app/disk_guard.hpp"
 
+#include "common/log.hpp"
+
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -76,7 +78,10 @@ void disk_guard::sample() {
       return;
     case disk_event::went_low:
     case disk_event::still_low:
-      spdlog::error("disk low: {} free on the filesystem of {}, below sinks.rocksdb.min_free_bytes ({}): the stream "
+      common::log_with(spdlog::level::err,
+                       {{"reason", "disk_low"}, {"path", path_}, {"free_bytes", space->free_bytes},
+                        {"min_free_bytes", watermark_.min_free_bytes()}},
+                       "disk low: {} free on the filesystem of {}, below sinks.rocksdb.min_free_bytes ({}): the stream "
                     "is {} (gap reason disk_low; Posts already stored keep going to Kafka) and reconnects, with "
                     "backfill where enabled, once {} are free. Free space on that filesystem, move "
                     "sinks.rocksdb.path to a larger one, or lower sinks.rocksdb.min_free_bytes",
@@ -89,7 +94,8 @@ void disk_guard::sample() {
       }
       return;
     case disk_event::recovered:
-      spdlog::info("disk space is back: {} free on the filesystem of {} (resume level {}): reconnecting the stream",
+      common::log_with(spdlog::level::info, {{"reason", "disk_recovered"}, {"path", path_}, {"free_bytes", space->free_bytes}},
+                       "disk space is back: {} free on the filesystem of {} (resume level {}): reconnecting the stream",
                    format_bytes(space->free_bytes), path_, format_bytes(watermark_.resume_bytes()));
       low_.set(0);
       if (actions_.reopen_stream) actions_.reopen_stream();

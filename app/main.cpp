@@ -13,6 +13,7 @@
 #include "config/summary.hpp"
 #include "ingest/xapi/url.hpp"
 #include "app/commands.hpp"
+#include "app/log_setup.hpp"
 #include "app/version_info.hpp"
 
 int main(int argc, char** argv) {
@@ -96,7 +97,7 @@ int main(int argc, char** argv) {
   auto* reference = cfg->add_subcommand("reference", "Print the option reference as a Markdown table");
 
   CLI11_PARSE(app, argc, argv);
-  spillway::common::init_logging("info");
+  spillway::app::init_early_logging();
   using spillway::common::exit_code;
   using spillway::common::to_int;
   try {

@@ -8,6 +8,7 @@
 #include "common/log.hpp"
 #include "config/loader.hpp"
 #include "app/commands.hpp"
+#include "app/log_setup.hpp"
 #include "app/number_format.hpp"
 #include "app/progress_line.hpp"
 #include "sinks/kafka/replay.hpp"
@@ -17,7 +18,7 @@ namespace spillway::app {
 
 common::exit_code replay_command(const std::string& config_path, std::uint64_t from_id, std::uint64_t to_id) {
   const auto cfg = config::load_settings(config_path);
-  common::init_logging(cfg.log_level);
+  apply_log_settings(cfg);
   if (cfg.kafka.bootstrap_servers.empty()) {
     spdlog::error("replay needs sinks.kafka.bootstrap_servers in {}; set it (and sinks.kafka.topic)", config_path);
     return common::exit_code::config;

@@ -9,6 +9,7 @@
 
 #include "config/loader.hpp"
 #include "app/commands.hpp"
+#include "app/log_setup.hpp"
 #include "app/progress_line.hpp"
 #include "ingest/auth/app_token_source.hpp"
 #include "ingest/control/rules_sync.hpp"
@@ -17,6 +18,7 @@ namespace spillway::app {
 
 common::exit_code rules_command(const std::string& action, const std::string& config_path, bool dry_run) {
   const config::settings cfg = config::load_settings(config_path);  // throws config_error → exit 2 in main
+  apply_log_settings(cfg);
   ingest::rate_limit_tracker limits;
   ingest::auth::app_token_source app(cfg, &limits);
   const auto bearer = app.token();

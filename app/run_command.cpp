@@ -2,6 +2,7 @@
 #include <spdlog/spdlog.h>
 
 #include "app/commands.hpp"
+#include "app/log_setup.hpp"
 #include "app/service.hpp"
 #include "app/signal_watcher.hpp"
 #include "common/log.hpp"
@@ -17,7 +18,7 @@ common::exit_code run_command(const std::string& config_path, rocksdb::Env* env)
   config::settings cfg;
   try {
     cfg = config::load_settings(config_path);
-    common::init_logging(cfg.log_level);
+    apply_log_settings(cfg);
   } catch (const std::exception& e) {
     spdlog::error("{}", e.what());
     return common::exit_code::config;

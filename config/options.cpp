@@ -124,6 +124,8 @@ std::vector<option_spec> build_table() {
       // top level
       {.key = "log_level", .type = string, .help = "Least severe log level written.",
        .field = SPILLWAY_FIELD(log_level), .allowed = {"trace", "debug", "info", "warn", "error", "critical", "off"}, .required = true},
+      {.key = "log_format", .type = string, .help = "Log lines on stderr: text (for people) or json (one object per line: ts, level, msg and fields such as reason, status, wait_ms, endpoint).",
+       .field = SPILLWAY_FIELD(log_format), .allowed = {"text", "json"}, .required = true},
   };
 }
 #undef SPILLWAY_FIELD

@@ -106,6 +106,7 @@ struct settings {
   pipeline_settings pipeline;
   std::vector<rule_spec> rules;
   std::string log_level = "info";
+  std::string log_format = "text";  // "text" for people, "json" (one object per line) for log shippers
   std::string source_path;  // the file (or source name) these settings were loaded from
 };
 

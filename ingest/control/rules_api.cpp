@@ -1,5 +1,7 @@
 #include "ingest/control/rules_api.hpp"
 
+#include "common/log.hpp"
+
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 #include <spdlog/spdlog.h>
@@ -73,11 +75,13 @@ common::result<void> rules_api::wait_for_window(const std::string& key, std::int
                          key + ": the rate-limit window is spent until " + describe_reset(now + wait.count() - 1, now) +
                              "; wait until then (another process may be using this app's rules limits)");
   if (reset_hint > 0)
-    spdlog::warn("{}: X answered 429 (rate-limit window spent); waiting {} s for the reset at {}, then retrying once",
-                 key, wait.count(), describe_reset(reset_hint, now));
+    common::log_with(spdlog::level::warn, {{"endpoint", key}, {"status", 429}, {"wait_ms", wait.count() * 1000}},
+                     "{}: X answered 429 (rate-limit window spent); waiting {} s for the reset at {}, then retrying once",
+                     key, wait.count(), describe_reset(reset_hint, now));
   else
-    spdlog::info("{}: rate-limit window nearly spent; waiting {} s for its reset rather than spend the last request",
-                 key, wait.count());
+    common::log_with(spdlog::level::info, {{"endpoint", key}, {"wait_ms", wait.count() * 1000}},
+                     "{}: rate-limit window nearly spent; waiting {} s for its reset rather than spend the last request",
+                     key, wait.count());
   if (!sleep_(wait))
     return common::error(common::errc::network,
                          key + ": stopped (SIGINT/SIGTERM) while waiting for the rate-limit window to reset");

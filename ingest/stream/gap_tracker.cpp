@@ -1,5 +1,7 @@
 #include "ingest/stream/gap_tracker.hpp"
 
+#include "common/log.hpp"
+
 #include <algorithm>
 #include <memory>
 
@@ -72,7 +74,9 @@ void gap_tracker::on_delivered(wall_time at) {
   recovered_seconds_.set(recovered_ms_ / 1000);
   unrecovered_seconds_.set(unrecovered_ms_ / 1000);
   if (m.unrecovered.count() > 0 || (!backfill_ && m.gap >= milliseconds{1000})) {
-    spdlog::warn("gap ledger: the stream delivered nothing from {} to {} ({}); {} of it is lost{}",
+    common::log_with(spdlog::level::warn,
+                     {{"reason", reconnect::to_string(open_reason_)}, {"gap_ms", m.gap.count()}, {"lost_ms", unrecovered.count()}},
+                     "gap ledger: the stream delivered nothing from {} to {} ({}); {} of it is lost{}",
                  reconnect::format_utc(*open_), reconnect::format_utc(at), reconnect::format_wait(m.gap),
                  reconnect::format_wait(unrecovered),
                  backfill_ ? " (X backfills at most 5 minutes); list gaps with `spillway gaps --db DIR`"

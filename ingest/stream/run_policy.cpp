@@ -119,9 +119,11 @@ next_step run_policy::on_session_end(const session_result& r) {
   // The connect response's x-rate-limit-* headers, per endpoint like every control-plane call.
   export_rate_limits(registry_, stream_call_, r.rate_limit);
   healthy_ = supervisor_.healthy();
+  const std::string_view label = reconnect::to_string(reconnect::class_of(reason));
+  const int status = r.what == session_result::kind::http_status ? r.status : 0;
   if (const auto* stop = std::get_if<reconnect::stop>(&decision)) {
     metrics_.set_state(connection_state::stopped);
-    return next_step{true, stop->exit_code, {}, stop->message};
+    return next_step{true, stop->exit_code, {}, stop->message, label, status};
   }
   const auto& wait = std::get<reconnect::wait>(decision);
   if (wait.refresh_token) {
@@ -129,13 +131,14 @@ next_step run_policy::on_session_end(const session_result& r) {
     if (!refreshed) {
       // X refused the token; the one way to carry on failed, so a human must act (exit 3).
       metrics_.set_state(connection_state::stopped);
-      return next_step{true, common::exit_code::refused, {}, wait.reason + "; the refresh failed: " + refreshed.error().message};
+      return next_step{true, common::exit_code::refused, {}, wait.reason + "; the refresh failed: " + refreshed.error().message,
+                       label, status};
     }
   }
   // Stream ends carry the wire-level detail (which the end reason does not repeat); errors already do.
   std::string message = wait.reason;
   if (r.what == session_result::kind::stream_ended && r.notice.empty()) message = r.detail + " — " + message;
-  return next_step{false, common::exit_code::ok, wait.delay, std::move(message)};
+  return next_step{false, common::exit_code::ok, wait.delay, std::move(message), label, status};
 }
 
 }  // namespace spillway::ingest

@@ -1,5 +1,7 @@
 #include "ingest/stream/stream_reader.hpp"
 
+#include "common/log.hpp"
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -81,11 +83,13 @@ common::exit_code stream_reader::run() {
       const auto step = hooks_.on_session_end(result);
       if (result.what == session_result::kind::shutdown) break;
       if (step.stop) {
-        spdlog::error("{}", step.message);
+        common::log_with(spdlog::level::err, {{"reason", step.reason}, {"status", step.status}}, "{}", step.message);
         exit_code = step.exit_code;
         break;
       }
-      spdlog::warn("{}; reconnecting in {} ms", step.message, step.delay.count());
+      common::log_with(spdlog::level::warn,
+                       {{"reason", step.reason}, {"status", step.status}, {"wait_ms", step.delay.count()}},
+                       "{}; reconnecting in {} ms", step.message, step.delay.count());
       if (step.delay.count() > 0 && !shutdown_.load()) {
         backoff_.expires_after(step.delay);
         co_await backoff_.async_wait(asio::as_tuple(asio::use_awaitable));

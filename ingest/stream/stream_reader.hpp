@@ -34,6 +34,8 @@ struct next_step {
   common::exit_code exit_code = common::exit_code::ok;
   std::chrono::milliseconds delay{0};
   std::string message;  // logged: why, and what to do
+  std::string_view reason;  // the end class's metric label (static text), a structured log field
+  int status = 0;           // the HTTP status when the session ended on one, else 0
 };
 
 struct reader_hooks {

@@ -1,6 +1,6 @@
 // Secret-leak grep: every control-plane command (rules list/diff/sync/--dry-run, diagnose text and JSON)
-// run with a distinctive token — accepted and refused, from the environment and from a file — must never
-// print it, on stdout or stderr.
+// run with a distinctive token — accepted and refused, from the environment and from a file, logging as
+// text and as JSON — must never print it, on stdout or stderr.
 #include <catch2/catch.hpp>
 
 #include <fstream>
@@ -40,7 +40,10 @@ TEST_CASE("secret leak: no control-plane output contains the token", "[integrati
         std::vector<std::string> argv{bin("spillway")};
         argv.insert(argv.end(), args.begin(), args.end());
         const std::string log = dir.str("out" + std::to_string(runs++) + ".log");
-        child_process p(argv, log, {{"X_BEARER_TOKEN", token}});
+        // The file-token runs log as JSON (structured fields are logged too and must not leak either).
+        std::vector<std::pair<std::string, std::string>> env{{"X_BEARER_TOKEN", token}};
+        if (cfg == dir.str("file.toml")) env.emplace_back("SPILLWAY_LOG_FORMAT", "json");
+        child_process p(argv, log, env);
         REQUIRE(p.wait(30s).has_value());
         all += slurp(log);
       }
@@ -49,6 +52,7 @@ TEST_CASE("secret leak: no control-plane output contains the token", "[integrati
   CHECK(runs == 28);
   CHECK(all.find("synced:") != std::string::npos);    // the commands really ran against the emulator
   CHECK(all.find("HTTP 401") != std::string::npos);   // and the wrong token was really refused
+  CHECK(all.find("{\"ts\":\"") != std::string::npos);  // and some runs really logged JSON
   CHECK(all.find(good) == std::string::npos);
   CHECK(all.find(bad) == std::string::npos);
   CHECK(all.find("SECRET-") == std::string::npos);
@@ -87,7 +91,10 @@ TEST_CASE("secret leak: app key/secret, client-credentials Bearer, user access a
       std::vector<std::string> argv{bin("spillway")};
       argv.insert(argv.end(), args.begin(), args.end());
       const std::string log = dir.str("auth" + std::to_string(runs++) + ".log");
-      child_process p(argv, log, {{"LEAK_K", key_value}, {"LEAK_S", secret}, {"X_BEARER_TOKEN", ""}});
+      // The wrong-key runs log as JSON.
+      std::vector<std::pair<std::string, std::string>> env{{"LEAK_K", key_value}, {"LEAK_S", secret}, {"X_BEARER_TOKEN", ""}};
+      if (key_value != key) env.emplace_back("SPILLWAY_LOG_FORMAT", "json");
+      child_process p(argv, log, env);
       REQUIRE(p.wait(30s).has_value());
       all += slurp(log);
       // Every token the store has held so far is a secret too.
