@@ -137,11 +137,15 @@ void line_publisher::push(const common::stream_item& item) {
 }
 
 void line_publisher::inspect_for_notice(const char* line, std::size_t len) {
-  // In-band notices are short errors-only objects (XAPI.md); Posts are rarely this small, so the scan
-  // costs nothing on the common path. The quote before the key cannot occur unescaped inside a string.
+  // In-band notices are short errors-only objects (XAPI.md). A line that opens with "data" is a Post
+  // (perhaps with partial errors beside it), never a notice: skipping those keeps this scan off the
+  // common path (it was 4% of the receive path's CPU when every Post under 2 KiB was searched). The
+  // quote before the key cannot occur unescaped inside a string.
+  static constexpr std::string_view post_start = "{\"data\":";
   static constexpr std::string_view key = "\"disconnect_type\"";
   if (len > 2048) return;
   const std::string_view text(line, len);
+  if (text.starts_with(post_start)) return;
   if (text.find(key) != std::string_view::npos) notice_.assign(text);
 }
 
