@@ -2,7 +2,9 @@
 // AccessLevel: the X API access tier the emulator plays (--access), and what each tier allows on
 // the filtered stream. Source: X's "About the X API" access-level table — the filtered stream and
 // its rules exist only from Pro up; Pro (and pay-per-use) get 1 connection, 1,000 rules of 1,024
-// chars and no backfill; Enterprise gets 2 connections, 25,000 rules of 2,048 chars and backfill.
+// chars and no backfill; Enterprise gets 2 connections, 25,000 rules of 2,048 chars, backfill and
+// Recovery. Search: recent for every level (queries of 512 chars below Pro, 1,024, 4,096 on
+// Enterprise); the full archive (/all) for pay-per-use and Enterprise (XAPI.md "Healing longer gaps").
 // Pure values; no state.
 
 #include <array>
@@ -28,6 +30,9 @@ struct AccessCaps {
   std::size_t max_rules = 1000;
   std::size_t max_rule_length = 1024;
   bool backfill = true;  // backfill_minutes honoured
+  bool recovery = true;  // start_time/end_time on the stream (Recovery: Enterprise)
+  bool search_all = true;  // GET /2/tweets/search/all (full archive: pay-per-use and Enterprise)
+  std::size_t max_query_length = 1024;  // search `query` (X: 1,024; 4,096 on Enterprise)
 };
 
 // No --access: the emulator's historical defaults (Pro-like caps, but backfill honoured).
@@ -35,10 +40,10 @@ inline AccessCaps caps_for(std::optional<AccessLevel> level) {
   if (!level) return AccessCaps{};
   switch (*level) {
     case AccessLevel::free:
-    case AccessLevel::basic: return AccessCaps{false, 1, 1000, 1024, false};
-    case AccessLevel::pro:
-    case AccessLevel::payg: return AccessCaps{true, 1, 1000, 1024, false};
-    case AccessLevel::enterprise: return AccessCaps{true, 2, 25000, 2048, true};
+    case AccessLevel::basic: return AccessCaps{false, 1, 1000, 1024, false, false, false, 512};
+    case AccessLevel::pro: return AccessCaps{true, 1, 1000, 1024, false, false, false, 1024};
+    case AccessLevel::payg: return AccessCaps{true, 1, 1000, 1024, false, false, true, 1024};
+    case AccessLevel::enterprise: return AccessCaps{true, 2, 25000, 2048, true, true, true, 4096};
   }
   return AccessCaps{};
 }

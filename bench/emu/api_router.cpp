@@ -1,5 +1,6 @@
 #include "bench/emu/api_router.hpp"
 
+#include "bench/emu/search_endpoint.hpp"
 #include "bench/emu/status_page.hpp"
 
 namespace spillway::emu {
@@ -14,7 +15,7 @@ constexpr std::string_view kUserTokenPath = "/2/oauth2/token";  // X's OAuth 2.0
 constexpr std::string_view kStatusPath = "/api/v2/status.json";
 
 ApiAnswer reply(int status, std::string outcome, std::string response, const RateLimitInfo& rl = {}) {
-  return ApiAnswer{false, rl, status, std::move(outcome), std::move(response)};
+  return ApiAnswer{false, rl, status, std::move(outcome), std::move(response), {}};
 }
 
 ApiAnswer error(int status, std::string outcome, std::string_view body, const RouteClock& now, const RateLimitInfo& rl) {
@@ -55,7 +56,7 @@ ApiAnswer rules(ServerState& st, const ApiRequest& req, const RouteClock& now) {
   return reply(r.status, std::move(outcome), json_response(r.status, r.body, now.unix_ms / 1000, v.info), v.info);
 }
 
-ApiAnswer stream(ServerState& st, const RouteClock& now) {
+ApiAnswer stream(ServerState& st, const ApiRequest& req, const RouteClock& now) {
   const RateLimitInfo current = st.window.peek(now.unix_ms / 1000);
   if (auto f = st.faults.on_connect(st.feed.taken(), now.since_start)) {
     RateLimitInfo rl = current;
@@ -64,11 +65,14 @@ ApiAnswer stream(ServerState& st, const RouteClock& now) {
   }
   if (st.config.require_rules && st.rules.size() == 0)
     return error(409, "no_rules", x_body::no_rules_409, now, current);
+  const auto recovery = read_recovery_window(req.query, st.caps.recovery, now.unix_ms);
+  if (const auto* r = std::get_if<RecoveryRefusal>(&recovery)) return error(r->status, "recovery_refused", r->body, now, current);
   const auto v = st.window.on_request(now.unix_ms / 1000);
   if (!v.allowed) return error(429, "rate_limited", x_body::rate_limited_429, now, v.info);
   if (!st.slots.try_acquire(now.mono_ms))
     return error(429, "too_many_connections", x_body::too_many_connections_429, now, v.info);
-  return ApiAnswer{true, v.info, 200, "stream", {}};
+  const auto& window = std::get<std::optional<RecoveryWindow>>(recovery);
+  return ApiAnswer{true, v.info, 200, window ? "recovery" : "stream", {}, window};
 }
 
 }  // namespace
@@ -79,7 +83,8 @@ ApiAnswer route_request(ServerState& st, const ApiRequest& req, const RouteClock
   const bool is_app_token = req.path == kAppTokenPath && st.tokens.app_enabled();
   const bool is_user_token = req.path == kUserTokenPath && st.tokens.user_enabled();
   const bool is_token = is_app_token || is_user_token;
-  const bool is_get_only = is_stream || req.path == kCountsPath || req.path == kUsersMePath || req.path == kStatusPath;
+  const bool is_search = req.path == kSearchRecentPath || req.path == kSearchAllPath;
+  const bool is_get_only = is_stream || is_search || req.path == kCountsPath || req.path == kUsersMePath || req.path == kStatusPath;
   const RateLimitInfo current = st.window.peek(now.unix_ms / 1000);
   if (!is_get_only && !is_token && req.path != kRulesPath)
     return error(404, "not_found", x_body::not_found_404, now, current);
@@ -95,13 +100,14 @@ ApiAnswer route_request(ServerState& st, const ApiRequest& req, const RouteClock
   // Compared whole: a missing header, another scheme, or another token are all 401 at X.
   if (st.config.bearer && req.authorization != "Bearer " + *st.config.bearer)
     return error(401, "unauthorized", x_body::unauthorized_401, now, current);
+  if (is_search) return search_posts(st, req, now);
   if (!st.caps.filtered_stream) {
     const RateLimitInfo rl = !is_rules ? current
                              : req.method == "GET" ? st.rules_get_window.peek(now.unix_ms / 1000)
                                                    : st.rules_post_window.peek(now.unix_ms / 1000);
     return error(403, "access_forbidden", x_body::access_forbidden_403, now, rl);
   }
-  return is_rules ? rules(st, req, now) : stream(st, now);
+  return is_rules ? rules(st, req, now) : stream(st, req, now);
 }
 
 }  // namespace spillway::emu

@@ -2,15 +2,17 @@
 // Routing of one HTTP request to the emulator's answer, in X's order of checks: unknown path (404),
 // method (405), the unauthenticated status page, the token endpoints (Basic / client_id auth),
 // /2/users/me (its window, then user vs app token), Bearer (401), access level (403), then the
-// rules endpoints (their windows) or the stream (armed status faults, 409 no rules, connect window,
-// connection slots). Spends rate windows and takes the stream slot; does no I/O, so the whole
+// rules endpoints (their windows) or the stream (armed status faults, 409 no rules, Recovery window
+// checks, connect window, connection slots). Search has its own file (search_endpoint.hpp). Spends rate windows and takes the stream slot; does no I/O, so the whole
 // decision table is testable without sockets.
 // Used on the emulator's io thread; the ServerState must outlive the call.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
+#include "bench/emu/recovery_window.hpp"
 #include "bench/emu/server_state.hpp"
 #include "bench/emu/x_responses.hpp"
 
@@ -26,6 +28,7 @@ struct ApiAnswer {
   int status = 0;
   std::string outcome;   // for the connection log
   std::string response;  // the complete HTTP response when !stream
+  std::optional<RecoveryWindow> recovery;  // with stream: re-stream this window, then end the body
 };
 
 struct RouteClock {

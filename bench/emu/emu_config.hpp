@@ -28,7 +28,16 @@ struct EmuConfig {
   std::string ready_file;
   std::size_t pool_size = 2048;          // Post templates built at start
   std::size_t write_bytes = 512 * 1024;  // target size of one socket write at --rate 0
-  std::size_t history_limit = 1 << 20;   // Posts remembered for backfill
+  std::size_t history_limit = 1 << 20;   // Posts remembered for backfill, recovery and search
+  // The feed's clock started this many seconds before now: the Posts of that span (at --rate) are
+  // made at start and kept in the history, as if matched while no client was connected, so a
+  // 30-minute gap can be healed in a test that runs for seconds. Needs --rate > 0.
+  std::int64_t clock_offset_s = 0;
+  // Search (GET /2/tweets/search/recent and /all): X's app windows are 450 and 300 per 15 minutes;
+  // /all also allows 1 request per second.
+  int search_recent_per_window = 450;
+  int search_all_per_window = 300;
+  std::int64_t search_all_min_interval_ms = 1000;
   // X's per-endpoint windows (15 minutes; stream connects 50, rules GET 450, POST 100, users/me 75).
   std::int64_t rate_window_s = 900;
   int connects_per_window = 50;

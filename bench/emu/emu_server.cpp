@@ -74,9 +74,18 @@ EmuServer::EmuServer(EmuConfig config) : acceptor_(io_) {
     throw std::runtime_error("spillway-emu: --heartbeat must be > 0 seconds (e.g. 20 or 0.5)");
   if (config.rate < 0) throw std::runtime_error("spillway-emu: --rate must be >= 0 (0 = as fast as possible)");
   if (config.pool_size == 0) throw std::runtime_error("spillway-emu: the template pool needs at least 1 Post");
-  const std::int64_t start_ms = resolve_start_ms(config.start_ms);
+  if (config.clock_offset_s < 0 || (config.clock_offset_s > 0 && config.rate <= 0))
+    throw std::runtime_error("spillway-emu: --clock-offset-s needs --rate > 0 (the span is filled at that rate) "
+                             "and a non-negative number of seconds");
+  if (config.clock_offset_s > 0 && config.start_ms != 0)
+    throw std::runtime_error("spillway-emu: --clock-offset-s and --start-ms both set the first Post's time; pass one");
+  const std::int64_t now_ms = resolve_start_ms(0);
+  const std::int64_t start_ms = config.clock_offset_s > 0 ? now_ms - config.clock_offset_s * 1000
+                                                          : resolve_start_ms(config.start_ms);
   state_ = std::make_shared<ServerState>(std::move(config), start_ms);
   const EmuConfig& cfg = state_->config;
+  if (cfg.clock_offset_s > 0)
+    state_->feed.prefill(std::size_t(double(cfg.clock_offset_s) * cfg.rate), feed_now_ms(), now_ms);
   if (!cfg.dump_path.empty()) {
     state_->dump.reset(std::fopen(cfg.dump_path.c_str(), "wb"));
     if (!state_->dump) throw std::runtime_error("spillway-emu: cannot open --dump " + cfg.dump_path + "; pick a writable path");

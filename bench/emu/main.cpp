@@ -37,6 +37,15 @@ int main(int argc, char** argv) {
   app.add_option("--dump", cfg.dump_path, "write every Post line sent, '\\n'-terminated, to this file");
   app.add_option("--seed", cfg.seed, "seed for Posts and chunking (same seed + --start-ms = same bytes)");
   app.add_option("--start-ms", cfg.start_ms, "Unix ms of the first Post id (0 = now)");
+  app.add_option("--clock-offset-s", cfg.clock_offset_s,
+                 "start the feed's clock this many seconds ago and keep that span's Posts (at --rate) as history "
+                 "for recovery and search, as if no client had been connected")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--history-limit", cfg.history_limit, "Posts remembered for backfill, recovery and search");
+  app.add_option("--limit-search-recent", cfg.search_recent_per_window, "GET /2/tweets/search/recent per window")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--limit-search-all", cfg.search_all_per_window, "GET /2/tweets/search/all per window")
+      ->check(CLI::NonNegativeNumber);
   app.add_flag("--exit-after-count", cfg.exit_after_count, "exit 0 once the --count-th Post is sent and closed");
   app.add_option("--pool", cfg.pool_size, "number of Post templates generated at start");
   std::size_t write_kb = cfg.write_bytes / 1024;

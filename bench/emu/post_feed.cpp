@@ -34,11 +34,25 @@ std::pair<PostStamp, std::size_t> PostFeed::next_post(std::int64_t now_ms) {
   const PostStamp stamp = clock_.next();
   const std::size_t tmpl = Rng::mix(seed_ ^ (taken_ * 0x2545F4914F6CDD1DULL)) % pool_.size();
   ++taken_;
-  if (history_limit_ > 0) {
-    if (history_.size() == history_limit_) history_.pop_front();
-    history_.push_back(Sent{stamp.id, std::uint32_t(tmpl), now_ms});
-  }
+  remember(Sent{stamp.id, std::uint32_t(tmpl), now_ms});
   return {stamp, tmpl};
+}
+
+void PostFeed::remember(const Sent& s) {
+  if (history_limit_ == 0) return;
+  if (history_.size() == history_limit_) history_.pop_front();
+  history_.push_back(s);
+}
+
+std::size_t PostFeed::prefill(std::size_t n, std::int64_t mono_now_ms, std::int64_t unix_now_ms) {
+  for (std::size_t i = 0; i < n; ++i) {
+    const PostStamp stamp = clock_.next();
+    // Its own template sequence (high bit set), so the live feed's Post k keeps the template it has
+    // without a prefill: the same seed gives the same stream either way.
+    const std::size_t tmpl = Rng::mix(seed_ ^ ((i | (1ULL << 63)) * 0x2545F4914F6CDD1DULL)) % pool_.size();
+    remember(Sent{stamp.id, std::uint32_t(tmpl), mono_now_ms - std::max<std::int64_t>(0, unix_now_ms - stamp.ms)});
+  }
+  return n;
 }
 
 std::size_t PostFeed::take(std::string& out, std::size_t max_posts, std::size_t max_bytes, std::int64_t now_ms) {

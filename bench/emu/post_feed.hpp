@@ -3,8 +3,9 @@
 // over the emulator's lifetime, stamps each Post with the next snowflake id (strictly increasing in
 // the order Posts are taken) and picks templates by a seeded hash of the Post number, so the same
 // seed and start time give byte-identical Posts.
-// It also keeps a bounded history (id, template) of Posts handed out, so backfill can re-render
-// them exactly. Owned by the server state; used only on the emulator's io thread.
+// It also keeps a bounded history (id, template) of Posts handed out, so backfill, recovery windows
+// and search can re-render them exactly; prefill() puts in the Posts of a span before the emulator
+// started (--clock-offset-s). Owned by the server state; used only on the emulator's io thread.
 
 #include <chrono>
 #include <cstdint>
@@ -47,12 +48,21 @@ class PostFeed {
   // Returns how many. (Backfill: X re-sends them without de-duplication.)
   std::size_t replay_since(std::int64_t since_ms, std::string& out) const;
 
- private:
+  // Generates `n` Posts on the feed's own clock as if they had been matched while no client was
+  // connected: remembered (taken_ms back-dated from unix_now_ms by their age) but not counted
+  // against --count nor by taken(), so scripted faults keep their Post numbers. Returns how many.
+  std::size_t prefill(std::size_t n, std::int64_t mono_now_ms, std::int64_t unix_now_ms);
+
   struct Sent {
-    std::uint64_t id;
-    std::uint32_t tmpl;
-    std::int64_t taken_ms;
+    std::uint64_t id;      // the Post's snowflake: its created_at is snowflake_ms(id)
+    std::uint32_t tmpl;    // its template in the pool
+    std::int64_t taken_ms; // feed_now_ms() when it was handed out
   };
+  // Remembered Posts, oldest first (ids strictly increasing), at most history_limit of them.
+  const std::deque<Sent>& history() const { return history_; }
+
+ private:
+  void remember(const Sent& s);
   void render(std::uint64_t id, std::int64_t ms, std::size_t tmpl, std::string& out);
   // The next Post: its stamp and template, counted and remembered.
   std::pair<PostStamp, std::size_t> next_post(std::int64_t now_ms);

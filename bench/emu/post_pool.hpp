@@ -22,6 +22,11 @@ struct PostTemplate {
   std::vector<std::uint32_t> created_at_offsets;
 };
 
+// A template from one message with placeholders: records where they are.
+PostTemplate make_template(std::string bytes);
+// Appends `t`, patched with `id` and `created_at` (kCreatedAtWidth chars), without a line ending.
+void append_patched(const PostTemplate& t, std::uint64_t id, const char* created_at, std::string& out);
+
 class PostPool {
  public:
   // reference_ms: roughly when the stream starts; referenced Posts and users are dated before it.

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "bench/emu/snowflake.hpp"
+#include "bench/emu/x_responses.hpp"
 
 namespace spillway::emu {
 namespace {
@@ -38,25 +39,7 @@ std::string query_value(std::string_view query, std::string_view key) {
 }
 
 // X's shape for a request it cannot read at all (HTTP 400).
-RuleStore::Reply invalid_request(const std::string& message) {
-  rapidjson::StringBuffer sb;
-  Writer w(sb);
-  w.StartObject();
-  w.Key("errors");
-  w.StartArray();
-  w.StartObject();
-  w.Key("parameters");
-  w.StartObject();
-  w.EndObject();
-  put(w, "message", message);
-  w.EndObject();
-  w.EndArray();
-  put(w, "title", "Invalid Request");
-  put(w, "detail", "One or more parameters to your request was invalid.");
-  put(w, "type", "https://api.twitter.com/2/problems/invalid-request");
-  w.EndObject();
-  return {400, sb.GetString(), true};
-}
+RuleStore::Reply invalid_request(const std::string& message) { return {400, invalid_request_body(message), true}; }
 
 }  // namespace
 

@@ -1,6 +1,6 @@
 #pragma once
 // ServerState: everything the emulator's connections share — config, the access level's caps, the
-// Post pool and feed, the per-endpoint rate windows, rules, tokens, the dump and log files, and the registry of live connections (so stop() can
+// Post pool, feed and search index, the per-endpoint rate windows, rules, tokens, the dump and log files, and the registry of live connections (so stop() can
 // close them). Held by shared_ptr by the server and by every connection coroutine, so it outlives
 // them all whatever order they end in. Touched only on the emulator's io thread.
 
@@ -17,6 +17,7 @@
 #include "bench/emu/emu_config.hpp"
 #include "bench/emu/fault_plan.hpp"
 #include "bench/emu/post_feed.hpp"
+#include "bench/emu/post_index.hpp"
 #include "bench/emu/post_pool.hpp"
 #include "bench/emu/rate_window.hpp"
 #include "bench/emu/rule_store.hpp"
@@ -36,10 +37,13 @@ struct ServerState {
         caps(caps_for(config.access)),
         pool(config.seed, config.pool_size, start_ms),
         feed(pool, config.seed, start_ms, config.rate, config.count, config.history_limit),
+        index(pool),
         window(config.connects_per_window, config.rate_window_s),
         rules_get_window(config.rules_get_per_window, config.rate_window_s),
         rules_post_window(config.rules_post_per_window, config.rate_window_s),
         users_me_window(config.users_me_per_window, config.rate_window_s),
+        search_recent_window(config.search_recent_per_window, config.rate_window_s),
+        search_all_window(config.search_all_per_window, config.rate_window_s),
         rules(caps.max_rules, caps.max_rule_length),
         slots(config.max_connections.value_or(caps.max_connections), config.reap_ms),
         tokens(config) {}
@@ -48,10 +52,15 @@ struct ServerState {
   AccessCaps caps;
   PostPool pool;
   PostFeed feed;
+  PostIndex index;  // search's view of the pool's templates
   RateWindow window;  // stream connects
   RateWindow rules_get_window;  // rules GET and rules/counts share it
   RateWindow rules_post_window;
   RateWindow users_me_window;
+  RateWindow search_recent_window;
+  RateWindow search_all_window;
+  std::int64_t search_all_last_ms = INT64_MIN / 2;  // last /all request (its 1 request/s)
+  std::uint64_t search_posts_returned = 0;          // Posts in search results (X bills each one read)
   RuleStore rules;
   ConnectionSlots slots;
   TokenEndpoints tokens;

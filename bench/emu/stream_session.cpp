@@ -126,7 +126,8 @@ asio::awaitable<void> StreamSession<Stream>::route() {
     co_await close_gracefully();
     co_return;
   }
-  co_await stream_posts(answer.rl);
+  if (answer.recovery) co_await stream_recovery(answer.rl, *answer.recovery);
+  else co_await stream_posts(answer.rl);
   st_->slots.release(mono_ms(), rec_.ended == "client_closed");
 }
 

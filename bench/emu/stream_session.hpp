@@ -21,6 +21,7 @@
 #include "bench/emu/chunk_framer.hpp"
 #include "bench/emu/connection_log.hpp"
 #include "bench/emu/fault_plan.hpp"
+#include "bench/emu/recovery_window.hpp"
 #include "bench/emu/server_state.hpp"
 
 namespace spillway::emu {
@@ -41,6 +42,8 @@ class StreamSession : public std::enable_shared_from_this<StreamSession<Stream>>
   boost::asio::awaitable<bool> read_request();
   boost::asio::awaitable<void> route();  // after the request: which answer, then give it
   boost::asio::awaitable<void> stream_posts(const RateLimitInfo& rl);
+  // Recovery (stream_session_recovery.cpp): the remembered Posts of the window, then the end of body.
+  boost::asio::awaitable<void> stream_recovery(const RateLimitInfo& rl, const RecoveryWindow& w);
   boost::asio::awaitable<bool> write_all(const std::string& bytes);
   // Slow-reader mode (stream_session_slow.cpp): writes that report progress, a periodic check that
   // cancels a write the client has stopped draining, and the notice-and-close that follows.

@@ -1,5 +1,8 @@
 #include "bench/emu/x_responses.hpp"
 
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
 #include <ctime>
 
 #include "bench/emu/rng.hpp"
@@ -126,6 +129,30 @@ std::string disconnect_notice(std::string_view type) {
   s += upstream ? "https://api.x.com" : "https://api.twitter.com";
   s += R"(/2/problems/operational-disconnect"}]})";
   return s;
+}
+
+std::string invalid_request_body(std::string_view message) {
+  rapidjson::StringBuffer sb;
+  rapidjson::Writer<rapidjson::StringBuffer> w(sb);
+  w.StartObject();
+  w.Key("errors");
+  w.StartArray();
+  w.StartObject();
+  w.Key("parameters");
+  w.StartObject();
+  w.EndObject();
+  w.Key("message");
+  w.String(message.data(), rapidjson::SizeType(message.size()));
+  w.EndObject();
+  w.EndArray();
+  w.Key("title");
+  w.String("Invalid Request");
+  w.Key("detail");
+  w.String("One or more parameters to your request was invalid.");
+  w.Key("type");
+  w.String("https://api.twitter.com/2/problems/invalid-request");
+  w.EndObject();
+  return std::string(sb.GetString(), sb.GetSize());
 }
 
 }  // namespace spillway::emu

@@ -70,6 +70,9 @@ std::string error_response(int status, std::string_view body, std::int64_t now_u
 std::string json_response(int status, std::string_view body, std::int64_t now_unix_s, const RateLimitInfo& rl);
 // The same for endpoints without a rate-limit window (token endpoints, status page): no x-rate-limit-*.
 std::string json_response(int status, std::string_view body, std::int64_t now_unix_s);
+// X's 400 invalid-request problem document: {"errors":[{"parameters":{},"message":..}],"title":"Invalid
+// Request",...} (the shape of X's rules and search 400s).
+std::string invalid_request_body(std::string_view message);
 // The canned body for a status, when the caller has no more specific one.
 std::string_view default_body(int status);
 // One in-band notice line (no "\r\n"), shaped exactly like stream_msg_operational_disconnect.json.
