@@ -29,6 +29,9 @@ namespace spillway::app {
 // Lists the gap ledger (read-only open; safe while the service runs): ok, or config when the database
 // cannot be opened (a wrong --db; the message says why and what to do).
 [[nodiscard]] common::exit_code gaps_command(const std::string& db_path);
+// `gaps heal --dry-run`: prints the healing plan of every gap (gaps_heal_command.cpp); reads only. ok, or
+// config when the file or the database cannot be read.
+[[nodiscard]] common::exit_code gaps_heal_plan_command(const std::string& config_path);
 // action: "status" | "refresh". See auth_command.cpp for exit codes.
 [[nodiscard]] common::exit_code auth_command(const std::string& action, const std::string& config_path);
 

@@ -4,6 +4,7 @@
 
 #include <csignal>
 #include <cstdint>
+#include <cstdio>
 #include <iostream>
 #include <limits>
 
@@ -77,7 +78,14 @@ int main(int argc, char** argv) {
 
   std::string gaps_db;
   auto* gaps = app.add_subcommand("gaps", "List stream gaps (stopped, resumed, backfilled or unrecovered) from the ledger");
-  gaps->add_option("--db", gaps_db, "RocksDB directory (sinks.rocksdb.path)")->required();
+  auto* gaps_db_opt = gaps->add_option("--db", gaps_db, "RocksDB directory (sinks.rocksdb.path)");
+  gaps->require_subcommand(0, 1);
+  auto* gaps_heal = gaps->add_subcommand("heal", "Plan healing of gaps longer than backfill ([recovery]): method, window, "
+                                                 "estimated Posts and cost per gap");
+  gaps_heal->add_option("--config,-c", config_path, "TOML config file")->required();
+  bool gaps_heal_dry_run = false;
+  // Required: this build plans only; healing itself (which reads and pays for Posts) is not in it yet.
+  gaps_heal->add_flag("--dry-run", gaps_heal_dry_run, "Show the plan; read and spend nothing")->required();
 
   std::string top_url = "http://127.0.0.1:9464";
   bool top_once = false;
@@ -104,7 +112,14 @@ int main(int argc, char** argv) {
     if (*run) return to_int(spillway::app::run_command(config_path));
     if (*exp) return to_int(spillway::app::export_command(db_path, from_id, to_id));
     if (*replay) return to_int(spillway::app::replay_command(config_path, replay_from, replay_to));
-    if (*gaps) return to_int(spillway::app::gaps_command(gaps_db));
+    if (*gaps_heal) return to_int(spillway::app::gaps_heal_plan_command(config_path));
+    if (*gaps) {
+      if (gaps_db_opt->count() == 0) {
+        std::fputs("--db is required\nRun with --help for more information.\n", stderr);
+        return to_int(exit_code::config);
+      }
+      return to_int(spillway::app::gaps_command(gaps_db));
+    }
     if (*top) return to_int(spillway::app::top_command(top_url, top_once));
     if (*stats) return to_int(spillway::app::stats_command(stats_db));
     if (*rules_list) return to_int(spillway::app::rules_command("list", config_path, false));

@@ -119,6 +119,13 @@ std::vector<option_spec> build_table() {
        .field = SPILLWAY_FIELD(pipeline.ring_capacity), .min = 1024, .max = 1048576, .check = value_check::power_of_two},
       {.key = "pipeline.dedup_window", .type = integer, .help = "Recent Post ids remembered in memory to drop duplicates before RocksDB is asked.",
        .field = SPILLWAY_FIELD(pipeline.dedup_window), .min = 1, .max = 100000000},
+      // [recovery]
+      {.key = "recovery.mode", .type = string, .help = "How gaps longer than backfill are healed (spillway gaps heal). stream: a Recovery connection for the gap's window (Enterprise; it takes a connection slot beside the live stream); search: GET /2/tweets/search/recent per managed rule over the window (results get matching_rules from the rule(s) that found them; Posts read are billed); auto: stream when stream.backfill is on (Enterprise), else search; off: gaps stay in the ledger.",
+       .field = SPILLWAY_FIELD(recovery.mode), .allowed = {"off", "stream", "search", "auto"}, .required = true},
+      {.key = "recovery.max_age", .type = duration, .help = "Gaps that began longer ago than this are marked unrecoverable instead of healed. X's Recovery reaches 24 h back.",
+       .field = SPILLWAY_FIELD(recovery.max_age), .min = 1 * minute, .max = 24 * hour},
+      {.key = "recovery.max_posts_per_gap", .type = integer, .help = "Spending cap: healing one gap stops after this many Posts read (the plan logs its estimate and the cost before it starts).",
+       .field = SPILLWAY_FIELD(recovery.max_posts_per_gap), .min = 1, .max = 100000000},
       // [[rules]]
       {.key = "rules", .type = rules, .help = "Desired filtered-stream rules, one [[rules]] table each: value (required, 1-2048 characters, unique) and tag (optional). File only; no environment override."},
       // top level

@@ -89,6 +89,13 @@ struct pipeline_settings {
   std::uint32_t dedup_window = 1000000;
 };
 
+// Healing gaps longer than backfill covers (XAPI.md "Healing longer gaps").
+struct recovery_settings {
+  std::string mode = "off";  // off | stream | search | auto
+  std::chrono::milliseconds max_age{24LL * 3600 * 1000};  // X's Recovery reaches 24 h back
+  std::uint64_t max_posts_per_gap = 100000;               // spending cap: healing one gap stops here
+};
+
 struct rule_spec {
   std::string value;
   std::string tag;
@@ -104,6 +111,7 @@ struct settings {
   metrics_settings metrics;
   reconnect_settings reconnect;
   pipeline_settings pipeline;
+  recovery_settings recovery;
   std::vector<rule_spec> rules;
   std::string log_level = "info";
   std::string log_format = "text";  // "text" for people, "json" (one object per line) for log shippers
