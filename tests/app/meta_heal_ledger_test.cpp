@@ -20,9 +20,9 @@ TEST_CASE("heal ledger: states persist beside their gaps and survive a reopen", 
   {
     sinks::store db(dir.str("db"), sinks::open_mode::read_write);
     app::meta_gap_ledger gaps(db);
-    REQUIRE(gaps.put(a));
-    REQUIRE(gaps.put(b));
-    REQUIRE(app::meta_heal_ledger(db).put(a.stopped_at, mid));
+    REQUIRE(gaps.put(a).has_value());
+    REQUIRE(gaps.put(b).has_value());
+    REQUIRE(app::meta_heal_ledger(db).put(a.stopped_at, mid).has_value());
   }
   sinks::store db(dir.str("db"), sinks::open_mode::read_write);  // "restart"
   app::meta_heal_ledger heals(db);
@@ -46,8 +46,8 @@ TEST_CASE("heal ledger: states persist beside their gaps and survive a reopen", 
 
   const reconnect::heal_record done{reconnect::heal_state::partially_recovered, reconnect::heal_method::search, false,
                                     1790, 21, "sampled (sample:)", ""};
-  REQUIRE(heals.put(a.stopped_at, done));
-  REQUIRE(db.put_meta(std::string(app::heal_key_prefix) + "junk", "x"));
+  REQUIRE(heals.put(a.stopped_at, done).has_value());
+  REQUIRE(db.put_meta(std::string(app::heal_key_prefix) + "junk", "x").has_value());
   entries = heals.load(unreadable);
   CHECK(unreadable == 1);
   CHECK(*entries[0].heal == done);

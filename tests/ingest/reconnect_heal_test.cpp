@@ -19,21 +19,21 @@ ledger_entry closed_gap(std::chrono::milliseconds start_offset, std::chrono::mil
 TEST_CASE("heal record: round trip, and bytes it did not write are refused", "[reconnect][heal]") {
   heal_record r{heal_state::partially_recovered, heal_method::search, true, 1234, 17, "bio_rule, sampled", "2:b3x9"};
   auto back = deserialize_heal_record(serialize(r));
-  REQUIRE(back);
+  REQUIRE(back.has_value());
   CHECK(*back == r);
   heal_record empty;
   CHECK(*deserialize_heal_record(serialize(empty)) == empty);
   std::string bytes = serialize(r);
-  CHECK_FALSE(deserialize_heal_record(bytes.substr(0, 20)));
+  CHECK_FALSE(deserialize_heal_record(bytes.substr(0, 20)).has_value());
   std::string wrong_version = bytes;
   wrong_version[0] = 9;
-  CHECK_FALSE(deserialize_heal_record(wrong_version));
+  CHECK_FALSE(deserialize_heal_record(wrong_version).has_value());
   std::string wrong_state = bytes;
   wrong_state[1] = 7;
-  CHECK_FALSE(deserialize_heal_record(wrong_state));
+  CHECK_FALSE(deserialize_heal_record(wrong_state).has_value());
   std::string long_detail = serialize(heal_record{});
   long_detail[27] = 5;  // detail length 5 with no bytes after the fixed part
-  CHECK_FALSE(deserialize_heal_record(long_detail));
+  CHECK_FALSE(deserialize_heal_record(long_detail).has_value());
   CHECK(to_string(heal_state::partially_recovered) == "partially recovered");
 }
 
