@@ -32,6 +32,15 @@ ticks=$(getconf CLK_TCK)
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 metric() { awk -v m="$1" '$1 == m {printf "%d", $2; found=1} END {if (!found) print 0}' "$2"; }
 cpu_of() { awk -v t="$ticks" '{printf "%.2f", ($14 + $15) / t}' "/proc/$1/stat"; }
+# CPU seconds per thread name of process $1, as a JSON object ({"spillway":1.23,"rdk:broker1":0.45,...}):
+# which thread pays for a Post. The pipeline thread names itself "pipeline"; librdkafka (rdk:*) and RocksDB
+# (rocksdb:*) name theirs; "spillway" is the main thread and anything else left unnamed (the reader).
+threads_of() {
+  for t in /proc/"$1"/task/*; do
+    printf '%s\t%s\n' "$(cat "$t/comm" 2>/dev/null)" "$(cut -d')' -f2 "$t/stat" 2>/dev/null | awk '{print $12 + $13}')"
+  done | awk -F'\t' -v t="$ticks" '$2 != "" {c[$1] += $2} END {
+    printf "{"; sep = ""; for (n in c) { printf "%s\"%s\":%.2f", sep, n, c[n] / t; sep = "," } printf "}" }'
+}
 # The upper bound (ms) of the first bucket of histogram $3 (default: Kafka delivery latency) whose cumulative
 # count reaches quantile $1, from the scrape in file $2.
 quantile_ms() {
@@ -90,6 +99,7 @@ for run in $(seq 1 "$runs"); do
     sleep 0.2
   done
   cpu_s=$(cpu_of "$run_pid")
+  threads=$(threads_of "$run_pid")
   hwm_kb=$(awk '/VmHWM/ {print $2}' "/proc/$run_pid/status")
   mock_cpu_s=null
   [ "$kafka" = 1 ] && mock_cpu_s=$(cpu_of "$mock_pid")
@@ -119,7 +129,7 @@ for run in $(seq 1 "$runs"); do
   commit_p99=$(quantile_ms 0.99 "$work/metrics.txt" spillway_commit_latency_seconds)
   us_per_post=$(awk -v c="$cpu_s" -v n="$stored" 'BEGIN {printf "%.2f", (n > 0 ? c*1e6/n : 0)}')
   rss_mb=$((hwm_kb / 1024))
-  echo "{\"run\":$run,\"tls\":$tls,\"kafka\":$kafka,\"posts\":$stored,\"posts_per_s\":$rate,\"stored_posts_per_s\":$store_rate,\"mb_per_s\":$mbs,\"spillway_cpu_s\":$cpu_s,\"cpu_us_per_post\":$us_per_post,\"peak_rss_mb\":$rss_mb,\"p50_ms\":$p50,\"p99_ms\":$p99,\"p999_ms\":$p999,\"commit_p50_ms\":$commit_p50,\"commit_p99_ms\":$commit_p99,\"emu_cpu_s\":$emu_cpu_s,\"mock_cpu_s\":$mock_cpu_s}"
+  echo "{\"run\":$run,\"tls\":$tls,\"kafka\":$kafka,\"posts\":$stored,\"posts_per_s\":$rate,\"stored_posts_per_s\":$store_rate,\"mb_per_s\":$mbs,\"spillway_cpu_s\":$cpu_s,\"cpu_us_per_post\":$us_per_post,\"peak_rss_mb\":$rss_mb,\"p50_ms\":$p50,\"p99_ms\":$p99,\"p999_ms\":$p999,\"commit_p50_ms\":$commit_p50,\"commit_p99_ms\":$commit_p99,\"emu_cpu_s\":$emu_cpu_s,\"mock_cpu_s\":$mock_cpu_s,\"threads_cpu_s\":$threads}"
   col[posts_per_s]+=" $rate"; col[mb_per_s]+=" $mbs"; col[cpu_us_per_post]+=" $us_per_post"
   col[peak_rss_mb]+=" $rss_mb"; col[p50_ms]+=" $p50"; col[p99_ms]+=" $p99"; col[p999_ms]+=" $p999"
   col[commit_p50_ms]+=" $commit_p50"; col[commit_p99_ms]+=" $commit_p99"
