@@ -4,6 +4,9 @@
 # Prints one JSON line per run and a summary with medians. A benchmark, not a test: each run checks that
 # every Post was stored (and delivered, with --kafka) before it reports.
 #   bench/bench_e2e.sh [--posts N] [--runs R] [--tls] [--kafka] [--partitions P] [--rate R] [--build DIR]
+#                      [--property NAME=VALUE]...
+# --property passes a librdkafka property through [sinks.kafka.properties] (repeatable), to measure a lever
+# (e.g. linger.ms) without editing the shipped defaults.
 # --rate R paces the emulator at R Posts/s (default 0: as fast as possible, which measures capacity; the
 # latency quantiles then include queueing at saturation — pace below capacity to see the delivery latency).
 # Progress is read from the metrics endpoint (cheap), not from the database, so polling does not compete
@@ -14,7 +17,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 posts=200000 runs=3 tls=0 kafka=0 partitions=16 emu_rate=0 build=build
-usage="usage: $0 [--posts N] [--runs R] [--tls] [--kafka] [--partitions P] [--rate R] [--build DIR]"
+properties=()
+usage="usage: $0 [--posts N] [--runs R] [--tls] [--kafka] [--partitions P] [--rate R] [--build DIR] [--property NAME=VALUE]..."
 while [ $# -gt 0 ]; do
   case "$1" in
     --posts) posts=$2; shift 2 ;;
@@ -24,6 +28,7 @@ while [ $# -gt 0 ]; do
     --partitions) partitions=$2; shift 2 ;;
     --rate) emu_rate=$2; shift 2 ;;
     --build) build=$2; shift 2 ;;
+    --property) [[ "$2" == *=* ]] || { echo "$usage" >&2; exit 2; }; properties+=("$2"); shift 2 ;;
     *) echo "$usage" >&2; exit 2 ;;
   esac
 done
@@ -78,6 +83,10 @@ for run in $(seq 1 "$runs"); do
     if [ "$kafka" = 1 ]; then
       echo "[sinks.kafka]"; echo "enabled = true"; echo "bootstrap_servers = \"$(cat "$work/kafka.addr")\""
       echo "topic = \"x.posts\""; echo "shutdown_timeout = \"30s\""
+      if [ "${#properties[@]}" -gt 0 ]; then
+        echo "[sinks.kafka.properties]"
+        for p in "${properties[@]}"; do echo "\"${p%%=*}\" = \"${p#*=}\""; done
+      fi
     fi
     echo "[metrics]"; echo "listen = \"127.0.0.1:$mport\""
   } > "$work/bench.toml"
