@@ -27,15 +27,16 @@ std::size_t delivery_tracker::find(std::uint64_t id) const noexcept {
 
 bool delivery_tracker::contains(std::uint64_t id) const noexcept { return id != 0 && find(id) != slots_.size(); }
 
-bool delivery_tracker::insert(std::uint64_t id, std::int64_t received_ms) noexcept {
-  if (id == 0 || full()) return false;
+delivery_tracker::insert_result delivery_tracker::try_insert(std::uint64_t id, std::int64_t received_ms) noexcept {
+  if (id == 0) return insert_result::full;  // reserved: never tracked
   std::size_t i = home(id);
   for (; slots_[i].id != 0; i = (i + 1) & mask_) {
-    if (slots_[i].id == id) return false;
+    if (slots_[i].id == id) return insert_result::present;
   }
+  if (full()) return insert_result::full;
   slots_[i] = {id, received_ms};
   ++size_;
-  return true;
+  return insert_result::inserted;
 }
 
 bool delivery_tracker::erase(std::uint64_t id, std::int64_t& received_ms) noexcept {

@@ -19,7 +19,13 @@ class delivery_tracker {
   explicit delivery_tracker(std::size_t capacity);
 
   // False when the id is already tracked or the tracker is full. Id 0 is reserved (never a Post id).
-  [[nodiscard]] bool insert(std::uint64_t id, std::int64_t received_ms) noexcept;
+  [[nodiscard]] bool insert(std::uint64_t id, std::int64_t received_ms) noexcept {
+    return try_insert(id, received_ms) == insert_result::inserted;
+  }
+  // The same in one probe, saying why not: the live path needs "already on its way" apart from "full"
+  // without a contains() walk first (the table is larger than the cache: each walk is a miss).
+  enum class insert_result { inserted, present, full };
+  [[nodiscard]] insert_result try_insert(std::uint64_t id, std::int64_t received_ms) noexcept;
   // False when not tracked; else removes it and returns its received time.
   [[nodiscard]] bool erase(std::uint64_t id, std::int64_t& received_ms) noexcept;
   [[nodiscard]] bool contains(std::uint64_t id) const noexcept;

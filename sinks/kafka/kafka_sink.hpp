@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "common/clock.hpp"
+#include "common/latency_histogram.hpp"
 #include "common/metrics.hpp"
 #include "config/settings.hpp"
 #include "sinks/kafka/delivery_tracker.hpp"
@@ -54,12 +55,15 @@ class kafka_sink final : public post_sink, private delivery_listener, private re
  private:
   using clock = common::steady_clock_source::clock;
 
-  // handed: librdkafka has it. no_room: the bounded queue is full. refused: librdkafka rejected this
-  // Post itself (e.g. larger than message.max.bytes). Anything but handed leaves it waiting in the outbox.
-  enum class produce_result { handed, no_room, refused };
+  // handed: librdkafka has it. already: it is in flight (the same outbox key, produced before): nothing
+  // to do. no_room: the bounded queue is full. refused: librdkafka rejected this Post itself (e.g. larger
+  // than message.max.bytes). no_room and refused leave it waiting in the outbox.
+  enum class produce_result { handed, already, no_room, refused };
   produce_result produce(std::uint64_t id, std::string_view line, const sinks::extracted_post* fields,
                          std::int64_t received_ms) noexcept;
   void park(std::int64_t received_ms) noexcept;
+  // Serves delivery reports (blocking up to timeout) and hands their latencies to the histogram.
+  void serve_reports(std::chrono::milliseconds timeout) noexcept;
   void run_relay() noexcept;
   void commit_deletes(bool sync) noexcept;
   void update_gauges(bool with_age) noexcept;
@@ -80,6 +84,7 @@ class kafka_sink final : public post_sink, private delivery_listener, private re
   delivery_tracker tracker_;
   outbox_relay relay_;
   commit_batch deletes_;
+  common::latency_batch latency_;  // receive→delivered of the reports served by one poll
   // Delivered ids whose outbox entries are not deleted yet; written sorted (see commit_deletes).
   std::vector<std::uint64_t> pending_deletes_;
   clock::time_point first_pending_delete_{};

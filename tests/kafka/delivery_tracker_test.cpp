@@ -57,3 +57,20 @@ TEST_CASE("delivery tracker agrees with std::map under random operations", "[kaf
   for (const auto& [id, at] : model) oldest = std::min(oldest, at);
   CHECK(t.oldest_received_ms() == oldest);
 }
+
+TEST_CASE("delivery tracker try_insert tells present from full in one probe", "[kafka]") {
+  using result = delivery_tracker::insert_result;
+  delivery_tracker t(2);
+  CHECK(t.try_insert(10, 1) == result::inserted);
+  CHECK(t.try_insert(10, 2) == result::present);
+  CHECK(t.try_insert(20, 3) == result::inserted);
+  // Full: an id already tracked is still "present" (on its way), a new one is "full" (no room).
+  CHECK(t.try_insert(10, 4) == result::present);
+  CHECK(t.try_insert(30, 5) == result::full);
+  CHECK(t.try_insert(0, 6) == result::full);  // reserved, never tracked
+  std::int64_t at = 0;
+  REQUIRE(t.erase(10, at));
+  CHECK(at == 1);  // the first insert's time: a "present" answer changed nothing
+  CHECK(t.try_insert(30, 7) == result::inserted);
+  CHECK(t.size() == 2);
+}
