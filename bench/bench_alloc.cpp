@@ -4,7 +4,7 @@
 // this binary and counted only on the two hot-path threads, so RocksDB's background flush/compaction
 // threads and librdkafka's broker threads are not attributed to Posts. Calls made from librdkafka's own
 // code on those threads (inside rd_kafka_producev, or freeing a delivered message) are counted apart
-// (pipeline_allocs_in_librdkafka), by the caller's address: what our code allocates is the rest.
+// (pipeline_allocs_in_librdkafka), by the caller's address; the rest is our code and RocksDB (its WAL writer).
 // With --kafka an in-process librdkafka mock cluster is the broker (its threads are not counted either),
 // and counting lasts until every Post is delivered. Prints one JSON object.
 //
@@ -195,7 +195,7 @@ int main(int argc, char** argv) {
   const auto per_post = [&](std::uint64_t n) { return static_cast<double>(n) / static_cast<double>(measured); };
   std::printf("{\"benchmark\":\"hot_path_allocations\",\"kafka\":%s,\"posts_measured\":%llu,\"reader_allocs\":%llu,"
               "\"pipeline_allocs\":%llu,\"reader_allocs_per_post\":%.4f,\"pipeline_allocs_per_post\":%.4f,"
-              "\"pipeline_allocs_in_librdkafka_per_post\":%.4f,\"pipeline_allocs_ours_per_post\":%.4f}\n",
+              "\"pipeline_allocs_in_librdkafka_per_post\":%.4f,\"pipeline_allocs_outside_librdkafka_per_post\":%.4f}\n",
               with_kafka ? "true" : "false", static_cast<unsigned long long>(measured),
               static_cast<unsigned long long>(reader_n), static_cast<unsigned long long>(pipeline_n),
               per_post(reader_n), per_post(pipeline_n), per_post(rdk_n), per_post(pipeline_n - rdk_n));
