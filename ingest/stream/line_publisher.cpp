@@ -64,6 +64,9 @@ void line_publisher::abandon() noexcept { abandoned_.store(true, std::memory_ord
 
 std::span<char> line_publisher::writable() {
   if (abandoned_.load(std::memory_order_acquire)) return discard_span();
+  // Between reads, when the buffer holds only the incomplete tail: the one moment the reader can switch
+  // back from the spool to the ring without a line of this read going to the wrong one.
+  if (spooling_) leave_spool_if_drained();
   if (slab_ == nullptr) {
     if (spool_ != nullptr) {
       slab_ = spooling_ ? nullptr : pool_.acquire();
@@ -161,11 +164,8 @@ void line_publisher::commit(std::size_t n, std::int64_t received_ms) {
   });
   // Once per read, not per line: size() touches the consumer's cache line.
   ring_high_water_.raise_to(static_cast<std::int64_t>(ring_.size()));
-  if (spooling_) {
-    // One write(2) per read; a failure leaves the records staged for the next attempt.
-    (void)spool_->flush();
-    leave_spool_if_drained();
-  }
+  // One write(2) per read; a failure leaves the records staged for the next attempt.
+  if (spooling_) (void)spool_->flush();
 }
 
 void line_publisher::end_of_body(std::int64_t received_ms) {
