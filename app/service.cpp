@@ -13,6 +13,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/backoff.hpp"
+#include "config/options.hpp"
 #include "ingest/control/rules_sync.hpp"
 
 namespace spillway::app {
@@ -154,7 +155,9 @@ common::result<void> service::open_sinks() {
     db_ = std::make_unique<sinks::store>(cfg_.rocksdb.path, sinks::open_mode::read_write, env_);
     pool_ = std::make_unique<common::slab_pool>(slab_bytes_for(cfg_.stream.max_line_bytes), slab_count);
     ring_ = std::make_unique<common::spsc_ring<common::stream_item>>(cfg_.pipeline.ring_capacity);
-    publisher_ = std::make_unique<ingest::line_publisher>(*ring_, *pool_, cfg_.stream.max_line_bytes, metrics_);
+    if (auto opened = open_spool(); !opened) return opened.error();
+    publisher_ = std::make_unique<ingest::line_publisher>(*ring_, *pool_, cfg_.stream.max_line_bytes, metrics_,
+                                                          spool_.get());
     if (cfg_.kafka.enabled) {
       // Starts even when no broker is reachable: Posts wait in the outbox until Kafka answers.
       kafka_ = std::make_unique<sinks::kafka::kafka_sink>(*db_, cfg_.kafka, metrics_, cfg_.stream.max_line_bytes);
@@ -165,8 +168,23 @@ common::result<void> service::open_sinks() {
   const sinks::pipeline_options popts{.max_line_bytes = cfg_.stream.max_line_bytes,
                                       .write_batch_posts = cfg_.rocksdb.write_batch_posts,
                                       .dedup_window = cfg_.pipeline.dedup_window};
-  pipe_ = std::make_unique<sinks::pipeline>(*ring_, *pool_, *db_, metrics_, popts, kafka_.get());
+  pipe_ = std::make_unique<sinks::pipeline>(*ring_, *pool_, *db_, metrics_, popts, kafka_.get(), spool_.get());
   spdlog::info("RocksDB at {}: {} recent ids loaded into the dedup window", cfg_.rocksdb.path, pipe_->warmed_ids());
+  return {};
+}
+
+common::result<void> service::open_spool() {
+  if (cfg_.pipeline.spool_max_bytes == 0) return {};
+  const auto path = config::effective_spool_path(cfg_);
+  auto opened = common::spool::open(path, cfg_.pipeline.spool_max_bytes, cfg_.stream.max_line_bytes, metrics_);
+  if (!opened) return opened.error();
+  spool_ = std::move(*opened);
+  const auto& r = spool_->recovery();
+  if (r.records != 0 || r.torn_bytes != 0) {
+    spdlog::warn("overload spool {}: {} lines ({} bytes) left from the last run are stored first; {} bytes of a "
+                 "line cut off by a crash were dropped (backfill covers it)",
+                 path, r.records, r.bytes, r.torn_bytes);
+  }
   return {};
 }
 
@@ -176,6 +194,12 @@ common::result<void> service::wire_stream() {
   db_->for_each_newest_id(1, [&](std::uint64_t id) {
     if (id != 0) newest_post = ingest::snowflake_time(id);
   });
+  // Lines recovered from the spool were received, and are stored before anything new: the gap starts at the
+  // last whole one (a torn line after it was not kept, so backfill must cover from there).
+  if (spool_ && spool_->recovery().last_received_ms) {
+    const ingest::wall_time spooled{std::chrono::milliseconds(*spool_->recovery().last_received_ms)};
+    if (!newest_post || spooled > *newest_post) newest_post = spooled;
+  }
   ledger_ = std::make_unique<meta_gap_ledger>(*db_);
   gaps_ = std::make_unique<ingest::gap_tracker>(*ledger_, cfg_.stream.backfill, newest_post, metrics_);
 

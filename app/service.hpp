@@ -25,6 +25,7 @@
 #include "common/error.hpp"
 #include "common/metrics.hpp"
 #include "common/slab_pool.hpp"
+#include "common/spool.hpp"
 #include "common/spsc_ring.hpp"
 #include "common/stream_item.hpp"
 #include "config/settings.hpp"
@@ -61,6 +62,8 @@ class service {
   [[nodiscard]] common::result<bool> obtain_token();
   void sync_rules();
   [[nodiscard]] common::result<void> open_sinks();
+  // The overload spool (pipeline.spool_*), recovered from the last run; none when spool_max_bytes = 0.
+  [[nodiscard]] common::result<void> open_spool();
   [[nodiscard]] common::result<void> wire_stream();
   void register_health_checks();
   [[nodiscard]] common::exit_code stop(common::exit_code reader_exit);
@@ -81,6 +84,7 @@ class service {
   std::unique_ptr<common::metrics_server> metrics_server_;
   std::unique_ptr<sinks::store> db_;
   std::unique_ptr<common::slab_pool> pool_;
+  std::unique_ptr<common::spool> spool_;  // null when pipeline.spool_max_bytes = 0; outlives publisher_ and pipe_
   std::unique_ptr<common::spsc_ring<common::stream_item>> ring_;
   std::unique_ptr<ingest::line_publisher> publisher_;
   std::unique_ptr<sinks::kafka::kafka_sink> kafka_;

@@ -41,6 +41,14 @@ inline constexpr counter_def ring_full_waits{
     "spillway_ring_full_waits_total",
     "Times the reader had to wait for ring or slab space (the pipeline was behind)"};
 inline constexpr gauge_def slabs_allocated{"spillway_slabs_allocated", "Body slabs allocated (reused in steady state)"};
+// Overload spool (common/spool): the reader appends when the ring or slabs are full; the pipeline drains.
+inline constexpr gauge_def spool_bytes{"spillway_spool_bytes", "Bytes in the overload spool not yet drained by the pipeline"};
+inline constexpr gauge_def spool_oldest_age_ms{"spillway_spool_oldest_age_milliseconds",
+                                               "Age of the oldest spooled line not yet drained (since it was received); 0 when empty"};
+inline constexpr counter_def spool_lines_spooled{"spillway_spool_lines_spooled_total",
+                                                 "Lines the reader appended to the overload spool (the pipeline was behind)"};
+inline constexpr counter_def spool_lines_drained{"spillway_spool_lines_drained_total",
+                                                 "Spooled lines the pipeline read back and committed"};
 inline constexpr counter_def connect_attempts{"spillway_connect_attempts_total", "Stream connection attempts"};
 
 // --- stream supervisor, reader thread (ingest/stream/supervisor_metrics) ------------------------------
@@ -155,7 +163,8 @@ inline constexpr gauge_def disk_low{
 // Every name above, for the checks below (add a new metric here too).
 inline constexpr std::array all_names = {
     bytes_received.name, lines_received.name, heartbeats.name, ring_high_water.name, ring_full_waits.name,
-    slabs_allocated.name, connect_attempts.name, stream_state.name, stream_established.name,
+    slabs_allocated.name, spool_bytes.name, spool_oldest_age_ms.name, spool_lines_spooled.name,
+    spool_lines_drained.name, connect_attempts.name, stream_state.name, stream_established.name,
     reconnect_backoff_ms.name, stream_healthy.name, stream_consecutive_failures.name, stream_last_byte_ms.name,
     stream_last_heartbeat_ms.name, stream_last_post_ms.name, stream_session_ends.name, x_rate_limit_limit.name,
     x_rate_limit_remaining.name, x_rate_limit_reset.name, recovered_gap_seconds.name, unrecovered_gap_seconds.name,

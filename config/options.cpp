@@ -119,6 +119,10 @@ std::vector<option_spec> build_table() {
        .field = SPILLWAY_FIELD(pipeline.ring_capacity), .min = 1024, .max = 1048576, .check = value_check::power_of_two},
       {.key = "pipeline.dedup_window", .type = integer, .help = "Recent Post ids remembered in memory to drop duplicates before RocksDB is asked.",
        .field = SPILLWAY_FIELD(pipeline.dedup_window), .min = 1, .max = 100000000},
+      {.key = "pipeline.spool_path", .type = string, .help = "The overload spool: an append-only file where the reader keeps reading at line rate when the pipeline is behind (X cuts a slow reader), drained in order before newer lines, kept across restarts and crashes. Empty: beside the database, sinks.rocksdb.path + \".spool\".",
+       .field = SPILLWAY_FIELD(pipeline.spool_path)},
+      {.key = "pipeline.spool_max_bytes", .type = integer, .help = "Largest overload spool in bytes. When it is full the reader waits for the pipeline (and X may cut the stream as a slow reader). 0: no spool, the reader waits as soon as the ring is full.",
+       .field = SPILLWAY_FIELD(pipeline.spool_max_bytes)},
       // [recovery]
       {.key = "recovery.mode", .type = string, .help = "How gaps longer than backfill are healed (spillway gaps heal). stream: a Recovery connection for the gap's window (Enterprise; it takes a connection slot beside the live stream); search: GET /2/tweets/search/recent per managed rule over the window (results get matching_rules from the rule(s) that found them; Posts read are billed); auto: stream when stream.backfill is on (Enterprise), else search; off: gaps stay in the ledger.",
        .field = SPILLWAY_FIELD(recovery.mode), .allowed = {"off", "stream", "search", "auto"}, .required = true},
@@ -173,6 +177,10 @@ std::optional<issue> check_allowed(const option_spec& spec, const std::string& v
 }
 
 }  // namespace
+
+std::string effective_spool_path(const settings& s) {
+  return s.pipeline.spool_path.empty() ? s.rocksdb.path + ".spool" : s.pipeline.spool_path;
+}
 
 std::uint64_t effective_min_free_bytes(const rocksdb_settings& r, std::uint64_t filesystem_bytes) {
   if (r.min_free_bytes != 0) return r.min_free_bytes;

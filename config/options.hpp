@@ -40,6 +40,8 @@ const std::vector<option_spec>& option_table();
 // The disk watermark in bytes for a filesystem of `filesystem_bytes`: the configured value, or for 0
 // (auto) the larger of 1 GiB and 5% of the filesystem; the resume margin likewise (auto: the larger of
 // 256 MiB and 1%). Pure; any thread.
+// pipeline.spool_path, or beside the database when it is empty.
+[[nodiscard]] std::string effective_spool_path(const settings& s);
 [[nodiscard]] std::uint64_t effective_min_free_bytes(const rocksdb_settings& r, std::uint64_t filesystem_bytes);
 [[nodiscard]] std::uint64_t effective_free_margin_bytes(const rocksdb_settings& r, std::uint64_t filesystem_bytes);
 const option_spec* find_option(std::string_view key);

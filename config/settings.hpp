@@ -87,6 +87,8 @@ struct reconnect_settings {
 struct pipeline_settings {
   std::uint32_t ring_capacity = 65536;
   std::uint32_t dedup_window = 1000000;
+  std::string spool_path;                              // empty: beside the database (effective_spool_path)
+  std::uint64_t spool_max_bytes = std::uint64_t{2} << 30;  // 0: no spool
 };
 
 // Healing gaps longer than backfill covers (XAPI.md "Healing longer gaps").

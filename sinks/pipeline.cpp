@@ -20,11 +20,13 @@ constexpr std::array<std::string_view, 4> dead_kind_names = {"invalid_json", "mi
 }  // namespace
 
 pipeline::pipeline(common::spsc_ring<common::stream_item>& ring, common::slab_pool& pool, store& db,
-                   common::metrics_registry& metrics, const pipeline_options& options, post_sink* downstream)
+                   common::metrics_registry& metrics, const pipeline_options& options, post_sink* downstream,
+                   common::spool* spool)
     : ring_(ring),
       pool_(pool),
       db_(db),
       downstream_(downstream),
+      spool_(spool),
       options_(options),
       extractor_(options.max_line_bytes),
       window_(options.dedup_window),
@@ -68,6 +70,15 @@ bool pipeline::run() {
   for (;;) {
     const bool stopping = stop_.load(std::memory_order_acquire);
     const auto n = ring_.pop_batch(std::span(popped_));
+    if (n == 0 && spool_ != nullptr && !stopping) {
+      // The ring is empty, so everything queued before the spool was handled: the spool is next.
+      const int drained_chunk = drain_spool_chunk();
+      if (drained_chunk < 0) return false;
+      if (drained_chunk > 0) {
+        idle_spins = 0;
+        continue;
+      }
+    }
     if (n != 0 && stored_posts_ == 0 && pending_.empty()) first_popped_ = std::chrono::steady_clock::now();
     ring_depth_.set(static_cast<std::int64_t>(ring_.size()));
     for (std::size_t i = 0; i < n; ++i) handle(popped_[i]);
@@ -93,6 +104,22 @@ bool pipeline::run() {
     }
   }
   return commit(true);
+}
+
+int pipeline::drain_spool_chunk() {
+  std::size_t total = 0;
+  for (std::size_t n; (n = spool_->pop_batch(std::span(popped_))) != 0;) {
+    if (total == 0 && stored_posts_ == 0 && pending_.empty()) first_popped_ = std::chrono::steady_clock::now();
+    for (std::size_t i = 0; i < n; ++i) handle(popped_[i]);
+    total += n;
+    // The chunk's buffer stays put until release(), so batches may be committed inside it.
+    if (pending_.size() >= options_.write_batch_posts && !commit(false)) return -1;
+  }
+  if (total == 0) return 0;
+  if (!commit(false)) return -1;
+  spool_->release();
+  if (downstream_ != nullptr) downstream_->poll();
+  return 1;
 }
 
 pipeline::throughput pipeline::stored_throughput() const noexcept {

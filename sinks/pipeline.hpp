@@ -7,6 +7,11 @@
 // Thread: run() executes on the pipeline thread; request_stop() may be called from any thread.
 // Must outlive it: the ring, the slab pool, the store, the metrics registry and the downstream sink.
 //
+// Overload spool (optional, common/spool.hpp): when the ring is empty the pipeline drains the spool, one
+// chunk at a time, each chunk committed before its buffer is released. The reader spools only while the
+// ring is full or the spool is not yet drained, so ring, spool, ring is arrival order. On request_stop()
+// the spool is left as it is: it is on disk and drained first at the next start.
+//
 // Ordering contract with the reader: items arrive in the order the bytes arrived; a slab_retired marker
 // comes after every line of that slab, so releasing a slab when its marker has been handled — after the
 // batch holding its lines was committed and handed downstream — never frees bytes still in use.
@@ -20,6 +25,7 @@
 #include "common/latency_histogram.hpp"
 #include "common/metrics.hpp"
 #include "common/slab_pool.hpp"
+#include "common/spool.hpp"
 #include "common/spsc_ring.hpp"
 #include "common/stream_item.hpp"
 #include "sinks/post_extractor.hpp"
@@ -40,7 +46,8 @@ struct pipeline_options {
 class pipeline {
  public:
   pipeline(common::spsc_ring<common::stream_item>& ring, common::slab_pool& pool, store& db,
-           common::metrics_registry& metrics, const pipeline_options& options, post_sink* downstream);
+           common::metrics_registry& metrics, const pipeline_options& options, post_sink* downstream,
+           common::spool* spool = nullptr);
 
   // Runs until request_stop() has been called AND the ring is drained; commits with a WAL sync at the end.
   // Returns false if RocksDB refused a write (the reason is logged); nothing is acknowledged then.
@@ -69,6 +76,9 @@ class pipeline {
   };
 
   void handle(const common::stream_item& item);
+  // Handles and commits one chunk of the spool, then lets the spool reuse its buffer. -1: a commit failed;
+  // 0: nothing spooled; 1: a chunk was drained.
+  int drain_spool_chunk();
   void handle_line(const common::stream_item& item);
   // Why a line went to the deadletter store; indexes the per-kind counter and the logged-once flag.
   enum dead_kind : std::size_t { invalid_json, missing_id, oversize, truncated, dead_kind_count };
@@ -80,6 +90,7 @@ class pipeline {
   common::slab_pool& pool_;
   store& db_;
   post_sink* downstream_;
+  common::spool* spool_;
   pipeline_options options_;
   sinks::post_extractor extractor_;
   dedup_window window_;

@@ -5,6 +5,8 @@
 #include <cstring>
 #include <thread>
 
+#include <spdlog/spdlog.h>
+
 namespace spillway::ingest {
 
 namespace {
@@ -34,11 +36,12 @@ bool wait_until(TryOnce&& try_once, common::metric_cell& waits, const std::atomi
 }  // namespace
 
 line_publisher::line_publisher(common::spsc_ring<common::stream_item>& ring, common::slab_pool& pool,
-                               std::size_t max_line_bytes, common::metrics_registry& metrics)
+                               std::size_t max_line_bytes, common::metrics_registry& metrics, common::spool* spool)
     : ring_(ring),
       pool_(pool),
       framer_(max_line_bytes),
       max_line_bytes_(max_line_bytes),
+      spool_(spool),
       bytes_(metrics.counter(common::metric::bytes_received)),
       lines_(metrics.counter(common::metric::lines_received)),
       heartbeats_(metrics.counter(common::metric::heartbeats)),
@@ -48,14 +51,30 @@ line_publisher::line_publisher(common::spsc_ring<common::stream_item>& ring, com
   if (pool_.slab_bytes() < max_line_bytes + 2 + min_read_bytes) {
     throw std::invalid_argument("slab size must exceed stream.max_line_bytes + 64 KiB");
   }
+  if (spool_ != nullptr) {
+    scratch_bytes_.resize(pool_.slab_bytes() + common::slab_pool::padding_bytes);
+    scratch_.data = scratch_bytes_.data();
+    scratch_.capacity = pool_.slab_bytes();
+    // Lines recovered from the spool at start are older than anything the stream will send: they go first.
+    spooling_ = !spool_->drained();
+  }
 }
 
 void line_publisher::abandon() noexcept { abandoned_.store(true, std::memory_order_release); }
 
 std::span<char> line_publisher::writable() {
   if (abandoned_.load(std::memory_order_acquire)) return discard_span();
+  // Between reads, when the buffer holds only the incomplete tail: the one moment the reader can switch
+  // back from the spool to the ring without a line of this read going to the wrong one.
+  if (spooling_) leave_spool_if_drained();
   if (slab_ == nullptr) {
-    if (!wait_until([&] { return (slab_ = pool_.acquire()) != nullptr; }, ring_full_waits_, abandoned_)) {
+    if (spool_ != nullptr) {
+      slab_ = spooling_ ? nullptr : pool_.acquire();
+      if (slab_ == nullptr) {
+        if (!spooling_) enter_spool();  // every slab is in use: the pipeline is behind
+        slab_ = &scratch_;
+      }
+    } else if (!wait_until([&] { return (slab_ = pool_.acquire()) != nullptr; }, ring_full_waits_, abandoned_)) {
       return discard_span();
     }
     slabs_.set(static_cast<std::int64_t>(pool_.allocated()));
@@ -77,15 +96,47 @@ std::span<char> line_publisher::discard_span() {
 
 bool line_publisher::rotate() {
   common::slab* next = nullptr;
-  if (!wait_until([&] { return (next = pool_.acquire()) != nullptr; }, ring_full_waits_, abandoned_)) return false;
+  if (spool_ != nullptr) {
+    next = spooling_ ? nullptr : pool_.acquire();
+    if (next == nullptr) {
+      if (!spooling_) enter_spool();  // every slab is in use: the pipeline is behind
+      next = &scratch_;  // its lines are all in the spool already, so it is reused in place
+    }
+  } else if (!wait_until([&] { return (next = pool_.acquire()) != nullptr; }, ring_full_waits_, abandoned_)) {
+    return false;
+  }
   slabs_.set(static_cast<std::int64_t>(pool_.allocated()));
+  common::slab* const old = slab_;
+  move_tail_to(next);
+  retire(old);
+  return true;
+}
+
+void line_publisher::move_tail_to(common::slab* next) {
   const auto tail = fill_ - framer_.pending_begin();  // <= max_line_bytes + 1: the framer discards beyond
-  std::memcpy(next->data, slab_->data + framer_.pending_begin(), tail);
+  std::memmove(next->data, slab_->data + framer_.pending_begin(), tail);  // next may be slab_ (the scratch)
   framer_.rebase();
-  push(common::stream_item{common::stream_item::kind::slab_retired, 0, 0, slab_, 0});
   slab_ = next;
   fill_ = tail;
-  return true;
+}
+
+void line_publisher::retire(common::slab* s) {
+  if (s == &scratch_) return;  // the reader's own buffer: nothing in the ring points into it
+  const common::stream_item marker{common::stream_item::kind::slab_retired, 0, 0, s, 0};
+  if (spool_ == nullptr) {
+    push(marker);
+    return;
+  }
+  if (!spooling_ && ring_.try_push(marker)) return;
+  if (!spooling_) enter_spool();  // the ring is full: the pipeline is behind
+  // A marker never goes to the spool (it names memory of this process): it follows the spooled lines
+  // through the ring once they are drained. No pool slab is taken while spooling, so at most the slab
+  // current when spooling began and the one rotated out just then are owed.
+  if (owed_count_ == owed_.size()) {
+    (void)wait_until([&] { return ring_.try_push(marker); }, ring_full_waits_, abandoned_);  // unreachable by the above
+    return;
+  }
+  owed_[owed_count_++] = s;
 }
 
 void line_publisher::commit(std::size_t n, std::int64_t received_ms) {
@@ -113,6 +164,8 @@ void line_publisher::commit(std::size_t n, std::int64_t received_ms) {
   });
   // Once per read, not per line: size() touches the consumer's cache line.
   ring_high_water_.raise_to(static_cast<std::int64_t>(ring_.size()));
+  // One write(2) per read; a failure leaves the records staged for the next attempt.
+  if (spooling_) (void)spool_->flush();
 }
 
 void line_publisher::end_of_body(std::int64_t received_ms) {
@@ -124,16 +177,75 @@ void line_publisher::end_of_body(std::int64_t received_ms) {
           static_cast<std::uint32_t>(begin), slab_, received_ms});
   }
   // A new body never continues the old one's partial line; start it on a fresh slab.
-  push(common::stream_item{common::stream_item::kind::slab_retired, 0, 0, slab_, 0});
+  retire(slab_);
   slab_ = nullptr;
   lines_in_body_ = 0;
+  if (spooling_) (void)spool_->flush();  // the session may be over: what was spooled is on disk
 }
 
 void line_publisher::finish() { end_of_body(0); }
 
 void line_publisher::push(const common::stream_item& item) {
+  if (spool_ != nullptr) {
+    if (!spooling_ && ring_.try_push(item)) return;
+    if (!spooling_) enter_spool();  // the ring is full: the pipeline is behind
+    spool_item(item);
+    return;
+  }
   // A push that finds the consumer abandoned drops the reference: nothing can store it any more.
   (void)wait_until([&] { return ring_.try_push(item); }, ring_full_waits_, abandoned_);
+}
+
+void line_publisher::enter_spool() {
+  // Not spooling means the spool was drained: its file starts afresh.
+  if (spool_->drained()) spool_->restart();
+  spooling_ = true;
+}
+
+void line_publisher::spool_item(const common::stream_item& item) {
+  for (;;) {
+    const auto appended = spool_->append({item.bytes(), item.length}, item.what, item.received_ms);
+    if (appended == common::spool::append_result::ok) return;
+    wait_for_spool_drain(appended);
+    if (abandoned_.load(std::memory_order_acquire)) return;  // nothing can store it any more
+  }
+}
+
+void line_publisher::wait_for_spool_drain(common::spool::append_result why) {
+  // The last resort, as without a spool: the reader stops reading and X may cut it as a slow reader.
+  if (why == common::spool::append_result::full) {
+    spdlog::error("the overload spool {} is full (pipeline.spool_max_bytes = {} bytes): the reader waits for the "
+                  "pipeline to drain it, and X may cut the stream as a slow reader; raise pipeline.spool_max_bytes "
+                  "or make the pipeline faster (Kafka, disk)",
+                  spool_->path().string(), spool_->max_bytes());
+  } else {
+    spdlog::error("cannot write the overload spool {}: {}; the reader waits for the pipeline to drain it, and X "
+                  "may cut the stream as a slow reader; free disk space or set pipeline.spool_path",
+                  spool_->path().string(), std::strerror(spool_->last_errno()));
+  }
+  // The staged records must reach the file before the spool can count as drained.
+  if (wait_until([&] { return spool_->flush() && spool_->drained(); }, ring_full_waits_, abandoned_)) {
+    spool_->restart();
+    spdlog::info("the overload spool {} is drained; spooling again", spool_->path().string());
+  }
+}
+
+void line_publisher::leave_spool_if_drained() {
+  if (!spool_->drained()) return;
+  // The pipeline has committed every spooled line, and it drains the ring before the spool: the ring is
+  // empty, so the owed markers fit. Without a free slab the reader keeps spooling for now.
+  while (owed_done_ < owed_count_) {
+    if (!ring_.try_push(common::stream_item{common::stream_item::kind::slab_retired, 0, 0, owed_[owed_done_], 0})) return;
+    ++owed_done_;
+  }
+  owed_count_ = owed_done_ = 0;
+  if (slab_ == &scratch_) {
+    common::slab* next = pool_.acquire();
+    if (next == nullptr) return;
+    slabs_.set(static_cast<std::int64_t>(pool_.allocated()));
+    move_tail_to(next);
+  }
+  spooling_ = false;
 }
 
 void line_publisher::inspect_for_notice(const char* line, std::size_t len) {

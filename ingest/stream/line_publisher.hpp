@@ -8,6 +8,14 @@
 //
 // Only copy: when a slab is nearly full, the incomplete tail line moves to the start of a fresh slab
 // (ARCHITECTURE.md "Zero copy"): a line that straddles two reads is copied once, nothing else is.
+//
+// Overload (with a spool): when the ring or the slab pool is full, the publisher does not wait. It appends
+// every line from then on to the spool (common/spool.hpp), reading into its own scratch buffer once its
+// slab is used up, and goes back to the ring only when the pipeline has drained the spool: the pipeline
+// sees ring lines, then spooled lines, then ring lines again, in arrival order. The slab that was current
+// when spooling began keeps its retirement marker until then. Only a full spool (pipeline.spool_max_bytes)
+// or a failing disk makes the reader wait as it does without a spool, with an error naming the cause.
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <span>
@@ -16,6 +24,7 @@
 
 #include "common/metrics.hpp"
 #include "common/slab_pool.hpp"
+#include "common/spool.hpp"
 #include "common/spsc_ring.hpp"
 #include "common/stream_item.hpp"
 #include "ingest/stream/line_framer.hpp"
@@ -27,8 +36,9 @@ class line_publisher {
   // Reads are asked for at least this much room; the slab rotates below it.
   static constexpr std::size_t min_read_bytes = 64 * 1024;
 
+  // `spool` (may be null: wait for ring space instead) must outlive the publisher.
   line_publisher(common::spsc_ring<common::stream_item>& ring, common::slab_pool& pool,
-                 std::size_t max_line_bytes, common::metrics_registry& metrics);
+                 std::size_t max_line_bytes, common::metrics_registry& metrics, common::spool* spool = nullptr);
 
   // Room to decode the next body bytes into (at least min_read_bytes).
   [[nodiscard]] std::span<char> writable();
@@ -48,11 +58,21 @@ class line_publisher {
   // Lines, heartbeats and oversize lines framed so far (ever): the session's stall clock restarts when it
   // moves, so bytes that never complete a line cannot hold a connection open.
   [[nodiscard]] std::uint64_t frames() const noexcept { return frames_; }
+  // Lines currently go to the spool rather than the ring (tests, the progress log).
+  [[nodiscard]] bool spooling() const noexcept { return spooling_; }
 
  private:
   [[nodiscard]] bool rotate();  // false when abandoned while waiting for a slab
   [[nodiscard]] std::span<char> discard_span();
   void push(const common::stream_item& item);
+  // A slab's retirement marker: queued now, owed until the spool is drained, or nothing for the scratch.
+  void retire(common::slab* s);
+  // Moves the incomplete tail line to the start of `next` (which may be the current buffer).
+  void move_tail_to(common::slab* next);
+  void enter_spool();
+  void spool_item(const common::stream_item& item);
+  void wait_for_spool_drain(common::spool::append_result why);
+  void leave_spool_if_drained();
   void inspect_for_notice(const char* line, std::size_t len);
 
   common::spsc_ring<common::stream_item>& ring_;
@@ -67,6 +87,14 @@ class line_publisher {
   std::atomic<bool> abandoned_{false};
   bool discarding_ = false;   // the last writable() handed out discard_ (the bytes are dropped)
   std::vector<char> discard_; // allocated on first abandonment only
+  common::spool* spool_;
+  bool spooling_ = false;                // lines go to spool_ until it is drained
+  std::vector<char> scratch_bytes_;      // with a spool: one slab's worth, allocated at construction
+  common::slab scratch_;                 // wraps scratch_bytes_; never queued, never released to the pool
+  // Pool slabs whose retirement markers wait for the end of spooling (in order; owed_done_ already queued).
+  std::array<common::slab*, 2> owed_{};
+  std::size_t owed_count_ = 0;
+  std::size_t owed_done_ = 0;
 
   common::metric_cell& bytes_;
   common::metric_cell& lines_;

@@ -192,8 +192,10 @@ TEST_CASE("storage fault: SIGTERM while the reader waits on a full ring ends in 
                     dir.str("emu.log"));
   const auto url = wait_for_url(dir.str("url"));
   const auto port = free_port();
-  // The smallest ring the option table allows: at an unlimited rate the reader waits on it constantly.
-  write_config(dir.str("spillway.toml"), url, dir.str("db"), port, "[pipeline]\nring_capacity = 1024\n");
+  // The smallest ring the option table allows: at an unlimited rate the reader waits on it constantly
+  // (without the overload spool, which would take the lines instead of waiting).
+  write_config(dir.str("spillway.toml"), url, dir.str("db"), port,
+               "[pipeline]\nring_capacity = 1024\nspool_max_bytes = 0\n");
   child_process run({bin("spillway"), "run", "--config", dir.str("spillway.toml")}, dir.str("run.log"),
                     {{"X_BEARER_TOKEN", "ring-token"}});
   // Wait until the reader has waited on the full ring many times and is streaming hard.
