@@ -147,7 +147,8 @@ next_step run_policy::on_session_end(const session_result& r) {
     else if (*closed > 0)
       return next_step{false, common::exit_code::ok, std::chrono::milliseconds{0},
                        wait.reason + "; closed " + std::to_string(*closed) +
-                           " stale connection(s) of this app through the Connections API: reconnecting at once"};
+                           " stale connection(s) of this app through the Connections API: reconnecting at once",
+                       label, status};
   }
   // Stream ends carry the wire-level detail (which the end reason does not repeat); errors already do.
   std::string message = wait.reason;
