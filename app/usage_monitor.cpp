@@ -86,7 +86,8 @@ void usage_monitor::publish(const ingest::usage_report& u, std::chrono::system_c
 
 std::optional<std::chrono::system_clock::time_point> usage_monitor::reset() {
   const auto report = poll_once();
-  if (!report) return std::nullopt;
+  // Without a cap X's reset day means nothing for this refusal: the calendar estimate (and re-check) stays.
+  if (!report || report->cap == 0) return std::nullopt;
   return ingest::next_usage_reset(report->reset_day, std::chrono::system_clock::now());
 }
 

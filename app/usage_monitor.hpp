@@ -39,7 +39,7 @@ class usage_monitor final : public ingest::stop_source {
   void stop();   // ends a poll in flight within stop_poll_interval and joins
 
   // Polls now (on the caller's thread) and returns the next cap reset X reports; nullopt when the poll
-  // fails or X gives no reset day.
+  // fails, or X reports no cap or no reset day.
   [[nodiscard]] std::optional<std::chrono::system_clock::time_point> reset();
   // One poll: fetch, export, log. Returns the report (also for tests).
   common::result<ingest::usage_report> poll_once();
