@@ -42,12 +42,12 @@ std::string iso_time(std::int64_t unix_ms) {
 
 ApiAnswer json_answer(int status, std::string outcome, const std::string& body, const RouteClock& now,
                       const RateLimitInfo& rl) {
-  return ApiAnswer{false, rl, status, std::move(outcome), json_response(status, body, now.unix_ms / 1000, rl)};
+  return ApiAnswer{false, rl, status, std::move(outcome), json_response(status, body, now.unix_ms / 1000, rl), std::nullopt};
 }
 
 ApiAnswer error_answer(int status, std::string outcome, std::string_view body, const RouteClock& now,
                        const RateLimitInfo& rl) {
-  return ApiAnswer{false, rl, status, std::move(outcome), error_response(status, body, now.unix_ms / 1000, rl)};
+  return ApiAnswer{false, rl, status, std::move(outcome), error_response(status, body, now.unix_ms / 1000, rl), std::nullopt};
 }
 
 // X's 400 for a query parameter it does not accept (invalid-request problem with the parameter named).
