@@ -32,6 +32,10 @@ namespace spillway::app {
 // `gaps heal --dry-run`: prints the healing plan of every gap (gaps_heal_command.cpp); reads only. ok, or
 // config when the file or the database cannot be read.
 [[nodiscard]] common::exit_code gaps_heal_plan_command(const std::string& config_path);
+// action: "list" (status: active | inactive | all) | "kill" (id empty: every connection; a uuid; or an
+// endpoint id such as filtered_stream). See connections_command.cpp for exit codes.
+[[nodiscard]] common::exit_code connections_command(const std::string& action, const std::string& config_path,
+                                                    const std::string& status, const std::string& id);
 // action: "status" | "refresh". See auth_command.cpp for exit codes.
 [[nodiscard]] common::exit_code auth_command(const std::string& action, const std::string& config_path);
 

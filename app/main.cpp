@@ -69,6 +69,26 @@ int main(int argc, char** argv) {
   bool diagnose_offline = false;
   diagnose->add_flag("--offline", diagnose_offline, "Skip the status page check (diagnose.status_url)");
 
+  auto* conns = app.add_subcommand("connections", "The app's streaming connections at X: list them, close stale ones");
+  conns->require_subcommand(1);
+  std::string conns_status = "active";
+  auto* conns_list = conns->add_subcommand("list", "List the app's streaming connections (id, endpoint, client, times, "
+                                                   "disconnect reason)");
+  conns_list->add_option("--config,-c", config_path, "TOML config file")->required();
+  conns_list->add_option("--status", conns_status, "active, inactive (closed, with their disconnect reason) or all")
+      ->check(CLI::IsMember({"active", "inactive", "all"}))
+      ->capture_default_str();
+  std::string conns_id;
+  bool conns_all = false;
+  auto* conns_kill = conns->add_subcommand("kill", "Close connections: --all, one by its id, or every one of an endpoint "
+                                                   "(e.g. filtered_stream)");
+  conns_kill->add_option("--config,-c", config_path, "TOML config file")->required();
+  auto* kill_all_flag = conns_kill->add_flag("--all", conns_all, "Close every streaming connection of the app "
+                                                                 "(X allows 25 such calls per 15 minutes)");
+  auto* kill_id = conns_kill->add_option("id", conns_id, "A connection id from `connections list`, or an endpoint id");
+  kill_all_flag->excludes(kill_id);
+  conns_kill->require_option(2);  // --config and one of --all / id
+
   auto* auth = app.add_subcommand("auth", "Token sources: show what is configured, refresh the user token");
   auth->require_subcommand(1);
   auto* auth_status = auth->add_subcommand("status", "Which token sources are configured, user token expiry (never a token)");
@@ -126,6 +146,8 @@ int main(int argc, char** argv) {
     if (*rules_diff) return to_int(spillway::app::rules_command("diff", config_path, false));
     if (*rules_sync) return to_int(spillway::app::rules_command("sync", config_path, rules_dry_run));
     if (*diagnose) return to_int(spillway::app::diagnose_command(config_path, diagnose_json, diagnose_offline));
+    if (*conns_list) return to_int(spillway::app::connections_command("list", config_path, conns_status, ""));
+    if (*conns_kill) return to_int(spillway::app::connections_command("kill", config_path, "", conns_all ? "" : conns_id));
     if (*auth_status) return to_int(spillway::app::auth_command("status", config_path));
     if (*auth_refresh) return to_int(spillway::app::auth_command("refresh", config_path));
     if (*check) {

@@ -7,31 +7,21 @@
 
 #include <iostream>
 
-#include "config/loader.hpp"
 #include "app/commands.hpp"
-#include "app/log_setup.hpp"
+#include "app/control_context.hpp"
 #include "app/progress_line.hpp"
-#include "ingest/auth/app_token_source.hpp"
 #include "ingest/control/rules_sync.hpp"
 
 namespace spillway::app {
 
 common::exit_code rules_command(const std::string& action, const std::string& config_path, bool dry_run) {
-  const config::settings cfg = config::load_settings(config_path);  // throws config_error → exit 2 in main
-  apply_log_settings(cfg);
-  ingest::rate_limit_tracker limits;
-  ingest::auth::app_token_source app(cfg, &limits);
-  const auto bearer = app.token();
-  if (!bearer) {
-    spdlog::error("{}", bearer.error().message);
-    return common::exit_code_for(bearer.error());
+  const auto ctx = control_context::open(config_path);  // a bad config throws config_error → exit 2 in main
+  if (!ctx) {
+    spdlog::error("{}", ctx.error().message);
+    return common::exit_code_for(ctx.error());
   }
-  auto client = ingest::make_control_client(cfg, ingest::control_timeout(cfg));
-  if (!client) {
-    spdlog::error("{}", client.error().message);
-    return common::exit_code_for(client.error());
-  }
-  ingest::rules_api api(*client, limits, *bearer);
+  const config::settings& cfg = (*ctx)->cfg;
+  ingest::rules_api api(*(*ctx)->client, (*ctx)->limits, (*ctx)->bearer);
   const auto failed = [&](const common::error& e) {
     spdlog::error("rules {}: {}", action, e.message);
     return common::exit_code_for(e);

@@ -1,4 +1,5 @@
 #include "app/service.hpp"
+#include "app/stale_connections.hpp"
 
 #include <pthread.h>
 
@@ -209,15 +210,23 @@ common::result<void> service::wire_stream() {
     // data flows again); the next connect's bearer hook then reads the new one.
     refresher = [this]() -> common::result<void> {
       if (auto refreshed = token_source_->refresh(); !refreshed) return refreshed;
-      if (auto token = token_source_->token()) token_ = std::move(*token);
+      if (auto token = token_source_->token()) {
+        const std::lock_guard lock(token_mutex_);
+        token_ = std::move(*token);
+      }
       return {};
     };
   }
   policy_ = std::make_unique<ingest::run_policy>(cfg_, gaps_.get(), metrics_, std::move(refresher));
+  usage_ = std::make_unique<usage_monitor>(cfg_, metrics_, [this] { return current_token(); });
+  // Reader thread, on a UsageCapExceeded refusal: wait until the reset X reports, read afresh.
+  policy_->set_usage_reset_source([this] { return usage_->reset(); });
+  if (cfg_.reconnect.close_stale_connections)
+    policy_->set_stale_closer([this] { return close_stale_connections(cfg_, current_token(), metrics_, &signals_); });
   ingest::reader_hooks hooks;
   hooks.on_session_end = [this](const ingest::session_result& r) { return policy_->on_session_end(r); };
   hooks.next_target = [this] { return policy_->next_target(); };
-  hooks.bearer = [this] { return token_; };
+  hooks.bearer = [this] { return current_token(); };
   hooks.on_established = [this](const ingest::rate_limit_headers& rl) { policy_->on_established(rl); };
   hooks.on_tick = [this] { policy_->on_tick(); };
   // Only the disk guard holds the stream: a close on purpose is a disk_low gap.
@@ -231,6 +240,11 @@ common::result<void> service::wire_stream() {
   if (!guard) return guard.error();
   disk_guard_ = std::move(*guard);
   return {};
+}
+
+std::string service::current_token() const {
+  const std::lock_guard lock(token_mutex_);
+  return token_;
 }
 
 void service::on_pipeline_failed() {
@@ -249,12 +263,14 @@ common::exit_code service::run() {
     if (!pipe_->run()) on_pipeline_failed();
   });
   disk_guard_->start();
+  usage_->start();
   spdlog::info("streaming from {}://{}:{}{}", ep_.tls ? "https" : "http", ep_.host, ep_.port, policy_->base_target());
   return stop(reader_->run());
 }
 
 common::exit_code service::stop(common::exit_code reader_exit) {
   disk_guard_->stop();  // before anything it calls into goes
+  usage_->stop();
   pipe_->request_stop();
   pipeline_thread_.join();
   pipeline_up_.set(0);

@@ -1,26 +1,28 @@
 #pragma once
 // service: `spillway run` in three steps. build() turns settings into every part of the running service,
 // in dependency order (token, rules sync, metrics endpoint, store, Kafka sink, pipeline, gap ledger,
-// policy, reader); any failure there is a start-up error with its exit code. run() starts the pipeline
+// policy, reader, usage monitor); any failure there is a start-up error with its exit code. run() starts the pipeline
 // thread and runs the reader on the calling thread until shutdown or a fatal end. stop() (called by run)
 // joins the pipeline, flushes Kafka within its deadline and logs what landed.
 //
 // Owns: every part listed above; members are declared in construction order, so they are destroyed in
 // the reverse order (the reader before the pipeline, the pipeline before the store).
 // Thread: build and run on the main thread, which becomes the reader thread; the pipeline thread and the
-// disk guard's thread are started and joined by run(). Stop requests come from the signal_watcher's thread (SIGINT/SIGTERM) or
+// disk guard's and usage monitor's threads are started and joined by run(). Stop requests come from the signal_watcher's thread (SIGINT/SIGTERM) or
 // from the pipeline thread (a storage failure): both only call reader_->request_shutdown() and
 // publisher_->abandon(), which are thread-safe. The disk guard closes and reopens the stream through
 // reader_->hold()/release(), also thread-safe.
 // Must outlive it: the signal_watcher.
 #include <atomic>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
 
 #include "app/disk_guard.hpp"
 #include "app/meta_gap_ledger.hpp"
+#include "app/usage_monitor.hpp"
 #include "app/signal_watcher.hpp"
 #include "common/error.hpp"
 #include "common/metrics.hpp"
@@ -80,7 +82,11 @@ class service {
   // Every control-plane response (token, rules) sets spillway_x_rate_limit_*{endpoint="..."}.
   ingest::rate_limit_tracker control_limits_{&metrics_};
   std::unique_ptr<ingest::auth::app_token_source> token_source_;
-  std::string token_;  // read by the reader thread only (bearer hook and refresher run there)
+  // The current app-only token: the reader thread (bearer hook, refresher) and the usage monitor's thread
+  // read it, the refresher rewrites it; current_token() under token_mutex_.
+  std::string current_token() const;
+  mutable std::mutex token_mutex_;
+  std::string token_;
   std::unique_ptr<common::metrics_server> metrics_server_;
   std::unique_ptr<sinks::store> db_;
   std::unique_ptr<common::slab_pool> pool_;
@@ -94,6 +100,7 @@ class service {
   std::unique_ptr<ingest::run_policy> policy_;
   std::unique_ptr<ingest::stream_reader> reader_;
   std::unique_ptr<disk_guard> disk_guard_;
+  std::unique_ptr<usage_monitor> usage_;
   rocksdb::Env* env_ = nullptr;
   std::thread pipeline_thread_;
   std::atomic<bool> pipeline_ok_{true};

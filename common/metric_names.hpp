@@ -160,6 +160,20 @@ inline constexpr gauge_def disk_low{
     "spillway_disk_low",
     "1 while the stream is closed because free space is below sinks.rocksdb.min_free_bytes; 0 otherwise"};
 
+// --- usage monitor thread (app/usage_monitor): GET /2/usage/tweets every usage.poll_interval -------------
+inline constexpr gauge_def usage_consumed{
+    "spillway_usage_posts_consumed", "Posts the project has consumed this billing period (GET /2/usage/tweets)"};
+inline constexpr gauge_def usage_cap{"spillway_usage_posts_cap",
+                                     "The project's Post cap for the billing period (0 = X reported none)"};
+inline constexpr gauge_def usage_cap_reset_day{"spillway_usage_cap_reset_day",
+                                               "Day of the month the usage cap resets (cap_reset_day; 0 = unknown)"};
+inline constexpr gauge_def usage_cap_reset{"spillway_usage_cap_reset_unix_seconds",
+                                           "When the usage cap next resets, 00:00 UTC on cap_reset_day (0 = unknown)"};
+// --- reader thread (reconnect.close_stale_connections) ----------------------------------------------------
+inline constexpr counter_def stale_connections_closed{
+    "spillway_stale_connections_closed_total",
+    "Streaming connections of this app closed through the Connections API after repeated 429 TooManyConnections"};
+
 // Every name above, for the checks below (add a new metric here too).
 inline constexpr std::array all_names = {
     bytes_received.name, lines_received.name, heartbeats.name, ring_high_water.name, ring_full_waits.name,
@@ -174,6 +188,8 @@ inline constexpr std::array all_names = {
     kafka_outbox_orphans.name, kafka_producer_restarts.name, kafka_delivery_errors.name, kafka_outbox_posts.name,
     kafka_outbox_bytes.name, kafka_outbox_oldest_age_ms.name, kafka_queue_depth.name, kafka_in_flight.name,
     kafka_brokers_up.name, kafka_delivery_latency.name, disk_free_bytes.name, disk_low.name,
+    usage_consumed.name, usage_cap.name, usage_cap_reset_day.name, usage_cap_reset.name,
+    stale_connections_closed.name,
 };
 
 // One definition per name: two constants with the same name would be the duplication this file removes.

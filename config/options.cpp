@@ -114,6 +114,11 @@ std::vector<option_spec> build_table() {
        .field = SPILLWAY_FIELD(reconnect.jitter), .allowed = {"full", "equal", "decorrelated", "none"}, .required = true},
       {.key = "reconnect.alert_after", .type = integer, .help = "Consecutive failed attempts before health turns unhealthy and an alert is logged.",
        .field = SPILLWAY_FIELD(reconnect.alert_after), .min = 1, .max = 1000000},
+      {.key = "reconnect.close_stale_connections", .type = boolean, .help = "After a second 429 TooManyConnections in a row, close this app's streaming connections that are not this process's own through X's Connections API (DELETE /2/connections), log what was closed, and reconnect at once. They are typically a crashed client's connection X still counts; also another process streaming with the same app. Off: wait with backoff (X's rule).",
+       .field = SPILLWAY_FIELD(reconnect.close_stale_connections)},
+      // [usage]
+      {.key = "usage.poll_interval", .type = duration, .help = "How often `run` reads GET /2/usage/tweets (Posts consumed, the project cap, the reset day) into metrics; a warning is logged from 80% of the cap, an error from 95%. A UsageCapExceeded wait lasts until the reset it reports.",
+       .field = SPILLWAY_FIELD(usage.poll_interval), .min = 1 * second, .max = 24 * hour},
       // [pipeline]
       {.key = "pipeline.ring_capacity", .type = integer, .help = "Slots in the SPSC ring between the network and pipeline threads (a power of two).",
        .field = SPILLWAY_FIELD(pipeline.ring_capacity), .min = 1024, .max = 1048576, .check = value_check::power_of_two},

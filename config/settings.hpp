@@ -82,6 +82,11 @@ struct reconnect_settings {
   std::chrono::milliseconds too_many_base{5000};
   std::string jitter = "full";  // full | equal | decorrelated | none
   std::uint32_t alert_after = 10;
+  bool close_stale_connections = false;
+};
+
+struct usage_settings {
+  std::chrono::milliseconds poll_interval{15 * 60 * 1000};
 };
 
 struct pipeline_settings {
@@ -112,6 +117,7 @@ struct settings {
   kafka_settings kafka;
   metrics_settings metrics;
   reconnect_settings reconnect;
+  usage_settings usage;
   pipeline_settings pipeline;
   recovery_settings recovery;
   std::vector<rule_spec> rules;

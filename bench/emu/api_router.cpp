@@ -1,5 +1,6 @@
 #include "bench/emu/api_router.hpp"
 
+#include "bench/emu/connections_endpoints.hpp"
 #include "bench/emu/search_endpoint.hpp"
 #include "bench/emu/status_page.hpp"
 
@@ -78,6 +79,7 @@ ApiAnswer stream(ServerState& st, const ApiRequest& req, const RouteClock& now) 
 }  // namespace
 
 ApiAnswer route_request(ServerState& st, const ApiRequest& req, const RouteClock& now) {
+  if (auto control = route_control(st, req, now)) return std::move(*control);  // /2/connections, /2/usage/tweets
   const bool is_stream = req.path == kStreamPath;
   const bool is_rules = req.path == kRulesPath || req.path == kCountsPath;
   const bool is_app_token = req.path == kAppTokenPath && st.tokens.app_enabled();
@@ -107,6 +109,7 @@ ApiAnswer route_request(ServerState& st, const ApiRequest& req, const RouteClock
                                                    : st.rules_post_window.peek(now.unix_ms / 1000);
     return error(403, "access_forbidden", x_body::access_forbidden_403, now, rl);
   }
+  if (!is_rules && st.usage.capped()) return usage_capped_answer(st, now);
   return is_rules ? rules(st, req, now) : stream(st, req, now);
 }
 

@@ -59,7 +59,16 @@ struct EmuConfig {
   std::int64_t user_token_ttl_s = 7200;
   std::string user_refresh_token_file;   // each refresh token issued is appended here, one per line
   StatusLevel status = StatusLevel::none;  // GET /api/v2/status.json
-  std::size_t slow_reader_bytes = 0;     // with rate > 0: due-but-unaccepted bytes before SlowReader (0 = off)
+  std::size_t slow_reader_bytes = 0;
+  // Connections API (connections_endpoints.hpp): DELETE /2/connections/all per window (X: 25), and the
+  // window the other connections calls and GET /2/usage/tweets share (X publishes no figure: 50).
+  int kill_all_per_window = 25;
+  int connections_per_window = 50;
+  // Usage (usage_meter.hpp): the project cap in Posts (0 = none), the day of the month it resets, and
+  // the Posts consumed before the emulator started.
+  std::uint64_t usage_cap = 0;
+  int usage_reset_day = 1;
+  std::uint64_t usage_start = 0;     // with rate > 0: due-but-unaccepted bytes before SlowReader (0 = off)
 };
 
 }  // namespace spillway::emu

@@ -84,6 +84,16 @@ int main(int argc, char** argv) {
   app.add_option("--status", status, "indicator of GET /api/v2/status.json")->check(CLI::IsMember(status_names));
   app.add_option("--slow-reader-bytes", cfg.slow_reader_bytes,
                  "with --rate > 0: cut a client once this many due bytes wait unaccepted (0 = off)");
+  app.add_option("--limit-kill-all", cfg.kill_all_per_window, "DELETE /2/connections/all per window (X: 25)")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--limit-connections", cfg.connections_per_window,
+                 "GET /2/connections, DELETE by id or uuids, and GET /2/usage/tweets per window (shared)")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--usage-cap", cfg.usage_cap,
+                 "project cap in Posts: at it, open streams end and connects get 429 UsageCapExceeded (0 = none)");
+  app.add_option("--usage-reset-day", cfg.usage_reset_day, "day of the month the usage cap resets (cap_reset_day)")
+      ->check(CLI::Range(1, 31));
+  app.add_option("--usage-start", cfg.usage_start, "Posts the project had consumed before the emulator started");
   CLI11_PARSE(app, argc, argv);
   if (access_opt->count() > 0) cfg.access = parse_access_level(access);
   cfg.status = parse_status_level(status).value_or(StatusLevel::none);

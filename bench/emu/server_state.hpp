@@ -14,6 +14,7 @@
 
 #include "bench/emu/connection_log.hpp"
 #include "bench/emu/connection_slots.hpp"
+#include "bench/emu/connection_table.hpp"
 #include "bench/emu/emu_config.hpp"
 #include "bench/emu/fault_plan.hpp"
 #include "bench/emu/post_feed.hpp"
@@ -22,6 +23,7 @@
 #include "bench/emu/rate_window.hpp"
 #include "bench/emu/rule_store.hpp"
 #include "bench/emu/token_endpoints.hpp"
+#include "bench/emu/usage_meter.hpp"
 
 namespace spillway::emu {
 
@@ -46,7 +48,11 @@ struct ServerState {
         search_all_window(config.search_all_per_window, config.rate_window_s),
         rules(caps.max_rules, caps.max_rule_length),
         slots(config.max_connections.value_or(caps.max_connections), config.reap_ms),
-        tokens(config) {}
+        tokens(config),
+        connections(config.seed),
+        connections_window(config.connections_per_window, config.rate_window_s),
+        kill_all_window(config.kill_all_per_window, config.rate_window_s),
+        usage(config.usage_cap, config.usage_reset_day, config.usage_start) {}
 
   EmuConfig config;
   AccessCaps caps;
@@ -64,6 +70,10 @@ struct ServerState {
   RuleStore rules;
   ConnectionSlots slots;
   TokenEndpoints tokens;
+  ConnectionTable connections;  // the Connections API's view of the streams
+  RateWindow connections_window;  // GET /2/connections, DELETE by id/uuids, GET /2/usage/tweets
+  RateWindow kill_all_window;     // DELETE /2/connections/all (X: 25 per 15 min)
+  UsageMeter usage;
   std::string base_url;  // "http(s)://127.0.0.1:PORT", set once listening
   FaultPlan faults;
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();

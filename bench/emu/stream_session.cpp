@@ -126,9 +126,34 @@ asio::awaitable<void> StreamSession<Stream>::route() {
     co_await close_gracefully();
     co_return;
   }
+  open_in_table();
   if (answer.recovery) co_await stream_recovery(answer.rl, *answer.recovery);
   else co_await stream_posts(answer.rl);
-  st_->slots.release(mono_ms(), rec_.ended == "client_closed");
+  if (killed_) rec_.ended = "killed";
+  const bool dropped = rec_.ended == "client_closed";
+  if (!slot_released_) st_->slots.release(mono_ms(), dropped, rec_.connection);
+  slot_released_ = true;
+  st_->connections.close(rec_.connection, rec_.ended, unix_ms(), dropped ? st_->slots.reap_ms() : 0);
+}
+
+template <class Stream>
+void StreamSession<Stream>::open_in_table() {
+  boost::system::error_code ec;
+  const auto peer = boost::beast::get_lowest_layer(stream_).remote_endpoint(ec);
+  st_->connections.open(rec_.connection, "filtered_stream", ec ? std::string() : peer.address().to_string(), unix_ms(),
+                        [w = this->weak_from_this()] {
+                          if (auto s = w.lock()) s->kill_by_api();
+                        });
+}
+
+template <class Stream>
+void StreamSession<Stream>::kill_by_api() {
+  // Closed and its slot free before the DELETE is answered: the next connect finds the slot open.
+  killed_ = true;
+  if (!slot_released_) st_->slots.release(mono_ms(), false, rec_.connection);
+  slot_released_ = true;
+  st_->connections.close(rec_.connection, "killed", unix_ms(), 0);
+  abort();
 }
 
 template <class Stream>
@@ -251,6 +276,7 @@ asio::awaitable<void> StreamSession<Stream>::stream_posts(const RateLimitInfo& r
     // X re-sends what matched in the last N minutes, oldest first, duplicates and all.
     rec_.backfilled = st_->feed.replay_since(mono_ms() - std::int64_t(minutes) * 60000, pending);
     rec_.posts += rec_.backfilled;
+    st_->usage.add(rec_.backfilled, unix_ms());  // X bills backfilled Posts like new ones
   }
   for (;;) {
     out.clear();
@@ -261,16 +287,22 @@ asio::awaitable<void> StreamSession<Stream>::stream_posts(const RateLimitInfo& r
       continue;
     }
     bool finish = false;
-    if (!st_->feed.exhausted()) {
-      const std::size_t due = std::size_t(std::min<std::uint64_t>(posts_due(now), st_->faults.posts_until_next(st_->feed.taken())));
+    bool capped = st_->usage.capped() && pending.empty();  // another connection used the cap up
+    if (!st_->feed.exhausted() && !capped) {
+      const std::size_t due = std::size_t(std::min({posts_due(now), st_->faults.posts_until_next(st_->feed.taken()),
+                                                     st_->usage.remaining()}));
       if (due > 0) {
         const std::size_t n = st_->feed.take(pending, due, cfg.write_bytes, mono_ms());
         rec_.posts += n;
         paced_posts_ += n;
+        st_->usage.add(n, unix_ms());
         // The connection that took the last Post ends its body cleanly; others idle on heartbeats.
         finish = n > 0 && st_->feed.exhausted();
+        // At the project's cap X stops delivering: this body ends after what was taken.
+        capped = n > 0 && st_->usage.capped();
       }
     }
+    if (capped) finish = true;
     std::size_t used = 0;
     if (now >= next_heartbeat_) {
       used = framer_.frame(pending, true, out);  // a heartbeat goes between lines, never inside one
@@ -299,9 +331,9 @@ asio::awaitable<void> StreamSession<Stream>::stream_posts(const RateLimitInfo& r
     const bool written = co_await write_and_consume(pending, used, out);
     if (!written) co_return;
     if (finish) {
-      rec_.ended = "count_reached";
+      rec_.ended = capped ? "usage_capped" : "count_reached";
       co_await close_gracefully();
-      if (st_->on_count_done) st_->on_count_done();
+      if (!capped && st_->on_count_done) st_->on_count_done();
       co_return;
     }
   }

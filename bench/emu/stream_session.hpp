@@ -36,6 +36,8 @@ class StreamSession : public std::enable_shared_from_this<StreamSession<Stream>>
   boost::asio::awaitable<void> run();
   // Closes the socket and cancels timers; the coroutine then ends on its own.
   void abort();
+  // The Connections API killed this stream: its slot is freed and its table entry closed now, then abort().
+  void kill_by_api();
 
  private:
   using Clock = std::chrono::steady_clock;
@@ -44,6 +46,7 @@ class StreamSession : public std::enable_shared_from_this<StreamSession<Stream>>
   boost::asio::awaitable<void> stream_posts(const RateLimitInfo& rl);
   // Recovery (stream_session_recovery.cpp): the remembered Posts of the window, then the end of body.
   boost::asio::awaitable<void> stream_recovery(const RateLimitInfo& rl, const RecoveryWindow& w);
+  void open_in_table();  // the stream is listed by GET /2/connections from here on
   boost::asio::awaitable<bool> write_all(const std::string& bytes);
   // Slow-reader mode (stream_session_slow.cpp): writes that report progress, a periodic check that
   // cancels a write the client has stopped draining, and the notice-and-close that follows.
@@ -92,6 +95,8 @@ class StreamSession : public std::enable_shared_from_this<StreamSession<Stream>>
   std::size_t due_at_cut_ = 0;       // Posts due on the clock and not written at the last check (spent at the cut)
   std::optional<Clock::time_point> over_since_;  // since when the backlog has been past the threshold
   double mean_post_bytes_ = 0;
+  bool killed_ = false;         // by the Connections API
+  bool slot_released_ = false;  // the stream's ConnectionSlots slot was given back
 };
 
 using PlainSession = StreamSession<boost::asio::ip::tcp::socket>;

@@ -8,7 +8,9 @@
 #include "common/log.hpp"
 #include "ingest/auth/app_token_source.hpp"
 #include "ingest/auth/user_token_source.hpp"
+#include "ingest/control/connections_api.hpp"
 #include "ingest/control/diagnose_explain.hpp"
+#include "ingest/control/usage_api.hpp"
 #include "ingest/reconnect/problem.hpp"
 #include "ingest/auth/bearer_token.hpp"
 #include "ingest/control/rules_sync.hpp"
@@ -55,6 +57,7 @@ class checker {
   }
   void add(finding f) { report_.findings.push_back(std::move(f)); }
   http_client& client() { return client_; }
+  const std::string& bearer() const { return bearer_; }
   rate_limit_tracker& limits() { return report_.limits; }
   std::int64_t now() const { return report_.checked_at; }
 
@@ -194,6 +197,54 @@ void check_stream(checker& c, const config::settings& s) {
     c.add(refused("stream_connect", r, paths::call("GET", paths::stream), c.now()));
 }
 
+// The app's streaming connections (Connections API): the open ones, and the reasons the latest closed ones
+// ended. Informational: whether an open one is stale only the operator knows (`spillway connections`).
+void check_connections(checker& c) {
+  connections_api api(c.client(), c.limits(), c.bearer());
+  const auto listed = api.list(connection_status::all);
+  if (!listed) {
+    const bool absent = listed.error().is(common::errc::protocol);
+    c.add({"connections", absent ? finding_level::skipped : finding_level::info,
+           "the app's streaming connections could not be listed (GET /2/connections)", listed.error().message, ""});
+    return;
+  }
+  std::vector<stream_connection> open, closed;
+  for (const auto& conn : *listed) (conn.disconnected_at.empty() ? open : closed).push_back(conn);
+  constexpr std::size_t recent = 5;  // the newest closed ones are last in X's (and the emulator's) order
+  if (closed.size() > recent) closed.erase(closed.begin(), closed.end() - recent);
+  std::string summary = render_connections(open, connection_status::active);
+  if (!closed.empty()) summary += "recent disconnects: " + render_connections(closed, connection_status::inactive);
+  while (!summary.empty() && summary.back() == '\n') summary.pop_back();
+  c.add({"connections", finding_level::info, summary, "",
+         open.empty() ? "" : "a connection no running Spillway owns holds a slot (429 TooManyConnections): close it with "
+                             "`spillway connections kill ID`, or set reconnect.close_stale_connections = true"});
+}
+
+// The project's Post consumption against its cap (GET /2/usage/tweets): action from 95%, a note from 80%.
+void check_usage(checker& c) {
+  const auto usage = fetch_usage(c.client(), c.limits(), c.bearer());
+  if (!usage) {
+    const bool absent = usage.error().is(common::errc::protocol);
+    c.add({"usage", absent ? finding_level::skipped : finding_level::info,
+           "the project's usage could not be read (GET /2/usage/tweets)", usage.error().message, ""});
+    return;
+  }
+  const auto now = std::chrono::system_clock::now();
+  const std::string s = describe_usage(*usage, now);
+  switch (level_of(*usage)) {
+    case usage_level::error:
+      c.add({"usage", finding_level::action, s, "at 95% of the project's Post cap; at 100% X refuses the stream (429 "
+             "UsageCapExceeded) until the reset", "raise the cap in the developer portal, or narrow the rules"});
+      break;
+    case usage_level::warning:
+      c.add({"usage", finding_level::info, s + " — past 80% of the cap", "", "watch spillway_usage_posts_consumed"});
+      break;
+    case usage_level::ok:
+      c.add({"usage", finding_level::ok, s, "", ""});
+      break;
+  }
+}
+
 void explain_rate_limits(diagnose_report& report) {
   for (const auto& [ep, h] : report.limits.all()) {
     std::string s = ep + ": ";
@@ -259,6 +310,10 @@ diagnose_report run_diagnose(const config::settings& s, std::chrono::millisecond
     check_access_level(c);
   }
   if (!s.auth.user_token_file.empty() && token != token_state::unreachable) check_user_token(c, s);
+  if (token == token_state::accepted) {
+    check_connections(c);
+    check_usage(c);
+  }
   if (token != token_state::unreachable) check_stream(c, s);
   explain_rate_limits(report);
   return report;

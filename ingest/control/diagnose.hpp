@@ -2,7 +2,8 @@
 // diagnose: the 401/403/409/429/503 checklist as code. Runs each check against the configured base URL
 // the way the service would meet it — the rules endpoint (which accepts app-only tokens) to validate the
 // token and count rules, /2/users/me (which does NOT accept app-only tokens: a 403 there is expected), the
-// rule-counts endpoint (access-level caps), and one brief stream connect (costs one of the 50 connects per
+// rule-counts endpoint (access-level caps), the app's streaming connections and recent disconnect reasons
+// (GET /2/connections), the project's usage against its cap (GET /2/usage/tweets), and one brief stream connect (costs one of the 50 connects per
 // 15 minutes) — and records a finding with cause and fix for each, plus every rate-limit header seen.
 //
 // Thread: the caller's (blocking, bounded by the timeout per request). Owns its findings.

@@ -74,4 +74,20 @@ explanation explain_refusal(const reconnect::http_problem& p, std::string_view c
 
 std::string one_line(const explanation& e) { return e.cause + ". Fix: " + e.fix; }
 
+common::errc errc_for_refusal(reconnect::http_class kind) noexcept {
+  using reconnect::http_class;
+  switch (kind) {
+    case http_class::unauthorized:
+    case http_class::forbidden: return common::errc::refused;
+    case http_class::bad_request: return common::errc::rejected;
+    case http_class::rate_limited:
+    case http_class::too_many_connections:
+    case http_class::usage_cap_exceeded: return common::errc::rate_limited;
+    case http_class::server_error: return common::errc::network;
+    case http_class::no_rules:
+    case http_class::other: break;
+  }
+  return common::errc::protocol;
+}
+
 }  // namespace spillway::ingest

@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 
+#include "common/error.hpp"
 #include "ingest/reconnect/problem.hpp"
 
 namespace spillway::ingest {
@@ -21,5 +22,9 @@ struct explanation {
 
 // "cause. Fix: fix" on one line, for error messages.
 [[nodiscard]] std::string one_line(const explanation& e);
+
+// What the caller does about a refused control-plane call, as an errc (the exit code follows from it):
+// refused (401/403), rejected (400), rate_limited (429 of any kind), network (5xx), protocol (the rest).
+[[nodiscard]] common::errc errc_for_refusal(reconnect::http_class kind) noexcept;
 
 }  // namespace spillway::ingest

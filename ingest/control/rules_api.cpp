@@ -24,23 +24,6 @@ common::error not_a_json_object(const http_response& r) {
                            " with a body that is not a JSON object; check that stream.base_url points at the X API");
 }
 
-// What the caller does about a refusal: the exit code of `spillway rules` follows from it.
-common::errc errc_for(reconnect::http_class kind) {
-  using reconnect::http_class;
-  switch (kind) {
-    case http_class::unauthorized:
-    case http_class::forbidden: return common::errc::refused;
-    case http_class::bad_request: return common::errc::rejected;
-    case http_class::rate_limited:
-    case http_class::too_many_connections:
-    case http_class::usage_cap_exceeded: return common::errc::rate_limited;
-    case http_class::server_error: return common::errc::network;
-    case http_class::no_rules:
-    case http_class::other: break;
-  }
-  return common::errc::protocol;
-}
-
 template <typename Fill>
 std::string json_body(Fill&& fill) {
   rapidjson::StringBuffer sb;
@@ -105,7 +88,7 @@ common::result<http_response> rules_api::call(const std::string& method, const s
       if (auto ready = wait_for_window(key, r.rate.reset.value_or(unix_now_s() + 60)); !ready) return ready.error();
       continue;
     }
-    return common::error(errc_for(problem.kind), one_line(explain_refusal(problem, key, unix_now_s())));
+    return common::error(errc_for_refusal(problem.kind), one_line(explain_refusal(problem, key, unix_now_s())));
   }
   return common::error(common::errc::rate_limited,
                        key + " was refused with 429 again after waiting for the reset; wait 15 minutes and retry");

@@ -16,7 +16,8 @@
 //   rate_limited (429)             until x-rate-limit-reset (+0..reset_margin); without the header, or a
 //                                  reset already past: exponential rate_limit_base .. rate_limit_cap
 //   too_many_connections (429)     exponential too_many_base .. http_cap (first wait short)
-//   usage_cap_exceeded (429)       until the period's calendar reset, at most usage_cap_recheck; error
+//   usage_cap_exceeded (429)       until the reset GET /2/usage/tweets reported (set_usage_reset), else
+//                                  the period's calendar reset, at most usage_cap_recheck; error
 //   unauthorized (401)             token_refreshable and not yet tried since good data: refresh, wait 0;
 //                                  else stop(refused: exit 3)
 //   forbidden (403)                stop(refused: exit 3) with reason / required_enrollment / registration_url
@@ -115,6 +116,10 @@ class basic_supervisor {
     return stop{common::exit_code::ok, std::move(text)};
   }
 
+  // The cap reset X's usage endpoint reported (cap_reset_day), for the next usage_cap_exceeded wait;
+  // nullopt: unknown (the calendar estimate is used).
+  void set_usage_reset(std::optional<std::chrono::system_clock::time_point> reset) noexcept { usage_reset_ = reset; }
+
   // False once alert_after consecutive sessions failed; the supervisor keeps deciding waits regardless.
   [[nodiscard]] bool healthy() const noexcept { return stats_.consecutive_failures < options_.alert_after; }
   [[nodiscard]] const supervisor_stats& stats() const noexcept { return stats_; }
@@ -174,6 +179,11 @@ class basic_supervisor {
 
   decision usage_capped(const http_problem& p, std::string text) {
     const auto now = wall_.now();
+    if (usage_reset_ && *usage_reset_ > now) {
+      // X said when the cap resets: waiting for it is exact, so no periodic re-probe is needed.
+      text += "; the cap resets at " + format_utc(*usage_reset_) + " (reported by GET /2/usage/tweets)";
+      return make_wait(until_wall(*usage_reset_), std::move(text), severity::error);
+    }
     const auto recheck = now + options_.usage_cap_recheck;
     const auto reset = next_period_reset(p.period, now);
     const auto target = reset ? std::min(*reset, recheck) : recheck;
@@ -194,6 +204,7 @@ class basic_supervisor {
   supervisor_stats stats_;
   bool refresh_tried_ = false;
   bool dirty_ = false;
+  std::optional<std::chrono::system_clock::time_point> usage_reset_;
 };
 
 // The production supervisor: real clocks and a Mersenne Twister the owner seeds once, e.g.

@@ -112,10 +112,13 @@ next_step run_policy::on_session_end(const session_result& r) {
   // in-band notice is a line too, but not data.
   if (r.lines > (r.notice.empty() ? 0U : 1U)) supervisor_.on_data_received();
   const auto reason = to_end_reason(r, stall_timeout_);
+  const auto cls = reconnect::class_of(reason);
+  if (cls == reconnect::end_class::usage_cap_exceeded && usage_reset_) supervisor_.set_usage_reset(usage_reset_());
+  too_many_streak_ = cls == reconnect::end_class::too_many_connections ? too_many_streak_ + 1 : 0;
   const auto decision = supervisor_.on_session_end(reason);
   // A clean shutdown leaves the gap open too: the next start asks for what it missed.
   if (gaps_ != nullptr) gaps_->on_stopped(wall_.now());
-  metrics_.on_session_end(r, reconnect::class_of(reason), supervisor_.stats(), supervisor_.healthy());
+  metrics_.on_session_end(r, cls, supervisor_.stats(), supervisor_.healthy());
   // The connect response's x-rate-limit-* headers, per endpoint like every control-plane call.
   export_rate_limits(registry_, stream_call_, r.rate_limit);
   healthy_ = supervisor_.healthy();
@@ -134,6 +137,18 @@ next_step run_policy::on_session_end(const session_result& r) {
       return next_step{true, common::exit_code::refused, {}, wait.reason + "; the refresh failed: " + refreshed.error().message,
                        label, status};
     }
+  }
+  if (too_many_streak_ >= stale_close_after && stale_closer_) {
+    too_many_streak_ = 0;
+    const auto closed = stale_closer_();
+    if (!closed)
+      spdlog::error("closing stale connections through the Connections API failed: {}; waiting with backoff",
+                    closed.error().message);
+    else if (*closed > 0)
+      return next_step{false, common::exit_code::ok, std::chrono::milliseconds{0},
+                       wait.reason + "; closed " + std::to_string(*closed) +
+                           " stale connection(s) of this app through the Connections API: reconnecting at once",
+                       label, status};
   }
   // Stream ends carry the wire-level detail (which the end reason does not repeat); errors already do.
   std::string message = wait.reason;

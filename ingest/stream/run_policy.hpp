@@ -6,7 +6,9 @@
 // Owns: the supervisor (real clocks, seeded RNG), the query options and the supervisor metrics.
 // Thread: the reader thread only (called from stream_reader's hooks).
 // Must outlive it: the gap tracker (optional) and the metrics registry.
+#include <chrono>
 #include <functional>
+#include <optional>
 #include <random>
 #include <string>
 
@@ -35,6 +37,19 @@ class run_policy {
   // reconnects (issue 4: "401: if a token source can refresh, refresh once and retry, else stop with 3").
   run_policy(const config::settings& cfg, gap_tracker* gaps, common::metrics_registry& metrics,
              token_refresher refresher = {});
+
+  // reconnect.close_stale_connections: closes this app's streaming connections that are not this
+  // process's own (Connections API) and returns how many it closed (it logs which), or an error. Called on
+  // the reader thread after the second 429 TooManyConnections in a row; may block for two HTTP exchanges.
+  using stale_closer = std::function<common::result<std::size_t>()>;
+  void set_stale_closer(stale_closer closer) { stale_closer_ = std::move(closer); }
+  // The usage cap's reset as X reports it now (GET /2/usage/tweets); nullopt when unknown. Called on the
+  // reader thread when a connect is refused with UsageCapExceeded; may block for one HTTP exchange.
+  using usage_reset_source = std::function<std::optional<std::chrono::system_clock::time_point>()>;
+  void set_usage_reset_source(usage_reset_source source) { usage_reset_ = std::move(source); }
+  // TooManyConnections refusals in a row before the stale closer runs: the first one right after our own
+  // drop is expected (X still counts the old socket for a few seconds, XAPI.md).
+  static constexpr std::uint32_t stale_close_after = 2;
 
   next_step on_session_end(const session_result& r);
   // The session was closed on purpose (stream_reader::hold): records the gap with `reason`, not a failure
@@ -65,6 +80,9 @@ class run_policy {
   common::metrics_registry& registry_;
   const std::string stream_call_ = paths::call("GET", paths::stream);  // the connect's rate-limit label
   token_refresher refresher_;
+  stale_closer stale_closer_;
+  usage_reset_source usage_reset_;
+  std::uint32_t too_many_streak_ = 0;  // consecutive 429 TooManyConnections
   bool healthy_ = true;
   std::int64_t session_lines_base_ = 0;  // lines counter when the current stream was established
 };

@@ -28,7 +28,8 @@ using namespace std::chrono_literals;
 
 namespace {
 
-// One line of the emulator's --log.
+// One line of the emulator's --log for a stream connect (other calls, e.g. GET /2/usage/tweets after a
+// UsageCapExceeded refusal, are not attempts).
 struct attempt {
   std::int64_t start_ms = 0;
   std::int64_t end_ms = 0;
@@ -42,7 +43,7 @@ struct attempt {
 
 std::vector<attempt> read_attempts(const std::string& path) {
   static const std::regex re(
-      R"re("time_ms":(\d+),"end_ms":(\d+),"path":"[^"]*","query":"([^"]*)","status":(\d+),"outcome":"([^"]*)","posts_sent":(\d+),"backfilled":(\d+),(?:"posts_lost":\d+,)?"ended":"([^"]*)")re");
+      R"re("time_ms":(\d+),"end_ms":(\d+),"path":"/2/tweets/search/stream","query":"([^"]*)","status":(\d+),"outcome":"([^"]*)","posts_sent":(\d+),"backfilled":(\d+),(?:"posts_lost":\d+,)?"ended":"([^"]*)")re");
   std::vector<attempt> out;
   std::istringstream in(slurp(path));
   std::string line;

@@ -187,6 +187,20 @@ TEST_CASE("429 UsageCapExceeded waits for the period reset, re-checking hourly",
   CHECK(far.expect_wait(capped("Daily")).delay == 24h - 1s + 1s);
 }
 
+TEST_CASE("429 UsageCapExceeded waits until the reset X's usage endpoint reported, past the hourly re-check",
+          "[reconnect][supervisor][usage]") {
+  const auto capped = http(429, R"({"title":"UsageCapExceeded","period":"Monthly","type":"https://api.x.com/2/problems/usage-capped"})");
+  harness h;
+  h.sup.set_usage_reset(noon + 10 * 24h);  // cap_reset_day 9 days and 12 h after 11-29 12:00Z
+  const auto w = h.expect_wait(capped);
+  CHECK(w.delay == 10 * 24h + 1s);  // the reported reset + margin, not the 1 h re-check nor 12-01
+  CHECK(w.level == severity::error);
+  CHECK(contains(w.reason, "resets at 2026-12-09T12:00:00Z (reported by GET /2/usage/tweets)"));
+  // A reported reset already past (a stale report) falls back to the calendar estimate and the re-check.
+  h.sup.set_usage_reset(noon);
+  CHECK(h.expect_wait(capped).delay == 1h + 1s);
+}
+
 TEST_CASE("401: stop with exit code 3 unless a refresher may refresh once", "[reconnect][supervisor]") {
   harness h;
   const auto s = h.expect_stop(http(401, R"({"title":"Unauthorized","type":"about:blank","status":401})"));
