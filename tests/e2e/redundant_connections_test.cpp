@@ -173,7 +173,7 @@ TEST_CASE("redundant connections below Enterprise: the second is refused with th
     std::ofstream cfg(dir.str("spillway.toml"));
     cfg << "[stream]\nbase_url = \"" << url << "\"\nca_file = \"" << dir.str("ca.pem") << "\"\nconnections = 2\n"
         << "[sinks.rocksdb]\npath = \"" << dir.str("db") << "\"\n[metrics]\nlisten = \"127.0.0.1:" << port << "\"\n"
-        << "[reconnect]\ntoo_many_base = \"100ms\"\nhttp_cap = \"1s\"\njitter = \"none\"\n";
+        << "[reconnect]\ntoo_many_base = \"100ms\"\njitter = \"none\"\n";
   }
   // `config check` says what two connections need before anything runs.
   const auto check = capture(bin("spillway") + " config check " + dir.str("spillway.toml") + " 2>&1");
