@@ -1,5 +1,5 @@
 #include "app/service.hpp"
-#include "app/stale_connections.hpp"
+#include "app/service_connection.hpp"
 
 #include <pthread.h>
 
@@ -19,18 +19,6 @@
 
 namespace spillway::app {
 namespace {
-
-std::size_t slab_bytes_for(std::size_t max_line_bytes) {
-  // Room for one maximal partial line plus a full read, rounded to 1 MiB; at least 4 MiB so that a slab
-  // holds thousands of typical Posts and rotations (the one copy) stay rare.
-  const std::size_t need = max_line_bytes + 2 + ingest::line_publisher::min_read_bytes;
-  const std::size_t mib = 1 << 20;
-  const std::size_t rounded = (need + mib - 1) / mib * mib;
-  return rounded < 4 * mib ? 4 * mib : rounded;
-}
-
-// Slabs in flight are bounded by what the ring can reference; 32 slabs of >= 4 MiB absorb a long burst.
-constexpr std::size_t slab_count = 32;
 
 common::error start_up_error(const std::exception& e) { return {common::errc::config, e.what()}; }
 
@@ -154,11 +142,10 @@ common::result<void> service::open_sinks() {
     }
     if (auto made = create_owner_only_directory(cfg_.rocksdb.path); !made) return made.error();
     db_ = std::make_unique<sinks::store>(cfg_.rocksdb.path, sinks::open_mode::read_write, env_);
-    pool_ = std::make_unique<common::slab_pool>(slab_bytes_for(cfg_.stream.max_line_bytes), slab_count);
-    ring_ = std::make_unique<common::spsc_ring<common::stream_item>>(cfg_.pipeline.ring_capacity);
     if (auto opened = open_spool(); !opened) return opened.error();
-    publisher_ = std::make_unique<ingest::line_publisher>(*ring_, *pool_, cfg_.stream.max_line_bytes, metrics_,
-                                                          spool_.get());
+    for (std::size_t i = 0; i < cfg_.stream.connections; ++i) {
+      if (auto opened = open_connection(i); !opened) return opened.error();
+    }
     if (cfg_.kafka.enabled) {
       // Starts even when no broker is reachable: Posts wait in the outbox until Kafka answers.
       kafka_ = std::make_unique<sinks::kafka::kafka_sink>(*db_, cfg_.kafka, metrics_, cfg_.stream.max_line_bytes);
@@ -169,7 +156,12 @@ common::result<void> service::open_sinks() {
   const sinks::pipeline_options popts{.max_line_bytes = cfg_.stream.max_line_bytes,
                                       .write_batch_posts = cfg_.rocksdb.write_batch_posts,
                                       .dedup_window = cfg_.pipeline.dedup_window};
-  pipe_ = std::make_unique<sinks::pipeline>(*ring_, *pool_, *db_, metrics_, popts, kafka_.get(), spool_.get());
+  std::vector<sinks::pipeline_input> inputs;
+  for (const auto& c : connections_) {
+    inputs.push_back({.ring = c->ring.get(), .pool = c->pool.get(), .spool = c->index == 0 ? spool_.get() : nullptr,
+                      .labels = c->labels});
+  }
+  pipe_ = std::make_unique<sinks::pipeline>(inputs, *db_, metrics_, popts, kafka_.get());
   spdlog::info("RocksDB at {}: {} recent ids loaded into the dedup window", cfg_.rocksdb.path, pipe_->warmed_ids());
   return {};
 }
@@ -203,40 +195,15 @@ common::result<void> service::wire_stream() {
   }
   ledger_ = std::make_unique<meta_gap_ledger>(*db_);
   gaps_ = std::make_unique<ingest::gap_tracker>(*ledger_, cfg_.stream.backfill, newest_post, metrics_);
-
-  ingest::run_policy::token_refresher refresher;
-  if (token_source_->refreshable()) {
-    // Reader thread: after a 401, obtain the token again once (the supervisor allows one refresh until
-    // data flows again); the next connect's bearer hook then reads the new one.
-    refresher = [this]() -> common::result<void> {
-      if (auto refreshed = token_source_->refresh(); !refreshed) return refreshed;
-      if (auto token = token_source_->token()) {
-        const std::lock_guard lock(token_mutex_);
-        token_ = std::move(*token);
-      }
-      return {};
-    };
-  }
-  policy_ = std::make_unique<ingest::run_policy>(cfg_, gaps_.get(), metrics_, std::move(refresher));
+  // A gap only while every connection is down (one connection: the same as the tracker itself).
+  shared_gaps_ = std::make_unique<ingest::redundant_gaps>(*gaps_, connections_.size());
   usage_ = std::make_unique<usage_monitor>(cfg_, metrics_, [this] { return current_token(); });
-  // Reader thread, on a UsageCapExceeded refusal: wait until the reset X reports, read afresh.
-  policy_->set_usage_reset_source([this] { return usage_->reset(); });
-  if (cfg_.reconnect.close_stale_connections)
-    policy_->set_stale_closer([this] { return close_stale_connections(cfg_, current_token(), metrics_, &signals_); });
-  ingest::reader_hooks hooks;
-  hooks.on_session_end = [this](const ingest::session_result& r) { return policy_->on_session_end(r); };
-  hooks.next_target = [this] { return policy_->next_target(); };
-  hooks.bearer = [this] { return current_token(); };
-  hooks.on_established = [this](const ingest::rate_limit_headers& rl) { policy_->on_established(rl); };
-  hooks.on_tick = [this] { policy_->on_tick(); };
-  // Only the disk guard holds the stream: a close on purpose is a disk_low gap.
-  hooks.on_hold = [this](const ingest::session_result& r) { policy_->on_hold(r, reconnect::gap_reason::disk_low); };
-  auto tls = ingest::make_client_tls_context(ingest::tls_trust_from(cfg_));
-  if (!tls) return tls.error();
-  reader_ = std::make_unique<ingest::stream_reader>(ep_, std::move(*tls), ingest::session_options_from(cfg_),
-                                                    *publisher_, std::move(hooks), metrics_);
+  for (auto& c : connections_) {
+    if (auto wired = wire_connection(*c); !wired) return wired.error();
+  }
   auto guard = disk_guard::create(cfg_.rocksdb, metrics_,
-                                  {[this] { reader_->hold(); }, [this] { reader_->release(); }});
+                                  {[this] { for_each_reader(&ingest::stream_reader::hold); },
+                                   [this] { for_each_reader(&ingest::stream_reader::release); }});
   if (!guard) return guard.error();
   disk_guard_ = std::move(*guard);
   return {};
@@ -251,21 +218,22 @@ void service::on_pipeline_failed() {
   pipeline_ok_.store(false, std::memory_order_release);
   pipeline_ended_.store(true, std::memory_order_release);
   pipeline_up_.set(0);
-  // The reader may be waiting for ring space that will never come: release it, then end the session.
-  publisher_->abandon();
-  reader_->request_shutdown();
+  // The readers may be waiting for ring space that will never come: release them, then end the sessions.
+  for (auto& c : connections_) c->publisher->abandon();
+  for_each_reader(&ingest::stream_reader::request_shutdown);
 }
 
 common::exit_code service::run() {
   pipeline_up_.set(1);
-  signals_.on_stop([this] { reader_->request_shutdown(); });
+  signals_.on_stop([this] { for_each_reader(&ingest::stream_reader::request_shutdown); });
   pipeline_thread_ = std::thread([this] {
     if (!pipe_->run()) on_pipeline_failed();
   });
   disk_guard_->start();
   usage_->start();
-  spdlog::info("streaming from {}://{}:{}{}", ep_.tls ? "https" : "http", ep_.host, ep_.port, policy_->base_target());
-  return stop(reader_->run());
+  spdlog::info("streaming from {}://{}:{}{} over {} connection(s)", ep_.tls ? "https" : "http", ep_.host, ep_.port,
+               connections_.front()->policy->base_target(), connections_.size());
+  return stop(run_connections());
 }
 
 common::exit_code service::stop(common::exit_code reader_exit) {

@@ -7,11 +7,15 @@
 //
 // Owns: every part listed above; members are declared in construction order, so they are destroyed in
 // the reverse order (the reader before the pipeline, the pipeline before the store).
-// Thread: build and run on the main thread, which becomes the reader thread; the pipeline thread and the
-// disk guard's and usage monitor's threads are started and joined by run(). Stop requests come from the signal_watcher's thread (SIGINT/SIGTERM) or
-// from the pipeline thread (a storage failure): both only call reader_->request_shutdown() and
-// publisher_->abandon(), which are thread-safe. The disk guard closes and reopens the stream through
-// reader_->hold()/release(), also thread-safe.
+// Thread: build and run on the main thread, which becomes connection 1's reader thread; the pipeline
+// thread, connection 2's reader thread (stream.connections = 2) and the disk guard's and usage monitor's
+// threads are started and joined by run(). Stop requests come from the signal_watcher's thread (SIGINT/SIGTERM) or
+// from the pipeline thread (a storage failure): both only call each connection's reader->request_shutdown()
+// and publisher->abandon(), which are thread-safe. The disk guard closes and reopens the streams through
+// reader->hold()/release(), also thread-safe.
+//
+// Redundant connections (service_connections.cpp): each connection has its own slab pool, ring, publisher,
+// run_policy (supervisor) and reader; the pipeline polls every ring; one gap ledger through redundant_gaps.
 // Must outlive it: the signal_watcher.
 #include <atomic>
 #include <memory>
@@ -19,6 +23,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "app/disk_guard.hpp"
 #include "app/meta_gap_ledger.hpp"
@@ -33,6 +38,7 @@
 #include "config/settings.hpp"
 #include "ingest/auth/app_token_source.hpp"
 #include "ingest/stream/gap_tracker.hpp"
+#include "ingest/stream/redundant_gaps.hpp"
 #include "ingest/stream/line_publisher.hpp"
 #include "ingest/stream/run_policy.hpp"
 #include "ingest/stream/stream_reader.hpp"
@@ -67,6 +73,15 @@ class service {
   // The overload spool (pipeline.spool_*), recovered from the last run; none when spool_max_bytes = 0.
   [[nodiscard]] common::result<void> open_spool();
   [[nodiscard]] common::result<void> wire_stream();
+  // service_connections.cpp: connection `index`'s pool, ring and publisher (open_sinks), then its policy
+  // and reader (wire_stream); run_connections() runs every reader and returns the first non-ok exit.
+  struct stream_connection;
+  [[nodiscard]] common::result<void> open_connection(std::size_t index);
+  [[nodiscard]] common::result<void> wire_connection(stream_connection& c);
+  [[nodiscard]] common::exit_code run_connections();
+  void for_each_reader(void (ingest::stream_reader::*action)());
+  // Another connection than `self` is connecting or streaming (the stale closer must not close it).
+  [[nodiscard]] bool other_connection_active(const stream_connection& self) const;
   void register_health_checks();
   [[nodiscard]] common::exit_code stop(common::exit_code reader_exit);
   // Pipeline thread: the store refused a write. Everything after the last commit is unacknowledged.
@@ -87,18 +102,17 @@ class service {
   std::string current_token() const;
   mutable std::mutex token_mutex_;
   std::string token_;
+  std::mutex refresh_mutex_;  // one 401 refresh at a time (each connection's reader may ask for one)
   std::unique_ptr<common::metrics_server> metrics_server_;
   std::unique_ptr<sinks::store> db_;
-  std::unique_ptr<common::slab_pool> pool_;
-  std::unique_ptr<common::spool> spool_;  // null when pipeline.spool_max_bytes = 0; outlives publisher_ and pipe_
-  std::unique_ptr<common::spsc_ring<common::stream_item>> ring_;
-  std::unique_ptr<ingest::line_publisher> publisher_;
+  // Connection 1's only: null when pipeline.spool_max_bytes = 0; outlives the publishers and pipe_.
+  std::unique_ptr<common::spool> spool_;
+  std::vector<std::unique_ptr<stream_connection>> connections_;  // stream.connections of them
   std::unique_ptr<sinks::kafka::kafka_sink> kafka_;
   std::unique_ptr<sinks::pipeline> pipe_;
   std::unique_ptr<meta_gap_ledger> ledger_;
   std::unique_ptr<ingest::gap_tracker> gaps_;
-  std::unique_ptr<ingest::run_policy> policy_;
-  std::unique_ptr<ingest::stream_reader> reader_;
+  std::unique_ptr<ingest::redundant_gaps> shared_gaps_;  // each connection's view of gaps_
   std::unique_ptr<disk_guard> disk_guard_;
   std::unique_ptr<usage_monitor> usage_;
   rocksdb::Env* env_ = nullptr;

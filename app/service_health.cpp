@@ -17,8 +17,9 @@
 namespace spillway::app {
 namespace {
 
-std::optional<std::int64_t> read_cell(const common::metrics_registry& m, std::string_view name) {
-  const auto* cell = m.find(std::string(name));
+std::optional<std::int64_t> read_cell(const common::metrics_registry& m, std::string_view name,
+                                      const common::metric_labels& labels = {}) {
+  const auto* cell = m.find(std::string(name), labels);
   if (cell == nullptr) return std::nullopt;
   return cell->get();
 }
@@ -45,17 +46,28 @@ void service::register_health_checks() {
                                            : "the pipeline stopped after RocksDB refused a write; the service exits");
   });
 
-  readiness_.add("stream", [this] {
-    const auto state = read_cell(metrics_, common::metric::stream_state.name);
-    const auto healthy = read_cell(metrics_, common::metric::stream_healthy.name);
-    if (!state) return common::health_status::fail("the stream reader has not started yet");
-    if (*state != static_cast<std::int64_t>(ingest::connection_state::streaming)) {
-      return common::health_status::fail(fmt::format("the stream is not connected ({})", state_name(*state)));
+  // Ready while any connection streams and is healthy: with redundant connections the other one's copy is
+  // not needed meanwhile. The failure names every connection's state.
+  readiness_.add("stream", [this, connections = cfg_.stream.connections] {
+    std::string why;
+    for (std::uint64_t n = 1; n <= connections; ++n) {
+      const common::metric_labels label{{"connection", std::to_string(n)}};
+      const auto state = read_cell(metrics_, common::metric::stream_state.name, label);
+      const auto healthy = read_cell(metrics_, common::metric::stream_healthy.name, label);
+      std::string problem;
+      if (!state) {
+        problem = "the stream reader has not started yet";
+      } else if (*state != static_cast<std::int64_t>(ingest::connection_state::streaming)) {
+        problem = fmt::format("the stream is not connected ({})", state_name(*state));
+      } else if (healthy && *healthy == 0) {
+        problem = "reconnect.alert_after consecutive sessions failed";
+      } else {
+        return common::health_status::pass();
+      }
+      if (!why.empty()) why += "; ";
+      why += connections == 1 ? problem : fmt::format("connection {}: {}", n, problem);
     }
-    if (healthy && *healthy == 0) {
-      return common::health_status::fail("reconnect.alert_after consecutive sessions failed");
-    }
-    return common::health_status::pass();
+    return common::health_status::fail(why);
   });
 
   readiness_.add("rocksdb", [this] {

@@ -139,7 +139,20 @@ std::optional<double> metrics_snapshot::value(std::string_view name) const {
   for (const auto& s : samples) {
     if (s.labels.empty() && s.name == name) return s.value;
   }
-  return std::nullopt;
+  const auto each = per_connection(name);
+  if (each.empty()) return std::nullopt;
+  double sum = 0;
+  for (const auto& [connection, v] : each) sum += v;
+  return sum;
+}
+
+std::vector<std::pair<std::string, double>> metrics_snapshot::per_connection(std::string_view name) const {
+  std::vector<std::pair<std::string, double>> out;
+  for (const auto& s : samples) {
+    if (s.name != name || !s.labels.starts_with("connection=\"") || s.labels.find(',') != std::string::npos) continue;
+    out.emplace_back(label_value(s.labels, "connection"), s.value);
+  }
+  return out;
 }
 
 std::vector<std::pair<std::string, double>> metrics_snapshot::by_label(std::string_view name,
@@ -192,8 +205,18 @@ std::vector<std::string> render_top(const top_screen& screen, const metrics_snap
     lines.push_back("no figures: " + common::log_sample(fetch_problem, 300));
   } else {
     const auto& now = *current;
-    const double state = now.value(m::stream_state.name).value_or(-1);
-    const bool healthy = now.value(m::stream_healthy.name).value_or(0) > 0;
+    // Per connection (stream.connections): the service streams while any connection does.
+    const auto states = now.per_connection(m::stream_state.name);
+    const auto healths = now.per_connection(m::stream_healthy.name);
+    double state = now.value(m::stream_state.name).value_or(-1);
+    bool healthy = now.value(m::stream_healthy.name).value_or(0) > 0;
+    if (!states.empty()) {
+      state = states.front().second;
+      for (const auto& [c, s] : states) {
+        if (s == 2) state = s;  // spillway_stream_state: 2 streaming
+      }
+      healthy = std::ranges::any_of(healths, [](const auto& h) { return h.second > 0; });
+    }
     const bool pipeline = now.value(m::pipeline_up.name).value_or(1) > 0;
     std::string head = "state  " + std::string(state_name(state)) + (healthy ? " (healthy)" : " (not healthy)");
     if (const auto started = now.value(m::start_time.name); started && *started > 0) {
@@ -202,6 +225,11 @@ std::vector<std::string> render_top(const top_screen& screen, const metrics_snap
     head += pipeline ? "   pipeline up" : "   PIPELINE DOWN";
     lines.push_back(head);
     if (!fetch_problem.empty()) lines.push_back("stale: " + common::log_sample(fetch_problem, 200));
+    if (states.size() > 1) {
+      std::string each = "connections";
+      for (const auto& [c, s] : states) each += "  " + common::log_sample(c, 8) + " " + state_name(s);
+      lines.push_back(each);
+    }
     lines.push_back("");
     char buf[160];
     std::snprintf(buf, sizeof buf, "  %-12s %18s %16s", "Posts", "total", "per second");
@@ -229,11 +257,20 @@ std::vector<std::string> render_top(const top_screen& screen, const metrics_snap
     } else {
       lines.push_back("outbox   Kafka off");
     }
-    const double last_post_ms = now.value(m::stream_last_post_ms.name).value_or(0);
+    const auto each_post = now.per_connection(m::stream_last_post_ms.name);
+    double last_post_ms = each_post.empty() ? now.value(m::stream_last_post_ms.name).value_or(0) : 0;
+    for (const auto& [c, ms] : each_post) last_post_ms = std::max(last_post_ms, ms);  // the latest of any connection
     lines.push_back("last Post " + (last_post_ms > 0 ? duration_text(now_s - last_post_ms / 1000.0) + " ago" : std::string("never")));
     std::string ends = "session ends";
     std::size_t shown = 0;
+    // One figure per reason, summed over the connections (each labels its own).
+    std::vector<std::pair<std::string, double>> by_reason;
     for (const auto& [reason, count] : now.by_label(m::stream_session_ends.name, "reason")) {
+      auto it = std::ranges::find_if(by_reason, [&](const auto& r) { return r.first == reason; });
+      if (it == by_reason.end()) by_reason.emplace_back(reason, count);
+      else it->second += count;
+    }
+    for (const auto& [reason, count] : by_reason) {
       if (count <= 0) continue;
       ends += "  " + common::log_sample(reason, 24) + " " + grouped(count);
       ++shown;

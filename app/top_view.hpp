@@ -27,8 +27,11 @@ struct metrics_snapshot {
   std::chrono::steady_clock::time_point taken;  // when it was read, for per-second rates
   std::vector<metric_sample> samples;
 
-  // The unlabelled sample called `name`, if the text had one.
+  // The unlabelled sample called `name`, if the text had one; else the sum of its per-connection samples
+  // (labelled only connection="N": stream.connections), if any.
   [[nodiscard]] std::optional<double> value(std::string_view name) const;
+  // The samples called `name` labelled only connection="N": (N, value), in text order.
+  [[nodiscard]] std::vector<std::pair<std::string, double>> per_connection(std::string_view name) const;
   // Every sample called `name` with a label `label`: (that label's value, sample value), in text order.
   [[nodiscard]] std::vector<std::pair<std::string, double>> by_label(std::string_view name, std::string_view label) const;
 };

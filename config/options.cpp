@@ -37,6 +37,8 @@ std::vector<option_spec> build_table() {
        .field = SPILLWAY_FIELD(stream.max_line_bytes), .min = 1 * kib, .max = 64 * kib * kib},
       {.key = "stream.backfill", .type = boolean, .help = "On reconnect, ask for backfill_minutes sized from the measured gap (at most 5). Enterprise access only; duplicates are dropped by id.",
        .field = SPILLWAY_FIELD(stream.backfill)},
+      {.key = "stream.connections", .type = integer, .help = "Filtered-stream connections held at once: 1, or 2 for redundant connections (Enterprise access only: X answers a second connection on other levels with 429 TooManyConnections). Each carries a full copy; duplicates are dropped by id, and a gap is recorded only while every connection is down.",
+       .field = SPILLWAY_FIELD(stream.connections), .check = value_check::connection_count},
       {.key = "stream.rules_sync_on_start", .type = boolean, .help = "Sync [[rules]] with the live rules before connecting.",
        .field = SPILLWAY_FIELD(stream.rules_sync_on_start)},
       {.key = "stream.rules_delete_unmanaged", .type = boolean, .help = "When syncing, delete live rules that are not in [[rules]].",

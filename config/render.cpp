@@ -48,6 +48,7 @@ std::string constraints(const option_spec& spec) {
   }
   switch (spec.check) {
     case value_check::power_of_two: text += ", a power of two"; break;
+    case value_check::connection_count: text = "1 or 2 (2: Enterprise only)"; break;
     case value_check::http_origin: text = "http(s)://host[:port]"; break;
     case value_check::host_port: text = "host:port"; break;
     case value_check::host_port_list: text = "host:port[,host:port...]"; break;

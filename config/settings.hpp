@@ -22,6 +22,7 @@ struct stream_settings {
   std::string media_fields;
   std::uint64_t max_line_bytes = 1 << 20;
   bool backfill = false;
+  std::uint64_t connections = 1;  // 1 | 2 (redundant connections, Enterprise)
   bool rules_sync_on_start = false;
   bool rules_delete_unmanaged = true;
   std::chrono::milliseconds connect_timeout{10000};

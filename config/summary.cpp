@@ -33,12 +33,21 @@ std::string kafka_destination(const kafka_settings& k) {
   return where;
 }
 
+std::string connection_summary(const stream_settings& st) {
+  if (st.connections == 1) return "1";
+  return std::to_string(st.connections) +
+         " redundant (Enterprise access only: on other access levels X answers the second connection with 429 "
+         "TooManyConnections and it retries with backoff while the first streams); each carries a full copy, "
+         "duplicates are dropped by id";
+}
+
 }  // namespace
 
 std::string render_summary(const settings& s, std::string_view stream_target) {
   std::string out = "\n# Summary: what `spillway run` does with this configuration (secrets are never shown).\n";
   // base_url is scheme://host[:port] with no trailing '/' (validated on load).
   out += "#   stream:  " + s.stream.base_url + std::string(stream_target) + "\n";
+  out += "#   connections: " + connection_summary(s.stream) + "\n";
   out += "#   token:   " + token_source(s.auth) + "\n";
   out += "#   rules:   " + std::to_string(s.rules.size()) + " in [[rules]]" +
          (s.stream.rules_sync_on_start ? ", synced with X before connecting" : ", not synced on start") + "\n";

@@ -183,6 +183,7 @@ std::optional<issue> check_string(value_check check, std::string_view value) {
     case value_check::kafka_topic: return check_kafka_topic(value);
     case value_check::env_var_name: return check_env_var_name(value);
     case value_check::power_of_two:
+    case value_check::connection_count:
     case value_check::none: return std::nullopt;
   }
   return std::nullopt;
@@ -194,6 +195,11 @@ std::optional<issue> check_integer(value_check check, std::uint64_t value) {
     while (below * 2 <= value) below *= 2;
     return issue{"must be a power of two (got " + std::to_string(value) + ")",
                  "use " + std::to_string(below) + " or " + std::to_string(below * 2)};
+  }
+  if (check == value_check::connection_count && value != 1 && value != 2) {
+    return issue{"must be 1 or 2 (got " + std::to_string(value) + ")",
+                 "use 1 (one connection, every access level) or 2 (redundant connections: Enterprise access only, X "
+                 "allows at most 2 concurrent filtered-stream connections)"};
   }
   return std::nullopt;
 }

@@ -22,6 +22,7 @@ enum class value_check {
   kafka_topic,     // [A-Za-z0-9._-]{1,249}
   env_var_name,    // [A-Za-z_][A-Za-z0-9_]* or empty
   power_of_two,    // integers only
+  connection_count,  // stream.connections: 1 or 2 (X allows 2 concurrent streams on Enterprise only)
 };
 
 // "250ms", "5s", "1m", "2h": a whole number and one unit.

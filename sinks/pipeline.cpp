@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <stdexcept>
 #include <thread>
 
 #include "common/log.hpp"
@@ -22,21 +23,20 @@ constexpr std::array<std::string_view, 4> dead_kind_names = {"invalid_json", "mi
 pipeline::pipeline(common::spsc_ring<common::stream_item>& ring, common::slab_pool& pool, store& db,
                    common::metrics_registry& metrics, const pipeline_options& options, post_sink* downstream,
                    common::spool* spool)
-    : ring_(ring),
-      pool_(pool),
-      db_(db),
+    : pipeline(std::vector<pipeline_input>{{.ring = &ring, .pool = &pool, .spool = spool, .labels = {}}}, db, metrics,
+               options, downstream) {}
+
+pipeline::pipeline(const std::vector<pipeline_input>& inputs, store& db, common::metrics_registry& metrics,
+                   const pipeline_options& options, post_sink* downstream)
+    : db_(db),
       downstream_(downstream),
-      spool_(spool),
       options_(options),
       extractor_(options.max_line_bytes),
       window_(options.dedup_window),
       batch_(db),
-      posts_received_(metrics.counter(common::metric::posts_received)),
       posts_stored_(metrics.counter(common::metric::posts_stored)),
-      duplicates_(metrics.counter(common::metric::duplicates_dropped)),
       notices_(metrics.counter(common::metric::stream_notices)),
       batches_(metrics.counter(common::metric::rocksdb_batches)),
-      ring_depth_(metrics.gauge(common::metric::ring_depth)),
       dedup_reads_(metrics.counter(common::metric::dedup_rocksdb_reads)),
       commit_latency_(prometheus::BuildHistogram()
                           .Name(std::string(common::metric::commit_latency.name))
@@ -47,10 +47,23 @@ pipeline::pipeline(common::spsc_ring<common::stream_item>& ring, common::slab_po
   for (std::size_t k = 0; k < dead_kind_count; ++k) {
     malformed_[k] = &metrics.counter(common::metric::malformed_lines, {{"kind", std::string(dead_kind_names[k])}});
   }
-  const auto reserve = options_.write_batch_posts + pop_chunk;
+  // One loop pops a batch from every input before it commits: room for all of them, so nothing grows later.
+  if (inputs.empty()) throw std::invalid_argument("sinks::pipeline needs at least one input (ring and slab pool)");
+  const auto reserve = options_.write_batch_posts + pop_chunk * inputs.size();
+  inputs_.reserve(inputs.size());
+  for (const auto& in : inputs) {
+    inputs_.push_back(input_state{.ring = in.ring,
+                                  .pool = in.pool,
+                                  .spool = in.spool,
+                                  .retired = {},
+                                  .posts_received = &metrics.counter(common::metric::posts_received, in.labels),
+                                  .duplicates = &metrics.counter(common::metric::duplicates_dropped, in.labels),
+                                  .ring_depth = &metrics.gauge(common::metric::ring_depth, in.labels)});
+    inputs_.back().retired.reserve(reserve);
+  }
+  current_ = &inputs_.front();
   pending_.reserve(reserve);
   committed_view_.reserve(reserve);
-  retired_.reserve(reserve);
   popped_.resize(pop_chunk);
   deadletter_seq_ = db_.next_deadletter_seq();
   // Warm the window with the newest stored ids (time-ordered keys) so duplicates re-sent right after a
@@ -69,21 +82,17 @@ bool pipeline::run() {
   auto idle_spins = 0;
   for (;;) {
     const bool stopping = stop_.load(std::memory_order_acquire);
-    const auto n = ring_.pop_batch(std::span(popped_));
-    if (n == 0 && spool_ != nullptr && !stopping) {
-      // The ring is empty, so everything queued before the spool was handled: the spool is next.
-      const int drained_chunk = drain_spool_chunk();
-      if (drained_chunk < 0) return false;
-      if (drained_chunk > 0) {
-        idle_spins = 0;
-        continue;
-      }
+    // Every input in turn, one batch each: a busy connection cannot starve the other's ring.
+    std::int64_t n = 0;
+    bool drained = true;
+    for (auto& in : inputs_) {
+      const auto got = poll_input(in, stopping);
+      if (got < 0) return false;
+      n += got;
+      if (static_cast<std::size_t>(got) >= pop_chunk) drained = false;
     }
-    if (n != 0 && stored_posts_ == 0 && pending_.empty()) first_popped_ = std::chrono::steady_clock::now();
-    ring_depth_.set(static_cast<std::int64_t>(ring_.size()));
-    for (std::size_t i = 0; i < n; ++i) handle(popped_[i]);
-    const bool drained = n < pop_chunk;
-    if (!pending_.empty() || !retired_.empty()) {
+    const bool retired = std::ranges::any_of(inputs_, [](const input_state& in) { return !in.retired.empty(); });
+    if (!pending_.empty() || retired) {
       if (pending_.size() >= options_.write_batch_posts || drained) {
         if (!commit(false)) return false;
       }
@@ -106,9 +115,25 @@ bool pipeline::run() {
   return commit(true);
 }
 
-int pipeline::drain_spool_chunk() {
+std::int64_t pipeline::poll_input(input_state& in, bool stopping) {
+  current_ = &in;
+  const auto n = in.ring->pop_batch(std::span(popped_));
+  if (n == 0 && in.spool != nullptr && !stopping) {
+    // The ring is empty, so everything queued before the spool was handled: the spool is next.
+    const int drained_chunk = drain_spool_chunk(in);
+    if (drained_chunk < 0) return -1;
+    if (drained_chunk > 0) return static_cast<std::int64_t>(pop_chunk);
+  }
+  if (n != 0 && stored_posts_ == 0 && pending_.empty()) first_popped_ = std::chrono::steady_clock::now();
+  in.ring_depth->set(static_cast<std::int64_t>(in.ring->size()));
+  for (std::size_t i = 0; i < n; ++i) handle(popped_[i]);
+  return static_cast<std::int64_t>(n);
+}
+
+int pipeline::drain_spool_chunk(input_state& in) {
+  auto* spool = in.spool;
   std::size_t total = 0;
-  for (std::size_t n; (n = spool_->pop_batch(std::span(popped_))) != 0;) {
+  for (std::size_t n; (n = spool->pop_batch(std::span(popped_))) != 0;) {
     if (total == 0 && stored_posts_ == 0 && pending_.empty()) first_popped_ = std::chrono::steady_clock::now();
     for (std::size_t i = 0; i < n; ++i) handle(popped_[i]);
     total += n;
@@ -117,13 +142,15 @@ int pipeline::drain_spool_chunk() {
   }
   if (total == 0) return 0;
   if (!commit(false)) return -1;
-  spool_->release();
+  spool->release();
   if (downstream_ != nullptr) downstream_->poll();
   return 1;
 }
 
 pipeline::throughput pipeline::stored_throughput() const noexcept {
-  throughput t{stored_posts_, stored_bytes_, 0, static_cast<std::uint64_t>(duplicates_.get())};
+  std::uint64_t duplicates = 0;
+  for (const auto& in : inputs_) duplicates += static_cast<std::uint64_t>(in.duplicates->get());
+  throughput t{stored_posts_, stored_bytes_, 0, duplicates};
   if (stored_posts_ != 0) t.seconds = std::chrono::duration<double>(last_commit_ - first_popped_).count();
   return t;
 }
@@ -142,7 +169,7 @@ void pipeline::handle(const common::stream_item& item) {
       dead_letter(truncated, "the stream ended in the middle of this line", {item.bytes(), item.length});
       break;
     case kind::slab_retired:
-      retired_.push_back(item.owner);
+      current_->retired.push_back(item.owner);
       break;
   }
 }
@@ -167,9 +194,9 @@ void pipeline::handle_line(const common::stream_item& item) {
       dead_letter(missing_id, fields.problem, line);
       return;
   }
-  posts_received_.add();
+  current_->posts_received->add();
   if (is_duplicate(fields.id)) {
-    duplicates_.add();
+    current_->duplicates->add();  // with redundant connections: the copy that arrived second
     return;
   }
   window_.insert(fields.id);
@@ -229,8 +256,10 @@ bool pipeline::commit(bool sync) {
   }
   batch_.clear();
   pending_.clear();
-  for (auto* s : retired_) pool_.release(s);
-  retired_.clear();
+  for (auto& in : inputs_) {
+    for (auto* s : in.retired) in.pool->release(s);
+    in.retired.clear();
+  }
   return true;
 }
 

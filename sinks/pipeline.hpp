@@ -5,12 +5,17 @@
 //
 // Owns: the extractor, the dedup window, the pending commit_batch and its bookkeeping (all sized at start).
 // Thread: run() executes on the pipeline thread; request_stop() may be called from any thread.
-// Must outlive it: the ring, the slab pool, the store, the metrics registry and the downstream sink.
+// Must outlive it: the rings, the slab pools, the spools, the store, the metrics registry and the downstream sink.
 //
 // Overload spool (optional, common/spool.hpp): when the ring is empty the pipeline drains the spool, one
 // chunk at a time, each chunk committed before its buffer is released. The reader spools only while the
 // ring is full or the spool is not yet drained, so ring, spool, ring is arrival order. On request_stop()
 // the spool is left as it is: it is on disk and drained first at the next start.
+//
+// Redundant connections (stream.connections = 2): one input per connection, each its own ring, slab pool
+// (and spool, where it has one), all polled by this one thread — no lock between a reader and the
+// pipeline. The two copies of a Post meet here: the first one handled is stored, the other is dropped by
+// id (the dedup window holds every id handled, committed or pending) and counted against its connection.
 //
 // Ordering contract with the reader: items arrive in the order the bytes arrived; a slab_retired marker
 // comes after every line of that slab, so releasing a slab when its marker has been handled — after the
@@ -43,11 +48,23 @@ struct pipeline_options {
   std::size_t dedup_window;       // pipeline.dedup_window
 };
 
+// One reader's hand-off: its ring, the pool its slabs come from, its spool (may be null) and the labels of
+// its per-connection metrics ({} with a single reader outside the service; {connection="N"} in it).
+struct pipeline_input {
+  common::spsc_ring<common::stream_item>* ring;
+  common::slab_pool* pool;
+  common::spool* spool;
+  common::metric_labels labels;
+};
+
 class pipeline {
  public:
   pipeline(common::spsc_ring<common::stream_item>& ring, common::slab_pool& pool, store& db,
            common::metrics_registry& metrics, const pipeline_options& options, post_sink* downstream,
            common::spool* spool = nullptr);
+  // One input per connection (at least one), polled in turn.
+  pipeline(const std::vector<pipeline_input>& inputs, store& db, common::metrics_registry& metrics,
+           const pipeline_options& options, post_sink* downstream);
 
   // Runs until request_stop() has been called AND the ring is drained; commits with a WAL sync at the end.
   // Returns false if RocksDB refused a write (the reason is logged); nothing is acknowledged then.
@@ -75,10 +92,24 @@ class pipeline {
     std::int64_t received_ms;
   };
 
+  // An input's ring, pool, spool, the slabs retired since the last commit and its per-connection cells.
+  struct input_state {
+    common::spsc_ring<common::stream_item>* ring;
+    common::slab_pool* pool;
+    common::spool* spool;
+    std::vector<common::slab*> retired;  // to release after the next commit (capacity reserved)
+    common::metric_cell* posts_received;
+    common::metric_cell* duplicates;
+    common::metric_cell* ring_depth;
+  };
+
+  // Pops and handles one batch of `in` (or drains a spool chunk when its ring is empty). -1: a commit
+  // failed; otherwise the items handled (a drained spool chunk counts as pop_chunk: keep polling).
+  std::int64_t poll_input(input_state& in, bool stopping);
   void handle(const common::stream_item& item);
-  // Handles and commits one chunk of the spool, then lets the spool reuse its buffer. -1: a commit failed;
-  // 0: nothing spooled; 1: a chunk was drained.
-  int drain_spool_chunk();
+  // Handles and commits one chunk of `in`'s spool, then lets the spool reuse its buffer. -1: a commit
+  // failed; 0: nothing spooled; 1: a chunk was drained.
+  int drain_spool_chunk(input_state& in);
   void handle_line(const common::stream_item& item);
   // Why a line went to the deadletter store; indexes the per-kind counter and the logged-once flag.
   enum dead_kind : std::size_t { invalid_json, missing_id, oversize, truncated, dead_kind_count };
@@ -86,18 +117,16 @@ class pipeline {
   bool commit(bool sync);
   [[nodiscard]] bool is_duplicate(std::uint64_t id);
 
-  common::spsc_ring<common::stream_item>& ring_;
-  common::slab_pool& pool_;
+  std::vector<input_state> inputs_;
+  input_state* current_ = nullptr;  // the input whose items handle() is given
   store& db_;
   post_sink* downstream_;
-  common::spool* spool_;
   pipeline_options options_;
   sinks::post_extractor extractor_;
   dedup_window window_;
   commit_batch batch_;
   std::vector<pending_post> pending_;           // Posts in batch_, in order (capacity reserved)
   std::vector<committed_post> committed_view_;  // reused for the downstream hand-off
-  std::vector<common::slab*> retired_;          // slabs to release after the next commit
   std::vector<common::stream_item> popped_;     // pop_batch buffer
   std::uint64_t deadletter_seq_ = 0;
   std::uint64_t stored_posts_ = 0;
@@ -109,13 +138,10 @@ class pipeline {
   std::atomic<bool> stop_{false};
   std::array<bool, dead_kind_count> logged_kind_{};
 
-  common::metric_cell& posts_received_;
   common::metric_cell& posts_stored_;
-  common::metric_cell& duplicates_;
   std::array<common::metric_cell*, dead_kind_count> malformed_{};
   common::metric_cell& notices_;
   common::metric_cell& batches_;
-  common::metric_cell& ring_depth_;
   common::metric_cell& dedup_reads_;
   common::latency_batch commit_latency_;  // receive → committed, handed over once per commit
 };

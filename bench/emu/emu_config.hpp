@@ -52,6 +52,9 @@ struct EmuConfig {
   std::optional<AccessLevel> access;     // unset = historical defaults (see access_level.hpp)
   std::int64_t reap_ms = 3000;           // a client-dropped stream keeps its slot this long
   bool require_rules = false;            // stream connects with no rules get X's 409
+  // Every live stream gets every Post (X's redundant Enterprise connections each carry a full copy);
+  // off: concurrent streams share one id sequence (each Post goes to one of them).
+  bool full_copies = false;
   // POST /oauth2/token (client credentials): enabled when both are set.
   std::string app_key, app_secret;
   // POST /2/oauth2/token (refresh_token grant) and user tokens on /2/users/me: enabled when both set.

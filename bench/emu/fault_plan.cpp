@@ -42,6 +42,10 @@ Fault parse_one(const rapidjson::Value& v) {
     f.after_ms = v["after_ms"].GetInt64();
   }
   if (f.after_posts && f.after_ms) bad("a fault takes after_posts or after_ms, not both");
+  if (v.HasMember("lane")) {
+    if (!v["lane"].IsInt() || v["lane"].GetInt() < 1) bad("lane must be a positive integer (1 = the first live stream)");
+    f.lane = v["lane"].GetInt();
+  }
   if (!v.HasMember("action") || !v["action"].IsString()) bad("every fault needs an \"action\" string");
   const std::string action = v["action"].GetString();
   auto str = [&](const char* k, const char* dflt) {
@@ -158,10 +162,10 @@ std::optional<Fault> FaultPlan::on_connect(std::uint64_t posts, std::int64_t ms)
   return armed_;
 }
 
-std::optional<Fault> FaultPlan::take_due(std::uint64_t posts, std::int64_t ms) {
+std::optional<Fault> FaultPlan::take_due(std::uint64_t posts, std::int64_t ms, int lane) {
   fire_status(posts, ms);
   for (auto it = pending_.begin(); it != pending_.end(); ++it) {
-    if (due(*it, posts, ms)) {
+    if (for_lane(*it, lane) && due(*it, posts, ms)) {
       Fault f = *it;
       pending_.erase(it);
       return f;
@@ -170,17 +174,17 @@ std::optional<Fault> FaultPlan::take_due(std::uint64_t posts, std::int64_t ms) {
   return std::nullopt;
 }
 
-std::uint64_t FaultPlan::posts_until_next(std::uint64_t posts) const {
+std::uint64_t FaultPlan::posts_until_next(std::uint64_t posts, int lane) const {
   std::uint64_t best = std::numeric_limits<std::uint64_t>::max();
   for (const auto& f : pending_)
-    if (f.after_posts && f.action != Fault::Action::status) best = std::min(best, *f.after_posts > posts ? *f.after_posts - posts : 0);
+    if (f.after_posts && f.action != Fault::Action::status && for_lane(f, lane)) best = std::min(best, *f.after_posts > posts ? *f.after_posts - posts : 0);
   return best;
 }
 
-std::int64_t FaultPlan::next_ms() const {
+std::int64_t FaultPlan::next_ms(int lane) const {
   std::int64_t best = std::numeric_limits<std::int64_t>::max();
   for (const auto& f : pending_)
-    if (f.after_ms) best = std::min(best, *f.after_ms);
+    if (f.after_ms && for_lane(f, lane)) best = std::min(best, *f.after_ms);
   return best;
 }
 

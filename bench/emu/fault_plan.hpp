@@ -2,8 +2,10 @@
 // FaultPlan: the scripted (--faults FILE) or seeded random (--chaos SEED) misbehaviour of the
 // emulator. Each fault fires once, when the emulator has sent `after_posts` Posts in total or
 // `after_ms` ms have passed since start (whichever the fault names; neither = at start).
-// Stream faults are applied by the connection that is streaming when they come due; status faults
-// arm "answer the next N connects with this status and X's body".
+// Stream faults are applied by the connection that is streaming when they come due; with `"lane": N` only
+// by the stream holding lane N (each live stream holds the lowest lane free when it opened: with two
+// redundant connections, lanes 1 and 2 fault independently). Status faults arm "answer the next N
+// connects with this status and X's body".
 // Parsing happens at start-up and throws std::runtime_error naming the fix. After that the plan is
 // used only on the emulator's io thread.
 
@@ -27,6 +29,7 @@ struct Fault {
   int status = 503;                       // status
   std::string body;                       // status: X's body for that status/kind
   int connects = 1;                       // status: how many connects get it
+  std::optional<int> lane;                // stream faults: only the stream holding this lane (1-based)
 };
 
 class FaultPlan {
@@ -40,15 +43,16 @@ class FaultPlan {
   bool empty() const { return pending_.empty() && armed_left_ == 0; }
   // Connect time: fires due status faults, then answers from the armed one if any is left.
   std::optional<Fault> on_connect(std::uint64_t posts_sent, std::int64_t ms_since_start);
-  // Stream time: the next due stream fault (removed from the plan), if any.
-  std::optional<Fault> take_due(std::uint64_t posts_sent, std::int64_t ms_since_start);
-  // How many more Posts may go out before the next post-triggered stream fault (UINT64_MAX: none).
-  std::uint64_t posts_until_next(std::uint64_t posts_sent) const;
-  // ms since start of the next time-triggered fault (INT64_MAX: none).
-  std::int64_t next_ms() const;
+  // Stream time: the next due stream fault for a stream holding `lane` (removed from the plan), if any.
+  std::optional<Fault> take_due(std::uint64_t posts_sent, std::int64_t ms_since_start, int lane = 1);
+  // How many more Posts may go out on `lane` before its next post-triggered stream fault (UINT64_MAX: none).
+  std::uint64_t posts_until_next(std::uint64_t posts_sent, int lane = 1) const;
+  // ms since start of `lane`'s next time-triggered fault (INT64_MAX: none).
+  std::int64_t next_ms(int lane = 1) const;
 
  private:
   bool due(const Fault& f, std::uint64_t posts, std::int64_t ms) const;
+  static bool for_lane(const Fault& f, int lane) { return !f.lane || *f.lane == lane; }
   void fire_status(std::uint64_t posts, std::int64_t ms);
   std::deque<Fault> pending_;  // in file order; several may come due together
   std::optional<Fault> armed_;

@@ -59,6 +59,9 @@ int main(int argc, char** argv) {
                                       "concurrent streams before 429 TooManyConnections (0 = no limit; default: "
                                       "the --access level's, 1, Enterprise 2)");
   app.add_option("--reap-ms", cfg.reap_ms, "ms a client-dropped stream keeps counting toward the limit");
+  app.add_flag("--full-copies", cfg.full_copies,
+               "every live stream gets every Post (X's redundant Enterprise connections); off: streams share one id "
+               "sequence");
   app.add_flag("--require-rules", cfg.require_rules, "answer stream connects with X's 409 while no rules exist");
   std::string access, status = "none";
   const std::vector<std::string> access_names(kAccessLevelNames.begin(), kAccessLevelNames.end());

@@ -64,6 +64,20 @@ std::size_t PostFeed::take(std::string& out, std::size_t max_posts, std::size_t 
   return n;
 }
 
+std::size_t PostFeed::take_copy(std::uint64_t& cursor, std::string& out, std::size_t max_posts,
+                                std::size_t max_bytes, std::int64_t now_ms) {
+  // Ids are strictly increasing in the history: the Posts this connection has not written follow the cursor.
+  auto it = std::partition_point(history_.begin(), history_.end(), [&](const Sent& s) { return s.id <= cursor; });
+  std::size_t n = 0;
+  for (; it != history_.end() && n < max_posts && out.size() < max_bytes; ++it, ++n) {
+    render(it->id, std::int64_t(snowflake_ms(it->id)), it->tmpl, out);
+    cursor = it->id;
+  }
+  const std::size_t fresh = take(out, max_posts - n, max_bytes, now_ms);
+  if (fresh > 0) cursor = history_.empty() ? cursor : history_.back().id;
+  return n + fresh;
+}
+
 std::size_t PostFeed::spend(std::size_t max_posts, std::int64_t now_ms) {
   std::size_t n = 0;
   for (; n < max_posts && !exhausted(); ++n) next_post(now_ms);

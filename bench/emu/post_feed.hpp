@@ -35,6 +35,15 @@ class PostFeed {
   // reading, remembered with each Post for backfill.
   std::size_t take(std::string& out, std::size_t max_posts, std::size_t max_bytes, std::int64_t now_ms);
 
+  // --full-copies: every connection gets every Post (X's redundant Enterprise connections each carry a
+  // full copy). `cursor` is the newest id this connection has written (start it at newest_id() when the
+  // stream opens: a new connection starts at the live point). Renders the remembered Posts after the
+  // cursor first (taken by another connection), then takes new ones like take(); advances the cursor.
+  std::size_t take_copy(std::uint64_t& cursor, std::string& out, std::size_t max_posts, std::size_t max_bytes,
+                        std::int64_t now_ms);
+  // The newest remembered id (0 when none).
+  std::uint64_t newest_id() const { return history_.empty() ? 0 : history_.back().id; }
+
   // Hands out up to `max_posts` Posts without rendering them: ids are used up and remembered for
   // backfill exactly as take() would, but no bytes are made (a slow-reader cut spends the Posts due
   // at the cut, which may be tens of MB at high rates). Returns how many.

@@ -80,6 +80,8 @@ struct ServerState {
   std::unique_ptr<std::FILE, FileCloser> dump;
   ConnectionLog log;
   std::uint64_t next_connection_no = 1;
+  // Lanes held by live streams, bit N-1 = lane N (FaultPlan's `lane`): a stream takes the lowest free one.
+  std::uint64_t lanes_held = 0;
   bool stopping = false;
   // Live connections by number: each entry closes that connection's socket and timers.
   std::map<std::uint64_t, std::function<void()>> live;

@@ -127,9 +127,14 @@ asio::awaitable<void> StreamSession<Stream>::route() {
     co_return;
   }
   open_in_table();
+  // The lowest lane no live stream holds: a reconnecting stream takes the lane its predecessor freed.
+  while (lane_ < 63 && (st_->lanes_held >> lane_) & 1U) ++lane_;
+  st_->lanes_held |= std::uint64_t{1} << lane_;
+  ++lane_;
   if (answer.recovery) co_await stream_recovery(answer.rl, *answer.recovery);
   else co_await stream_posts(answer.rl);
   if (killed_) rec_.ended = "killed";
+  st_->lanes_held &= ~(std::uint64_t{1} << (lane_ - 1));
   const bool dropped = rec_.ended == "client_closed";
   if (!slot_released_) st_->slots.release(mono_ms(), dropped, rec_.connection);
   slot_released_ = true;
@@ -278,26 +283,31 @@ asio::awaitable<void> StreamSession<Stream>::stream_posts(const RateLimitInfo& r
     rec_.posts += rec_.backfilled;
     st_->usage.add(rec_.backfilled, unix_ms());  // X bills backfilled Posts like new ones
   }
+  copy_cursor_ = st_->feed.newest_id();  // --full-copies: a new stream starts at the live point
   for (;;) {
     out.clear();
     const auto now = Clock::now();
-    if (auto fault = st_->faults.take_due(st_->feed.taken(), ms_since_start(now))) {
+    if (auto fault = st_->faults.take_due(st_->feed.taken(), ms_since_start(now), lane_)) {
       const bool go_on = co_await apply_fault(*fault, pending, out);
       if (!go_on) co_return;
       continue;
     }
     bool finish = false;
     bool capped = st_->usage.capped() && pending.empty();  // another connection used the cap up
-    if (!st_->feed.exhausted() && !capped) {
-      const std::size_t due = std::size_t(std::min({posts_due(now), st_->faults.posts_until_next(st_->feed.taken()),
+    // --full-copies: a stream behind the others still gets what they were sent, after --count too.
+    const bool behind = cfg.full_copies && st_->feed.newest_id() > copy_cursor_;
+    if ((!st_->feed.exhausted() || behind) && !capped) {
+      const std::size_t due = std::size_t(std::min({posts_due(now), st_->faults.posts_until_next(st_->feed.taken(), lane_),
                                                      st_->usage.remaining()}));
       if (due > 0) {
-        const std::size_t n = st_->feed.take(pending, due, cfg.write_bytes, mono_ms());
+        const std::size_t n = cfg.full_copies ? st_->feed.take_copy(copy_cursor_, pending, due, cfg.write_bytes, mono_ms())
+                                              : st_->feed.take(pending, due, cfg.write_bytes, mono_ms());
         rec_.posts += n;
         paced_posts_ += n;
         st_->usage.add(n, unix_ms());
         // The connection that took the last Post ends its body cleanly; others idle on heartbeats.
-        finish = n > 0 && st_->feed.exhausted();
+        // With --full-copies every stream stays open after --count (each gets every Post; none ends first).
+        finish = n > 0 && st_->feed.exhausted() && !cfg.full_copies;
         // At the project's cap X stops delivering: this body ends after what was taken.
         capped = n > 0 && st_->usage.capped();
       }
@@ -317,7 +327,7 @@ asio::awaitable<void> StreamSession<Stream>::stream_posts(const RateLimitInfo& r
     if (out.empty()) {
       auto wake = next_heartbeat_;
       if (cfg.rate > 0 && !st_->feed.exhausted()) wake = std::min(wake, next_post_time());
-      if (const auto fault_ms = st_->faults.next_ms(); fault_ms != INT64_MAX)
+      if (const auto fault_ms = st_->faults.next_ms(lane_); fault_ms != INT64_MAX)
         wake = std::min(wake, st_->started + std::chrono::milliseconds(fault_ms));
       pace_.expires_at(wake);
       auto [ec] = co_await pace_.async_wait(kTuple);

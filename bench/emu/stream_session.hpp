@@ -97,6 +97,8 @@ class StreamSession : public std::enable_shared_from_this<StreamSession<Stream>>
   double mean_post_bytes_ = 0;
   bool killed_ = false;         // by the Connections API
   bool slot_released_ = false;  // the stream's ConnectionSlots slot was given back
+  int lane_ = 0;                // FaultPlan lane held while streaming (0: none yet)
+  std::uint64_t copy_cursor_ = 0;  // --full-copies: the newest id written on this stream
 };
 
 using PlainSession = StreamSession<boost::asio::ip::tcp::socket>;

@@ -23,7 +23,17 @@ using wall_time = std::chrono::system_clock::time_point;
 // X snowflake ids carry their creation time: (id >> 22) + 1288834974657 = Unix ms.
 [[nodiscard]] wall_time snowflake_time(std::uint64_t id) noexcept;
 
-class gap_tracker {
+// What run_policy tells the gap ledger about one connection: gap_tracker itself (one connection), or a
+// redundant_gaps member (stream.connections = 2: a gap only while every connection is down).
+class gap_sink {
+ public:
+  virtual ~gap_sink() = default;
+  virtual void on_delivered(wall_time at) = 0;
+  virtual void on_stopped(wall_time now, reconnect::gap_reason reason) = 0;
+  [[nodiscard]] virtual std::uint32_t backfill_minutes(wall_time now) = 0;
+};
+
+class gap_tracker final : public gap_sink {
  public:
   // Reads the ledger: an open gap continues; otherwise the later of the last resume and
   // `newest_post_time` (a lower bound on when delivery stopped before a kill -9) opens one at `now`.
@@ -32,12 +42,13 @@ class gap_tracker {
               std::optional<wall_time> newest_post_time, common::metrics_registry& metrics);
 
   // The stream delivered lines at `at` (sampled by the reader's tick): closes an open gap.
-  void on_delivered(wall_time at);
+  void on_delivered(wall_time at) override;
   // A session ended: delivery stopped at the last delivery seen (opens a gap if none is open and
   // anything was ever delivered). `reason` is recorded with the gap it opens (an open gap keeps its own).
-  void on_stopped(wall_time now, reconnect::gap_reason reason = reconnect::gap_reason::stream);
+  void on_stopped(wall_time now, reconnect::gap_reason reason) override;
+  void on_stopped(wall_time now) { on_stopped(now, reconnect::gap_reason::stream); }
   // backfill_minutes for the connect about to start (0 = none: backfill off, or no gap).
-  [[nodiscard]] std::uint32_t backfill_minutes(wall_time now);
+  [[nodiscard]] std::uint32_t backfill_minutes(wall_time now) override;
 
   [[nodiscard]] std::optional<wall_time> open_since() const noexcept { return open_; }
 

@@ -36,18 +36,19 @@ bool wait_until(TryOnce&& try_once, common::metric_cell& waits, const std::atomi
 }  // namespace
 
 line_publisher::line_publisher(common::spsc_ring<common::stream_item>& ring, common::slab_pool& pool,
-                               std::size_t max_line_bytes, common::metrics_registry& metrics, common::spool* spool)
+                               std::size_t max_line_bytes, common::metrics_registry& metrics, common::spool* spool,
+                               const common::metric_labels& labels)
     : ring_(ring),
       pool_(pool),
       framer_(max_line_bytes),
       max_line_bytes_(max_line_bytes),
       spool_(spool),
-      bytes_(metrics.counter(common::metric::bytes_received)),
-      lines_(metrics.counter(common::metric::lines_received)),
-      heartbeats_(metrics.counter(common::metric::heartbeats)),
-      ring_high_water_(metrics.gauge(common::metric::ring_high_water)),
-      ring_full_waits_(metrics.counter(common::metric::ring_full_waits)),
-      slabs_(metrics.gauge(common::metric::slabs_allocated)) {
+      bytes_(metrics.counter(common::metric::bytes_received, labels)),
+      lines_(metrics.counter(common::metric::lines_received, labels)),
+      heartbeats_(metrics.counter(common::metric::heartbeats, labels)),
+      ring_high_water_(metrics.gauge(common::metric::ring_high_water, labels)),
+      ring_full_waits_(metrics.counter(common::metric::ring_full_waits, labels)),
+      slabs_(metrics.gauge(common::metric::slabs_allocated, labels)) {
   if (pool_.slab_bytes() < max_line_bytes + 2 + min_read_bytes) {
     throw std::invalid_argument("slab size must exceed stream.max_line_bytes + 64 KiB");
   }

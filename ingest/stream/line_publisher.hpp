@@ -36,9 +36,11 @@ class line_publisher {
   // Reads are asked for at least this much room; the slab rotates below it.
   static constexpr std::size_t min_read_bytes = 64 * 1024;
 
-  // `spool` (may be null: wait for ring space instead) must outlive the publisher.
+  // `spool` (may be null: wait for ring space instead) must outlive the publisher. `labels`: the
+  // connection's label on the reader metrics ({connection="N"} in the service).
   line_publisher(common::spsc_ring<common::stream_item>& ring, common::slab_pool& pool,
-                 std::size_t max_line_bytes, common::metrics_registry& metrics, common::spool* spool = nullptr);
+                 std::size_t max_line_bytes, common::metrics_registry& metrics, common::spool* spool = nullptr,
+                 const common::metric_labels& labels = {});
 
   // Room to decode the next body bytes into (at least min_read_bytes).
   [[nodiscard]] std::span<char> writable();

@@ -46,16 +46,17 @@ reconnect::reconnect_options with_refresh(reconnect::reconnect_options o, bool r
 
 }  // namespace
 
-run_policy::run_policy(const config::settings& cfg, gap_tracker* gaps, common::metrics_registry& metrics,
-                       token_refresher refresher)
+run_policy::run_policy(const config::settings& cfg, gap_sink* gaps, common::metrics_registry& metrics,
+                       token_refresher refresher, const common::metric_labels& labels)
     : stall_timeout_(cfg.reconnect.stall_timeout),
       query_{cfg.stream.tweet_fields, cfg.stream.expansions, cfg.stream.user_fields, cfg.stream.media_fields, 0},
       rng_(std::random_device{}()),
       supervisor_(with_refresh(reconnect::options_from(cfg.reconnect), static_cast<bool>(refresher)), steady_, wall_, rng_),
       gaps_(gaps),
-      metrics_(metrics),
+      metrics_(metrics, labels),
       registry_(metrics),
-      refresher_(std::move(refresher)) {}
+      refresher_(std::move(refresher)),
+      redundant_(cfg.stream.connections > 1) {}
 
 void run_policy::on_established(const rate_limit_headers& connect_headers) {
   metrics_.record_rate_limits(connect_headers);
@@ -117,7 +118,7 @@ next_step run_policy::on_session_end(const session_result& r) {
   too_many_streak_ = cls == reconnect::end_class::too_many_connections ? too_many_streak_ + 1 : 0;
   const auto decision = supervisor_.on_session_end(reason);
   // A clean shutdown leaves the gap open too: the next start asks for what it missed.
-  if (gaps_ != nullptr) gaps_->on_stopped(wall_.now());
+  if (gaps_ != nullptr) gaps_->on_stopped(wall_.now(), reconnect::gap_reason::stream);
   metrics_.on_session_end(r, cls, supervisor_.stats(), supervisor_.healthy());
   // The connect response's x-rate-limit-* headers, per endpoint like every control-plane call.
   export_rate_limits(registry_, stream_call_, r.rate_limit);
@@ -138,6 +139,8 @@ next_step run_policy::on_session_end(const session_result& r) {
                        label, status};
     }
   }
+  // A second connection refused again and again: the likely cause is an access level below Enterprise.
+  const bool repeated_too_many = redundant_ && too_many_streak_ >= stale_close_after;
   if (too_many_streak_ >= stale_close_after && stale_closer_) {
     too_many_streak_ = 0;
     const auto closed = stale_closer_();
@@ -153,6 +156,10 @@ next_step run_policy::on_session_end(const session_result& r) {
   // Stream ends carry the wire-level detail (which the end reason does not repeat); errors already do.
   std::string message = wait.reason;
   if (r.what == session_result::kind::stream_ended && r.notice.empty()) message = r.detail + " — " + message;
+  if (repeated_too_many) {
+    message += "; with stream.connections = 2, X allows the second connection on Enterprise access only (other "
+               "levels: 1 filtered-stream connection): set stream.connections = 1 unless this app is on Enterprise";
+  }
   return next_step{false, common::exit_code::ok, wait.delay, std::move(message), label, status};
 }
 

@@ -5,7 +5,7 @@
 //
 // Owns: the supervisor (real clocks, seeded RNG), the query options and the supervisor metrics.
 // Thread: the reader thread only (called from stream_reader's hooks).
-// Must outlive it: the gap tracker (optional) and the metrics registry.
+// Must outlive it: the gap sink (optional) and the metrics registry.
 #include <chrono>
 #include <functional>
 #include <optional>
@@ -35,8 +35,9 @@ class run_policy {
 
   // gaps may be null (no ledger, no backfill). With a refresher, a 401 refreshes the token once and
   // reconnects (issue 4: "401: if a token source can refresh, refresh once and retry, else stop with 3").
-  run_policy(const config::settings& cfg, gap_tracker* gaps, common::metrics_registry& metrics,
-             token_refresher refresher = {});
+  // `labels`: the connection's label on the supervisor metrics ({connection="N"} in the service).
+  run_policy(const config::settings& cfg, gap_sink* gaps, common::metrics_registry& metrics,
+             token_refresher refresher = {}, const common::metric_labels& labels = {});
 
   // reconnect.close_stale_connections: closes this app's streaming connections that are not this
   // process's own (Connections API) and returns how many it closed (it logs which), or an error. Called on
@@ -75,7 +76,7 @@ class run_policy {
   common::wall_clock_source wall_;
   std::mt19937_64 rng_;
   reconnect::supervisor supervisor_;
-  gap_tracker* gaps_;
+  gap_sink* gaps_;
   supervisor_metrics metrics_;
   common::metrics_registry& registry_;
   const std::string stream_call_ = paths::call("GET", paths::stream);  // the connect's rate-limit label
@@ -83,6 +84,7 @@ class run_policy {
   stale_closer stale_closer_;
   usage_reset_source usage_reset_;
   std::uint32_t too_many_streak_ = 0;  // consecutive 429 TooManyConnections
+  bool redundant_ = false;             // stream.connections = 2: a TooManyConnections may be the access level
   bool healthy_ = true;
   std::int64_t session_lines_base_ = 0;  // lines counter when the current stream was established
 };

@@ -15,14 +15,15 @@ namespace spillway::ingest {
 namespace asio = boost::asio;
 
 stream_reader::stream_reader(endpoint ep, asio::ssl::context tls, session_options options,
-                             line_publisher& publisher, reader_hooks hooks, common::metrics_registry& metrics)
+                             line_publisher& publisher, reader_hooks hooks, common::metrics_registry& metrics,
+                             const common::metric_labels& labels)
     : tls_(std::move(tls)),
       publisher_(publisher),
       session_(io_, tls_, std::move(ep), std::move(options), publisher),
       hooks_(std::move(hooks)),
       backoff_(io_),
       held_(io_),
-      connects_(metrics.counter(common::metric::connect_attempts)) {
+      connects_(metrics.counter(common::metric::connect_attempts, labels)) {
   if (hooks_.on_established) session_.set_on_established(hooks_.on_established);
 }
 

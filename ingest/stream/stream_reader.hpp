@@ -57,8 +57,9 @@ struct reader_hooks {
 class stream_reader {
  public:
   // tls: the client context (xapi/connector's make_client_tls_context), owned from here on.
+  // `labels`: the connection's label on its metrics ({connection="N"} in the service).
   stream_reader(endpoint ep, boost::asio::ssl::context tls, session_options options, line_publisher& publisher,
-                reader_hooks hooks, common::metrics_registry& metrics);
+                reader_hooks hooks, common::metrics_registry& metrics, const common::metric_labels& labels = {});
 
   // Blocks until shutdown or a fatal end; returns the process exit code.
   [[nodiscard]] common::exit_code run();

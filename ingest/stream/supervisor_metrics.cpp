@@ -4,24 +4,26 @@
 
 namespace spillway::ingest {
 
-supervisor_metrics::supervisor_metrics(common::metrics_registry& m)
-    : state_(m.gauge(common::metric::stream_state)),
-      established_(m.counter(common::metric::stream_established)),
-      backoff_ms_(m.gauge(common::metric::reconnect_backoff_ms)),
-      healthy_(m.gauge(common::metric::stream_healthy)),
-      consecutive_failures_(m.gauge(common::metric::stream_consecutive_failures)),
-      last_byte_ms_(m.gauge(common::metric::stream_last_byte_ms)),
-      last_heartbeat_ms_(m.gauge(common::metric::stream_last_heartbeat_ms)),
-      last_line_ms_(m.gauge(common::metric::stream_last_post_ms)),
+supervisor_metrics::supervisor_metrics(common::metrics_registry& m, const common::metric_labels& labels)
+    : state_(m.gauge(common::metric::stream_state, labels)),
+      established_(m.counter(common::metric::stream_established, labels)),
+      backoff_ms_(m.gauge(common::metric::reconnect_backoff_ms, labels)),
+      healthy_(m.gauge(common::metric::stream_healthy, labels)),
+      consecutive_failures_(m.gauge(common::metric::stream_consecutive_failures, labels)),
+      last_byte_ms_(m.gauge(common::metric::stream_last_byte_ms, labels)),
+      last_heartbeat_ms_(m.gauge(common::metric::stream_last_heartbeat_ms, labels)),
+      last_line_ms_(m.gauge(common::metric::stream_last_post_ms, labels)),
       rl_limit_(m.gauge(common::metric::x_rate_limit_limit)),
       rl_remaining_(m.gauge(common::metric::x_rate_limit_remaining)),
       rl_reset_(m.gauge(common::metric::x_rate_limit_reset)),
-      bytes_(m.counter(common::metric::bytes_received)),
-      heartbeats_(m.counter(common::metric::heartbeats)),
-      lines_(m.counter(common::metric::lines_received)) {
+      bytes_(m.counter(common::metric::bytes_received, labels)),
+      heartbeats_(m.counter(common::metric::heartbeats, labels)),
+      lines_(m.counter(common::metric::lines_received, labels)) {
   for (std::size_t i = 0; i < ends_.size(); ++i) {
     const auto label = std::string(reconnect::to_string(static_cast<reconnect::end_class>(i)));
-    ends_[i] = &m.counter(common::metric::stream_session_ends, {{"reason", label}});
+    auto with_reason = labels;
+    with_reason.emplace_back("reason", label);
+    ends_[i] = &m.counter(common::metric::stream_session_ends, with_reason);
   }
   healthy_.set(1);
 }

@@ -23,7 +23,8 @@ enum class connection_state : std::int64_t { backing_off = 0, connecting = 1, st
 
 class supervisor_metrics {
  public:
-  explicit supervisor_metrics(common::metrics_registry& metrics);
+  // `labels` go on every cell but the unlabelled x-rate-limit-* gauges (the last connect of any connection).
+  explicit supervisor_metrics(common::metrics_registry& metrics, const common::metric_labels& labels = {});
 
   void set_state(connection_state s) noexcept { state_.set(static_cast<std::int64_t>(s)); }
   void on_established() noexcept;

@@ -10,6 +10,7 @@
 #include "common/metrics.hpp"
 #include "ingest/stream/line_publisher.hpp"
 #include "sinks/pipeline.hpp"
+#include "tests/app/publisher_feed.hpp"
 #include "tests/support/column_family.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/testdata.hpp"
@@ -33,16 +34,7 @@ struct harness {
     sinks::pipeline pipe(ring, pool, db, metrics, o, nullptr);
     bool ok = false;
     std::thread consumer([&] { ok = pipe.run(); });
-    std::mt19937 rng(seed);
-    std::size_t pos = 0;
-    while (pos < body.size()) {
-      auto room = publisher.writable();
-      const std::size_t n = std::min({room.size(), body.size() - pos, std::size_t{1} + rng() % 3000});
-      std::memcpy(room.data(), body.data() + pos, n);
-      publisher.commit(n, 1700000000000);
-      pos += n;
-    }
-    publisher.end_of_body(1700000000001);
+    testing::feed_in_pieces(publisher, body, seed);
     pipe.request_stop();
     consumer.join();
     CHECK(ok);
@@ -52,10 +44,7 @@ struct harness {
   }
 };
 
-std::string post_line(std::uint64_t id, std::size_t filler) {
-  return R"({"data":{"id":")" + std::to_string(id) + R"(","text":")" + std::string(filler, 'a') +
-         R"( \ud83d\ude00"},"matching_rules":[{"id":"5","tag":"t"}]})";
-}
+using testing::post_line;
 
 }  // namespace
 

@@ -122,3 +122,36 @@ TEST_CASE("top: first refresh, a gap, Kafka off, an unreachable instance", "[top
   CHECK(has_line_with(down, "no figures: cannot read", "Connection refused"));
   for (const auto& l : down) CHECK(l.find('\x1b') == std::string::npos);  // server text never drives the terminal
 }
+
+TEST_CASE("top: two connections are summed, each one's state is shown, and streaming wins", "[top][redundant]") {
+  const std::string text =
+      "spillway_posts_received_total{connection=\"1\"} 700\n"
+      "spillway_posts_received_total{connection=\"2\"} 650\n"
+      "spillway_duplicates_dropped_total{connection=\"1\"} 100\n"
+      "spillway_duplicates_dropped_total{connection=\"2\"} 550\n"
+      "spillway_posts_stored_total 700\n"
+      "spillway_stream_state{connection=\"1\"} 0\n"
+      "spillway_stream_state{connection=\"2\"} 2\n"
+      "spillway_stream_healthy{connection=\"1\"} 0\n"
+      "spillway_stream_healthy{connection=\"2\"} 1\n"
+      "spillway_stream_last_post_unix_ms{connection=\"1\"} 1700003590000\n"
+      "spillway_stream_last_post_unix_ms{connection=\"2\"} 1700003599000\n"
+      "spillway_stream_session_ends_total{connection=\"1\",reason=\"stall\"} 2\n"
+      "spillway_stream_session_ends_total{connection=\"2\",reason=\"stall\"} 3\n"
+      "spillway_pipeline_up 1\n";
+  const auto snap = parse_metrics_text(text, t0);
+  REQUIRE(snap.has_value());
+  CHECK(snap->value("spillway_posts_received_total") == 1350);
+  CHECK(snap->value("spillway_posts_stored_total") == 700);
+  CHECK(snap->per_connection("spillway_stream_state").size() == 2);
+  CHECK(snap->per_connection("spillway_stream_session_ends_total").empty());  // labelled by reason too
+  const auto lines = render_top(screen, nullptr, &*snap, "");
+  INFO([&] { std::string all; for (const auto& l : lines) all += l + "\n"; return all; }());
+  CHECK(has_line_with(lines, "state  streaming (healthy)"));
+  CHECK(has_line_with(lines, "connections", "1 backing off"));
+  CHECK(has_line_with(lines, "connections", "2 streaming"));
+  CHECK(has_line_with(lines, "received", "1,350"));
+  CHECK(has_line_with(lines, "duplicates", "650"));
+  CHECK(has_line_with(lines, "last Post 1.0s ago"));  // the latest of the two
+  CHECK(has_line_with(lines, "session ends", "stall 5"));
+}

@@ -67,3 +67,12 @@ TEST_CASE("config check output (effective config + summary) loads back to the sa
     CHECK((line.empty() || line.starts_with('#')));
   }
 }
+
+TEST_CASE("summary: two connections say they are redundant and need Enterprise access", "[config][summary]") {
+  const auto one = render_summary(load(""), target);
+  CHECK(contains(one, "#   connections: 1\n"));
+  const auto two = render_summary(load("[stream]\nconnections = 2\n"), target);
+  INFO(two);
+  CHECK(contains(two, "#   connections: 2 redundant (Enterprise access only"));
+  CHECK(contains(two, "429 TooManyConnections"));
+}

@@ -193,7 +193,7 @@ TEST_CASE("auth e2e: run with client credentials refreshes once after a 401 and 
   const bool streaming = eventually(
       [&] {
         metrics = scrape(port);
-        return has(metrics, "spillway_stream_state 2") && has(metrics, "spillway_posts_stored_total");
+        return has(metrics, "spillway_stream_state{connection=\"1\"} 2") && has(metrics, "spillway_posts_stored_total");
       },
       20s, 200ms);
   const std::string log = slurp(dir.str("run.log"));

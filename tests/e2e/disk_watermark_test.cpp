@@ -94,7 +94,7 @@ TEST_CASE("disk watermark: a full disk closes the stream with a disk_low gap; fr
   REQUIRE(before > 12 * mib);
   write_ballast(mnt + "/ballast", before - 8 * mib);
   const auto filled_at = std::chrono::steady_clock::now();
-  const bool paused = eventually([&] { return metric("spillway_stream_state") == 4.0; }, 15s, 20ms);
+  const bool paused = eventually([&] { return metric("spillway_stream_state{connection=\"1\"}") == 4.0; }, 15s, 20ms);
   const auto close_took = std::chrono::steady_clock::now() - filled_at;
   INFO("spillway log after the fill (tail):\n" << log_tail());
   REQUIRE(paused);
@@ -122,7 +122,7 @@ TEST_CASE("disk watermark: a full disk closes the stream with a disk_low gap; fr
   const auto stored_closed = metric("spillway_posts_stored_total").value_or(-1);
   std::this_thread::sleep_for(1500ms);
   CHECK(metric("spillway_posts_stored_total").value_or(-2) == stored_closed);
-  CHECK(metric("spillway_stream_state") == 4.0);
+  CHECK(metric("spillway_stream_state{connection=\"1\"}") == 4.0);
 
   // Free the disk: above mark + margin the stream reconnects (with backfill) and stores again.
   std::filesystem::remove(mnt + "/ballast");

@@ -21,6 +21,7 @@
 
 #include "tests/support/child_process.hpp"
 #include "tests/support/cli_run.hpp"
+#include "tests/support/post_ids.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using namespace spillway::testing;
@@ -233,29 +234,6 @@ TEST_CASE("reconnect: a stall is detected within the stall timeout", "[integrati
   CHECK(detected <= 550 + 400);
   CHECK(r.run_log().find("not even a heartbeat") != std::string::npos);
 }
-
-namespace {
-
-// data.id of each Post line (lines that do not parse, or without data.id, are skipped).
-std::vector<std::string> post_ids(const std::string& text) {
-  std::vector<std::string> ids;
-  std::istringstream in(text);
-  std::string line;
-  while (std::getline(in, line)) {
-    rapidjson::Document d;
-    d.Parse(line.data(), line.size());
-    if (d.HasParseError() || !d.IsObject()) continue;
-    const auto data = d.FindMember("data");
-    if (data == d.MemberEnd() || !data->value.IsObject()) continue;
-    const auto id = data->value.FindMember("id");
-    if (id == data->value.MemberEnd() || !id->value.IsString()) continue;
-    if (std::string(id->value.GetString()) == "0000000000000000000") continue;  // the malformed fault's line
-    ids.emplace_back(id->value.GetString());
-  }
-  return ids;
-}
-
-}  // namespace
 
 TEST_CASE("reconnect: chaos soak with backfill stores every Post exactly once and earns no 429",
           "[integration][e2e][reconnect][soak]") {

@@ -199,7 +199,7 @@ TEST_CASE("storage fault: SIGTERM while the reader waits on a full ring ends in 
   child_process run({bin("spillway"), "run", "--config", dir.str("spillway.toml")}, dir.str("run.log"),
                     {{"X_BEARER_TOKEN", "ring-token"}});
   // Wait until the reader has waited on the full ring many times and is streaming hard.
-  REQUIRE(eventually([&] { return sample(scrape(port), "spillway_ring_full_waits_total").value_or(0) > 100; }, 60s,
+  REQUIRE(eventually([&] { return sample(scrape(port), "spillway_ring_full_waits_total{connection=\"1\"}").value_or(0) > 100; }, 60s,
                      50ms));
   run.signal(SIGTERM);
   const auto signalled = std::chrono::steady_clock::now();

@@ -80,7 +80,7 @@ TEST_CASE("top: a live view in an 80x24 terminal shows what /metrics says, and q
   INFO(pane);
   const auto metrics = scrape(port);
   CHECK(total_on_screen(pane, "received") ==
-        std::to_string(static_cast<long long>(*sample(metrics, "spillway_posts_received_total"))));
+        std::to_string(static_cast<long long>(*sample(metrics, "spillway_posts_received_total{connection=\"1\"}"))));
   CHECK(total_on_screen(pane, "stored") == "2000");
   CHECK(pane.find("delivered    Kafka off") != std::string::npos);
   CHECK(pane.find("last Post") != std::string::npos);

@@ -49,7 +49,7 @@ TEST_CASE("kafka run: while the disk is low and the stream closed, the outbox st
   spillway::testing::write_ballast(mnt + "/ballast", free_now - 8 * spillway::testing::mib);
   INFO(log_tail(dir.str("run.log")));
   REQUIRE(eventually([&] { return metric("spillway_disk_low").value_or(0) == 1; }, 10s, 100ms));
-  CHECK(metric("spillway_stream_state").value_or(-1) == 4);  // paused: closed on purpose
+  CHECK(metric("spillway_stream_state{connection=\"1\"}").value_or(-1) == 4);  // paused: closed on purpose
 
   // Now the broker comes up (on the address spillway was given): the outbox drains while the disk stays low.
   const auto port = bootstrap.substr(bootstrap.find(':') + 1);
@@ -58,7 +58,7 @@ TEST_CASE("kafka run: while the disk is low and the stream closed, the outbox st
   CHECK(eventually([&] { return metric("spillway_kafka_outbox_posts").value_or(-1) == 0; }, 60s, 200ms));
   CHECK(metric("spillway_kafka_delivered_total").value_or(0) == count);
   CHECK(metric("spillway_disk_low").value_or(0) == 1);  // still low: the drain did not wait for the disk
-  CHECK(metric("spillway_stream_state").value_or(-1) == 4);
+  CHECK(metric("spillway_stream_state{connection=\"1\"}").value_or(-1) == 4);
 
   const auto stored = stored_posts(db);
   REQUIRE(stored.size() == static_cast<std::size_t>(count));
