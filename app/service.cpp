@@ -71,6 +71,7 @@ service::service(const config::settings& cfg, signal_watcher& signals)
 }
 
 service::~service() {
+  stop_healing();
   if (pipeline_thread_.joinable()) {
     pipe_->request_stop();
     pipeline_thread_.join();
@@ -170,6 +171,11 @@ common::result<void> service::open_sinks() {
                                       .write_batch_posts = cfg_.rocksdb.write_batch_posts,
                                       .dedup_window = cfg_.pipeline.dedup_window};
   pipe_ = std::make_unique<sinks::pipeline>(*ring_, *pool_, *db_, metrics_, popts, kafka_.get(), spool_.get());
+  if (cfg_.recovery.mode != "off") {
+    heal_inbox_ = std::make_unique<common::heal_inbox>();
+    pipe_->attach_heal_inbox(heal_inbox_.get());
+    healer_ = std::make_unique<heal_runner>(cfg_, *db_, *heal_inbox_, [this] { return current_token(); });
+  }
   spdlog::info("RocksDB at {}: {} recent ids loaded into the dedup window", cfg_.rocksdb.path, pipe_->warmed_ids());
   return {};
 }
@@ -242,6 +248,11 @@ common::result<void> service::wire_stream() {
   return {};
 }
 
+void service::stop_healing() {
+  if (heal_inbox_) heal_inbox_->abandon();
+  if (healer_) healer_->stop();
+}
+
 std::string service::current_token() const {
   const std::lock_guard lock(token_mutex_);
   return token_;
@@ -251,6 +262,7 @@ void service::on_pipeline_failed() {
   pipeline_ok_.store(false, std::memory_order_release);
   pipeline_ended_.store(true, std::memory_order_release);
   pipeline_up_.set(0);
+  if (heal_inbox_) heal_inbox_->abandon();
   // The reader may be waiting for ring space that will never come: release it, then end the session.
   publisher_->abandon();
   reader_->request_shutdown();
@@ -264,6 +276,7 @@ common::exit_code service::run() {
   });
   disk_guard_->start();
   usage_->start();
+  if (healer_) healer_->start();
   spdlog::info("streaming from {}://{}:{}{}", ep_.tls ? "https" : "http", ep_.host, ep_.port, policy_->base_target());
   return stop(reader_->run());
 }
@@ -271,6 +284,7 @@ common::exit_code service::run() {
 common::exit_code service::stop(common::exit_code reader_exit) {
   disk_guard_->stop();  // before anything it calls into goes
   usage_->stop();
+  stop_healing();  // before the pipeline stops draining the inbox
   pipe_->request_stop();
   pipeline_thread_.join();
   pipeline_up_.set(0);
