@@ -209,7 +209,7 @@ spillway::testing::cli_result cli(const temp_dir& dir, std::vector<std::string> 
 
 }  // namespace
 
-TEST_CASE("heal e2e: Enterprise, a 30-minute gap healed by a Recovery stream beside the live stream; every Post "
+TEST_CASE("heal e2e: Enterprise - a 30-minute gap healed by a Recovery stream beside the live stream and every Post "
           "stored once in RocksDB and Kafka",
           "[integration][heal]") {
   temp_dir dir("spillway-heal-stream");
@@ -284,8 +284,8 @@ TEST_CASE("heal e2e: Enterprise, a 30-minute gap healed by a Recovery stream bes
               made);
 }
 
-TEST_CASE("heal e2e: Pro, a 30-minute gap healed by search with `spillway gaps heal`; a sample: rule is reported "
-          "and the gap partially recovered with its name",
+TEST_CASE("heal e2e: Pro - a 30-minute gap healed by search with `spillway gaps heal` and a sample: rule reported "
+          "with the gap partially recovered by its name",
           "[integration][heal]") {
   temp_dir dir("spillway-heal-search");
   emulator emu(dir, {"--rate", "5", "--clock-offset-s", std::to_string(gap_s), "--access", "pro"});
