@@ -32,6 +32,8 @@ namespace spillway::app {
 // `gaps heal --dry-run`: prints the healing plan of every gap (gaps_heal_command.cpp); reads only. ok, or
 // config when the file or the database cannot be read.
 [[nodiscard]] common::exit_code gaps_heal_plan_command(const std::string& config_path);
+// `gaps heal`: heals every gap now (gaps_heal_run_command.cpp); needs the database (not while `run` holds it).
+[[nodiscard]] common::exit_code gaps_heal_command(const std::string& config_path);
 // action: "list" (status: active | inactive | all) | "kill" (id empty: every connection; a uuid; or an
 // endpoint id such as filtered_stream). See connections_command.cpp for exit codes.
 [[nodiscard]] common::exit_code connections_command(const std::string& action, const std::string& config_path,

@@ -26,7 +26,7 @@ std::string heal_status(const reconnect::heal_record& h, const std::string& meas
                          : measured;
   std::string s(reconnect::to_string(h.state));
   if (h.method != reconnect::heal_method::none) s += fmt::format(" by {} ({} Posts, {} requests)", reconnect::to_string(h.method), h.posts, h.requests);
-  if (!h.detail.empty()) s += (h.state == reconnect::heal_state::partially_recovered ? ": not searchable: " : ": ") + h.detail;
+  if (!h.detail.empty()) s += ": " + h.detail;
   return s;
 }
 

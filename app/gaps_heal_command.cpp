@@ -12,29 +12,12 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "app/gap_healer.hpp"
 #include "app/meta_heal_ledger.hpp"
 #include "config/loader.hpp"
-#include "ingest/stream/gap_tracker.hpp"
 #include "sinks/rocksdb/store.hpp"
 
 namespace spillway::app {
-namespace {
-
-// Posts per second over the newest stored Posts (their ids carry their creation time); 0 when fewer than 2.
-double stored_rate(const sinks::store& db) {
-  constexpr std::size_t sample = 10000;
-  std::uint64_t newest = 0, oldest = 0;
-  std::size_t n = 0;
-  db.for_each_newest_id(sample, [&](std::uint64_t id) {
-    if (n++ == 0) newest = id;
-    oldest = id;
-  });
-  if (n < 2) return 0;
-  const auto span = std::chrono::duration<double>(ingest::snowflake_time(newest) - ingest::snowflake_time(oldest)).count();
-  return span > 0 ? double(n - 1) / span : 0;
-}
-
-}  // namespace
 
 common::exit_code gaps_heal_plan_command(const std::string& config_path) {
   const config::settings cfg = config::load_settings(config_path);  // throws config_error → exit 2 in main
@@ -45,12 +28,7 @@ common::exit_code gaps_heal_plan_command(const std::string& config_path) {
     spdlog::error("{}", e.what());
     return common::exit_code::config;
   }
-  reconnect::heal_policy policy;
-  policy.method = reconnect::resolve_heal_mode(cfg.recovery.mode, cfg.stream.backfill);
-  policy.max_age = cfg.recovery.max_age;
-  policy.max_posts_per_gap = cfg.recovery.max_posts_per_gap;
-  policy.backfill = cfg.stream.backfill;
-  policy.posts_per_second = stored_rate(*db);
+  const reconnect::heal_policy policy = heal_policy_from(cfg, *db);
   std::size_t unreadable = 0;
   const auto entries = meta_heal_ledger(*db).load(unreadable);
   const auto plan = reconnect::plan_healing(entries, policy, std::chrono::system_clock::now());

@@ -100,12 +100,12 @@ int main(int argc, char** argv) {
   auto* gaps = app.add_subcommand("gaps", "List stream gaps (stopped, resumed, backfilled or unrecovered) from the ledger");
   auto* gaps_db_opt = gaps->add_option("--db", gaps_db, "RocksDB directory (sinks.rocksdb.path)");
   gaps->require_subcommand(0, 1);
-  auto* gaps_heal = gaps->add_subcommand("heal", "Plan healing of gaps longer than backfill ([recovery]): method, window, "
-                                                 "estimated Posts and cost per gap");
+  auto* gaps_heal = gaps->add_subcommand("heal", "Heal gaps longer than backfill now ([recovery]: Recovery stream or "
+                                                 "search), or with --dry-run show the plan: method, window, estimated "
+                                                 "Posts and cost per gap");
   gaps_heal->add_option("--config,-c", config_path, "TOML config file")->required();
   bool gaps_heal_dry_run = false;
-  // Required: this build plans only; healing itself (which reads and pays for Posts) is not in it yet.
-  gaps_heal->add_flag("--dry-run", gaps_heal_dry_run, "Show the plan; read and spend nothing")->required();
+  gaps_heal->add_flag("--dry-run", gaps_heal_dry_run, "Show the plan; read and spend nothing");
 
   std::string top_url = "http://127.0.0.1:9464";
   bool top_once = false;
@@ -132,7 +132,9 @@ int main(int argc, char** argv) {
     if (*run) return to_int(spillway::app::run_command(config_path));
     if (*exp) return to_int(spillway::app::export_command(db_path, from_id, to_id));
     if (*replay) return to_int(spillway::app::replay_command(config_path, replay_from, replay_to));
-    if (*gaps_heal) return to_int(spillway::app::gaps_heal_plan_command(config_path));
+    if (*gaps_heal)
+      return to_int(gaps_heal_dry_run ? spillway::app::gaps_heal_plan_command(config_path)
+                                      : spillway::app::gaps_heal_command(config_path));
     if (*gaps) {
       if (gaps_db_opt->count() == 0) {
         std::fputs("--db is required\nRun with --help for more information.\n", stderr);

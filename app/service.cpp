@@ -59,6 +59,7 @@ service::service(const config::settings& cfg, signal_watcher& signals)
 }
 
 service::~service() {
+  stop_healing();
   if (pipeline_thread_.joinable()) {
     pipe_->request_stop();
     pipeline_thread_.join();
@@ -162,6 +163,11 @@ common::result<void> service::open_sinks() {
                       .labels = c->labels});
   }
   pipe_ = std::make_unique<sinks::pipeline>(inputs, *db_, metrics_, popts, kafka_.get());
+  if (cfg_.recovery.mode != "off") {
+    heal_inbox_ = std::make_unique<common::heal_inbox>();
+    pipe_->attach_heal_inbox(heal_inbox_.get());
+    healer_ = std::make_unique<heal_runner>(cfg_, *db_, *heal_inbox_, [this] { return current_token(); });
+  }
   spdlog::info("RocksDB at {}: {} recent ids loaded into the dedup window", cfg_.rocksdb.path, pipe_->warmed_ids());
   return {};
 }
@@ -209,6 +215,11 @@ common::result<void> service::wire_stream() {
   return {};
 }
 
+void service::stop_healing() {
+  if (heal_inbox_) heal_inbox_->abandon();
+  if (healer_) healer_->stop();
+}
+
 std::string service::current_token() const {
   const std::lock_guard lock(token_mutex_);
   return token_;
@@ -218,6 +229,7 @@ void service::on_pipeline_failed() {
   pipeline_ok_.store(false, std::memory_order_release);
   pipeline_ended_.store(true, std::memory_order_release);
   pipeline_up_.set(0);
+  if (heal_inbox_) heal_inbox_->abandon();
   // The readers may be waiting for ring space that will never come: release them, then end the sessions.
   for (auto& c : connections_) c->publisher->abandon();
   for_each_reader(&ingest::stream_reader::request_shutdown);
@@ -231,6 +243,7 @@ common::exit_code service::run() {
   });
   disk_guard_->start();
   usage_->start();
+  if (healer_) healer_->start();
   spdlog::info("streaming from {}://{}:{}{} over {} connection(s)", ep_.tls ? "https" : "http", ep_.host, ep_.port,
                connections_.front()->policy->base_target(), connections_.size());
   return stop(run_connections());
@@ -239,6 +252,7 @@ common::exit_code service::run() {
 common::exit_code service::stop(common::exit_code reader_exit) {
   disk_guard_->stop();  // before anything it calls into goes
   usage_->stop();
+  stop_healing();  // before the pipeline stops draining the inbox
   pipe_->request_stop();
   pipeline_thread_.join();
   pipeline_up_.set(0);

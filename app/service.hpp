@@ -26,10 +26,12 @@
 #include <vector>
 
 #include "app/disk_guard.hpp"
+#include "app/heal_runner.hpp"
 #include "app/meta_gap_ledger.hpp"
 #include "app/usage_monitor.hpp"
 #include "app/signal_watcher.hpp"
 #include "common/error.hpp"
+#include "common/heal_inbox.hpp"
 #include "common/metrics.hpp"
 #include "common/slab_pool.hpp"
 #include "common/spool.hpp"
@@ -109,12 +111,17 @@ class service {
   std::unique_ptr<common::spool> spool_;
   std::vector<std::unique_ptr<stream_connection>> connections_;  // stream.connections of them
   std::unique_ptr<sinks::kafka::kafka_sink> kafka_;
+  // Gap healing (recovery.mode != off): healed Posts reach the pipeline through the inbox; the runner's
+  // thread heals. Both null when healing is off. The inbox outlives the pipeline and the runner.
+  std::unique_ptr<common::heal_inbox> heal_inbox_;
   std::unique_ptr<sinks::pipeline> pipe_;
   std::unique_ptr<meta_gap_ledger> ledger_;
   std::unique_ptr<ingest::gap_tracker> gaps_;
   std::unique_ptr<ingest::redundant_gaps> shared_gaps_;  // each connection's view of gaps_
   std::unique_ptr<disk_guard> disk_guard_;
   std::unique_ptr<usage_monitor> usage_;
+  std::unique_ptr<heal_runner> healer_;
+  void stop_healing();  // abandons the inbox (a heal waiting for a commit returns) and joins the runner
   rocksdb::Env* env_ = nullptr;
   std::thread pipeline_thread_;
   std::atomic<bool> pipeline_ok_{true};

@@ -106,7 +106,7 @@ run_result run(const std::vector<bench_post>& posts, std::size_t batch, const co
         const std::string_view line(p.buffer.data(), p.length);
         wb.put_post(p.fields.id, line);
         if (sink || outbox_only) wb.put_outbox(p.fields.id, at_ms);
-        committed.push_back({p.fields.id, line, &p.fields, at_ms});
+        committed.push_back({p.fields.id, line, &p.fields, at_ms, common::post_source::stream});
       }
       if (!db.commit(wb)) {
         ok = false;

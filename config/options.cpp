@@ -137,6 +137,8 @@ std::vector<option_spec> build_table() {
        .field = SPILLWAY_FIELD(recovery.max_age), .min = 1 * minute, .max = 24 * hour},
       {.key = "recovery.max_posts_per_gap", .type = integer, .help = "Spending cap: healing one gap stops after this many Posts read (the plan logs its estimate and the cost before it starts).",
        .field = SPILLWAY_FIELD(recovery.max_posts_per_gap), .min = 1, .max = 100000000},
+      {.key = "recovery.interval", .type = duration, .help = "With recovery.mode other than off, `run` heals gaps in the background, beside the live stream: every interval it looks at the ledger and heals each gap that has closed and is past backfill (a gap that fails is tried again at the next look).",
+       .field = SPILLWAY_FIELD(recovery.interval), .min = 1 * second, .max = 24 * hour},
       // [[rules]]
       {.key = "rules", .type = rules, .help = "Desired filtered-stream rules, one [[rules]] table each: value (required, 1-2048 characters, unique) and tag (optional). File only; no environment override."},
       // top level

@@ -102,6 +102,7 @@ struct recovery_settings {
   std::string mode = "off";  // off | stream | search | auto
   std::chrono::milliseconds max_age{24LL * 3600 * 1000};  // X's Recovery reaches 24 h back
   std::uint64_t max_posts_per_gap = 100000;               // spending cap: healing one gap stops here
+  std::chrono::milliseconds interval{30000};              // `run`: how often the ledger is looked at for gaps to heal
 };
 
 struct rule_spec {

@@ -91,6 +91,15 @@ bool pipeline::run() {
       n += got;
       if (static_cast<std::size_t>(got) >= pop_chunk) drained = false;
     }
+    if (n == 0 && heal_ != nullptr && !stopping) {
+      // Every ring and spool is empty: a healer's batch is next, so the live stream never waits for it.
+      const int drained_batch = drain_heal_batch();
+      if (drained_batch < 0) return false;
+      if (drained_batch > 0) {
+        idle_spins = 0;
+        continue;
+      }
+    }
     const bool retired = std::ranges::any_of(inputs_, [](const input_state& in) { return !in.retired.empty(); });
     if (!pending_.empty() || retired) {
       if (pending_.size() >= options_.write_batch_posts || drained) {
@@ -143,6 +152,25 @@ int pipeline::drain_spool_chunk(input_state& in) {
   if (total == 0) return 0;
   if (!commit(false)) return -1;
   spool->release();
+  if (downstream_ != nullptr) downstream_->poll();
+  return 1;
+}
+
+int pipeline::drain_heal_batch() {
+  std::size_t total = 0;
+  heal_source_ = heal_->source();
+  for (std::size_t n; (n = heal_->pop_batch(std::span(popped_))) != 0;) {
+    for (std::size_t i = 0; i < n; ++i) handle(popped_[i]);
+    total += n;
+    if (pending_.size() >= options_.write_batch_posts && !commit(false)) {
+      heal_source_.reset();
+      return -1;
+    }
+  }
+  heal_source_.reset();
+  if (total == 0) return 0;
+  if (!commit(false)) return -1;
+  heal_->release();
   if (downstream_ != nullptr) downstream_->poll();
   return 1;
 }
@@ -201,8 +229,9 @@ void pipeline::handle_line(const common::stream_item& item) {
   }
   window_.insert(fields.id);
   batch_.put_post(fields.id, line);
-  if (downstream_ != nullptr) batch_.put_outbox(fields.id, item.received_ms);
-  pending_.push_back(pending_post{fields, line, item.received_ms});
+  const auto source = heal_source_ ? *heal_source_ : common::classify_stream(fields.id, item.received_ms);
+  if (downstream_ != nullptr) batch_.put_outbox(fields.id, item.received_ms, source);
+  pending_.push_back(pending_post{fields, line, item.received_ms, source});
   pending_bytes_ += line.size();
 }
 
@@ -250,7 +279,7 @@ bool pipeline::commit(bool sync) {
   if (downstream_ != nullptr && !pending_.empty()) {
     committed_view_.clear();
     for (const auto& p : pending_) {
-      committed_view_.push_back(committed_post{p.fields.id, p.line, &p.fields, p.received_ms});
+      committed_view_.push_back(committed_post{p.fields.id, p.line, &p.fields, p.received_ms, p.source});
     }
     downstream_->on_committed(committed_view_);
   }

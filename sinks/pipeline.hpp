@@ -17,6 +17,10 @@
 // pipeline. The two copies of a Post meet here: the first one handled is stored, the other is dropped by
 // id (the dedup window holds every id handled, committed or pending) and counted against its connection.
 //
+// Heal inbox (optional, common/heal_inbox.hpp): Posts a gap healer read (Recovery, search) are handled
+// the same way when the ring and the spool are empty, one batch at a time, committed before the healer is
+// told. Every Post carries its source (stream, backfill, recovery, search) to the downstream sink.
+//
 // Ordering contract with the reader: items arrive in the order the bytes arrived; a slab_retired marker
 // comes after every line of that slab, so releasing a slab when its marker has been handled — after the
 // batch holding its lines was committed and handed downstream — never frees bytes still in use.
@@ -24,11 +28,14 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "common/latency_histogram.hpp"
+#include "common/heal_inbox.hpp"
 #include "common/metrics.hpp"
+#include "common/post_source.hpp"
 #include "common/slab_pool.hpp"
 #include "common/spool.hpp"
 #include "common/spsc_ring.hpp"
@@ -73,6 +80,9 @@ class pipeline {
   // The reader calls this after its last push: run() drains what is queued, then returns.
   void request_stop() noexcept { stop_.store(true, std::memory_order_release); }
 
+  // Before run(): Posts from gap healers arrive through `inbox` (it must outlive the pipeline).
+  void attach_heal_inbox(common::heal_inbox* inbox) noexcept { heal_ = inbox; }
+
   // Steady-clock span from the first Post popped to the last batch committed (benchmarks, shutdown log).
   struct throughput {
     std::uint64_t posts = 0;
@@ -90,6 +100,7 @@ class pipeline {
     sinks::extracted_post fields;
     std::string_view line;
     std::int64_t received_ms;
+    common::post_source source;
   };
 
   // An input's ring, pool, spool, the slabs retired since the last commit and its per-connection cells.
@@ -110,6 +121,8 @@ class pipeline {
   // Handles and commits one chunk of `in`'s spool, then lets the spool reuse its buffer. -1: a commit
   // failed; 0: nothing spooled; 1: a chunk was drained.
   int drain_spool_chunk(input_state& in);
+  // The same for the heal inbox's published batch: -1 a commit failed; 0 none; 1 committed and released.
+  int drain_heal_batch();
   void handle_line(const common::stream_item& item);
   // Why a line went to the deadletter store; indexes the per-kind counter and the logged-once flag.
   enum dead_kind : std::size_t { invalid_json, missing_id, oversize, truncated, dead_kind_count };
@@ -121,6 +134,9 @@ class pipeline {
   input_state* current_ = nullptr;  // the input whose items handle() is given
   store& db_;
   post_sink* downstream_;
+  common::heal_inbox* heal_ = nullptr;
+  // The source of the lines being handled: set while a heal batch is drained; stream lines are classified.
+  std::optional<common::post_source> heal_source_;
   pipeline_options options_;
   sinks::post_extractor extractor_;
   dedup_window window_;

@@ -10,6 +10,7 @@
 #include <span>
 #include <string_view>
 
+#include "common/post_source.hpp"
 #include "sinks/post.hpp"
 
 namespace spillway::sinks {
@@ -19,6 +20,7 @@ struct committed_post {
   std::string_view line;                   // raw JSON as received, without "\r\n"
   const sinks::extracted_post* fields = nullptr;  // rule ids/tags (raw JSON tokens into `line`)
   std::int64_t received_ms = 0;
+  common::post_source source = common::post_source::stream;  // the Kafka header spillway_source
 };
 
 class post_sink {

@@ -87,7 +87,7 @@ common::result<std::string> app_token_source::obtain() {
   }
   const std::string call = paths::call("POST", paths::app_token);
   const auto answer = client_->send({"POST", std::string(paths::app_token), form_body({{"grant_type", "client_credentials"}}), "", false},
-                                    http_request_extra{basic_authorization(key, secret), kFormContentType});
+                                    http_request_extra{basic_authorization(key, secret), kFormContentType, {}});
   if (!answer) return common::error(common::errc::network, "obtaining the app-only Bearer token: " + answer.error().message);
   const http_response& r = *answer;
   if (limits_ != nullptr) limits_->record(call, r.rate);

@@ -125,7 +125,7 @@ common::result<user_tokens> user_token_source::load(stale_tmp_outcome* stale_tmp
 common::result<user_tokens> user_token_source::exchange(const user_tokens& current, std::int64_t now) {
   std::vector<std::pair<std::string, std::string>> form{{"grant_type", "refresh_token"},
                                                         {"refresh_token", current.refresh_token}};
-  http_request_extra extra{"", kFormContentType};
+  http_request_extra extra{"", kFormContentType, {}};
   const char* secret = client_secret_env_.empty() ? nullptr : std::getenv(client_secret_env_.c_str());
   if (!client_secret_env_.empty() && (secret == nullptr || *secret == '\0'))
     return config_error("auth.user_client_secret_env names " + client_secret_env_ +

@@ -42,6 +42,32 @@ std::optional<common::error> ceiling_error(const beast::error_code& ec, const co
   return std::nullopt;
 }
 
+// A 200 body handed to `sink` piece by piece as it arrives (http_request_extra::on_body): no body limit,
+// memory bounded by one read.
+template <typename Stream>
+asio::awaitable<common::result<void>> read_body_pieces(Stream& stream, beast::flat_buffer& buf,
+                                                       http::response_parser<http::string_body>& parser,
+                                                       const connection& conn,
+                                                       const std::function<bool(std::string_view)>& sink) {
+  parser.body_limit(boost::none);
+  while (!parser.is_done()) {
+    auto [ec, n] = co_await http::async_read_some(stream, buf, parser, use_tuple);
+    (void)n;
+    auto& body = parser.get().body();
+    if (!body.empty()) {
+      if (!sink(body)) co_return transport("stopped by the caller while reading from " + conn.where());
+      body.clear();
+    }
+    if (ec == http::error::need_buffer) continue;
+    if (auto too_big = ceiling_error(ec, conn)) co_return *too_big;
+    if (ec && !parser.is_done())
+      co_return transport("reading the body from " + conn.where() + " failed before its end: " + ec.message() +
+                          "; retry, and check the network");
+    if (ec) break;
+  }
+  co_return common::result<void>();
+}
+
 // Writes the request on the open connection and reads the answer into `out`.
 template <typename Stream>
 asio::awaitable<common::result<void>> exchange(Stream& stream, connection& conn, const http_request& req,
@@ -72,6 +98,7 @@ asio::awaitable<common::result<void>> exchange(Stream& stream, connection& conn,
   out.content_type = std::string(head[http::field::content_type]);
   out.rate = parse_rate_limit_headers(head);
   if (req.header_only_on_200 && out.status == 200) co_return common::result<void>();
+  if (extra.on_body && out.status == 200) co_return co_await read_body_pieces(stream, buf, parser, conn, extra.on_body);
   auto [bec, bn] = co_await http::async_read(stream, buf, parser, use_tuple);
   (void)bn;
   if (auto too_big = ceiling_error(bec, conn)) co_return *too_big;

@@ -14,6 +14,7 @@
 // calling thread and returns when the exchange ends, the deadline passes or a stop is requested; one
 // caller at a time. Never throws. Must outlive it: the stop_source, when set.
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -43,6 +44,10 @@ struct http_request {
 struct http_request_extra {
   std::string authorization;  // never logged, never in an error
   std::string content_type;
+  // A body that ends but may be large (a Recovery stream's window): when set and the status is 200, the
+  // body is handed over in pieces as it arrives, without max_body_bytes, and http_response::body stays
+  // empty. Returning false ends the exchange (errc::network, "stopped by the caller").
+  std::function<bool(std::string_view)> on_body;
 };
 
 // An answer with a status line (any status: refusals are the caller's to classify).

@@ -64,7 +64,7 @@ kafka_sink::~kafka_sink() {
 void kafka_sink::on_committed(std::span<const committed_post> posts) noexcept {
   if (!posts.empty()) first_received_ms_ = std::min(first_received_ms_, posts.front().received_ms);
   for (const auto& p : posts) {
-    const auto result = produce(p.id, p.line, p.fields, p.received_ms);
+    const auto result = produce(p.id, p.line, p.fields, p.received_ms, p.source);
     if (result == produce_result::already) continue;  // the same outbox key, already on its way
     ++outbox_posts_;
     outbox_bytes_ += p.line.size();
@@ -80,7 +80,7 @@ void kafka_sink::serve_reports(std::chrono::milliseconds timeout) noexcept {
 
 kafka_sink::produce_result kafka_sink::produce(std::uint64_t id, std::string_view line,
                                                const sinks::extracted_post* fields,
-                                               std::int64_t received_ms) noexcept {
+                                               std::int64_t received_ms, common::post_source source) noexcept {
   switch (tracker_.try_insert(id, received_ms)) {
     case delivery_tracker::insert_result::inserted:
       break;
@@ -90,7 +90,7 @@ kafka_sink::produce_result kafka_sink::produce(std::uint64_t id, std::string_vie
       metrics_.queue_full.add();
       return produce_result::no_room;
   }
-  const auto err = producer_->produce(id, line, rules_of(fields), received_ms);
+  const auto err = producer_->produce(id, line, rules_of(fields), received_ms, source);
   if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
     metrics_.produced.add();
     return produce_result::handed;
@@ -139,10 +139,10 @@ void kafka_sink::delete_outbox_entry(std::uint64_t id, std::size_t bytes) noexce
 }
 
 relay_verdict kafka_sink::relay(std::uint64_t id, std::string_view line, const sinks::extracted_post& fields,
-                                std::int64_t received_ms) noexcept {
+                                std::int64_t received_ms, common::post_source source) noexcept {
   // Leave half the queue to live Posts, so a backlog drain never starves the stream.
   const auto result = tracker_.size() >= tracker_.capacity() / 2 ? produce_result::no_room
-                                                                 : produce(id, line, &fields, received_ms);
+                                                                 : produce(id, line, &fields, received_ms, source);
   if (result == produce_result::no_room) {
     if (pass_found_ == 0) parked_oldest_ms_ = received_ms;  // the first waiting Post of this pass
     return relay_verdict::stop;

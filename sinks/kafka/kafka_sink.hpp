@@ -60,7 +60,7 @@ class kafka_sink final : public post_sink, private delivery_listener, private re
   // than message.max.bytes). no_room and refused leave it waiting in the outbox.
   enum class produce_result { handed, already, no_room, refused };
   produce_result produce(std::uint64_t id, std::string_view line, const sinks::extracted_post* fields,
-                         std::int64_t received_ms) noexcept;
+                         std::int64_t received_ms, common::post_source source) noexcept;
   void park(std::int64_t received_ms) noexcept;
   // Serves delivery reports (blocking up to timeout) and hands their latencies to the histogram.
   void serve_reports(std::chrono::milliseconds timeout) noexcept;
@@ -73,7 +73,7 @@ class kafka_sink final : public post_sink, private delivery_listener, private re
   void on_delivery(std::uint64_t id, std::size_t bytes, rd_kafka_resp_err_t err) noexcept override;
   [[nodiscard]] bool in_flight(std::uint64_t id) const noexcept override { return tracker_.contains(id); }
   relay_verdict relay(std::uint64_t id, std::string_view line, const sinks::extracted_post& fields,
-                      std::int64_t received_ms) noexcept override;
+                      std::int64_t received_ms, common::post_source source) noexcept override;
   void orphan(std::uint64_t id) noexcept override;
 
   store& db_;

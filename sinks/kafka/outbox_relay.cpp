@@ -36,7 +36,7 @@ relay_step outbox_relay::step(std::size_t budget, relay_target& target) {
       continue;
     }
     const auto line = line_.assign(stored_.view());
-    const auto verdict = target.relay(id, line, line_.extract(extractor_), entry.received_ms());
+    const auto verdict = target.relay(id, line, line_.extract(extractor_), entry.received_ms(), entry.source());
     if (verdict == relay_verdict::stop) {
       cursor_ = id;
       break;

@@ -34,9 +34,9 @@ class relay_target {
   // True while the Post is with librdkafka: the relay leaves it alone.
   [[nodiscard]] virtual bool in_flight(std::uint64_t id) const noexcept = 0;
   // produced; skipped (refused: it stays waiting, the cursor moves on); or stop when there is no room
-  // (the cursor stays on this entry).
+  // (the cursor stays on this entry). `source`: as stored in the outbox (the spillway_source header).
   virtual relay_verdict relay(std::uint64_t id, std::string_view line, const sinks::extracted_post& fields,
-                              std::int64_t received_ms) noexcept = 0;
+                              std::int64_t received_ms, common::post_source source) noexcept = 0;
   // The outbox names a Post that `tweets` no longer holds (retention): nothing is left to deliver.
   virtual void orphan(std::uint64_t id) noexcept = 0;
 };

@@ -5,6 +5,7 @@
 //   matching_rule_ids   JSON array of strings, rule order as received: ["1","2"]
 //   matching_rule_tags  JSON array of strings, same order; a rule without a tag gives ""
 //   received_at         Unix ms, decimal
+// (and spillway_source, a constant string, which record_producer adds itself: common/post_source.hpp)
 // The rule tokens are copied as raw JSON (quotes and escapes kept), so the arrays are valid JSON without
 // unescaping anything. Buffers grow to the largest Post seen and are then reused: no allocation per Post.
 // Owns: the buffers. Thread: one producer thread. Views returned stay valid until the next build().

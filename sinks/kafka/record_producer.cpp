@@ -39,7 +39,8 @@ record_producer::~record_producer() {
 
 rd_kafka_resp_err_t record_producer::produce(std::uint64_t id, std::string_view line,
                                              std::span<const sinks::rule_match> rules,
-                                             std::int64_t received_ms) noexcept {
+                                             std::int64_t received_ms,
+                                             std::optional<common::post_source> source) noexcept {
   headers_.build(id, rules, received_ms);
   const auto key = headers_.key();
   const auto ids = headers_.rule_ids();
@@ -48,13 +49,17 @@ rd_kafka_resp_err_t record_producer::produce(std::uint64_t id, std::string_view 
   // Ids are snowflakes (< 2^63), so the id itself fits in the pointer-sized opaque.
   static_assert(sizeof(void*) >= sizeof(std::uint64_t), "the Post id travels as the message opaque");
   void* opaque = reinterpret_cast<void*>(static_cast<std::uintptr_t>(id));
+  // spillway_source: how the Post reached Spillway (common/post_source.hpp), a static string; empty when the
+  // caller does not know it (replay: the source is not kept with the stored Post).
+  const std::string_view from = source ? common::to_string(*source) : std::string_view("");
   return rd_kafka_producev(
       rk_, RD_KAFKA_V_RKT(router_->route(rules)), RD_KAFKA_V_PARTITION(RD_KAFKA_PARTITION_UA),
       RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_VALUE(const_cast<char*>(line.data()), line.size()),
       RD_KAFKA_V_KEY(key.data(), key.size()), RD_KAFKA_V_TIMESTAMP(received_ms),
       RD_KAFKA_V_HEADER("matching_rule_ids", ids.data(), static_cast<ssize_t>(ids.size())),
       RD_KAFKA_V_HEADER("matching_rule_tags", tags.data(), static_cast<ssize_t>(tags.size())),
-      RD_KAFKA_V_HEADER("received_at", at.data(), static_cast<ssize_t>(at.size())), RD_KAFKA_V_OPAQUE(opaque),
+      RD_KAFKA_V_HEADER("received_at", at.data(), static_cast<ssize_t>(at.size())),
+      RD_KAFKA_V_HEADER("spillway_source", from.data(), static_cast<ssize_t>(from.size())), RD_KAFKA_V_OPAQUE(opaque),
       RD_KAFKA_V_END);
 }
 

@@ -10,6 +10,7 @@
 // are served inside poll/flush). librdkafka's own threads never call the listener.
 // Must outlive it: the listener.
 #include <chrono>
+#include <optional>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -18,6 +19,7 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include "common/post_source.hpp"
 #include "config/settings.hpp"
 #include "sinks/post.hpp"
 #include "sinks/kafka/record_headers.hpp"
@@ -43,7 +45,8 @@ class record_producer {
   // Enqueues one record. RD_KAFKA_RESP_ERR__QUEUE_FULL when librdkafka's bounded queue is full.
   [[nodiscard]] rd_kafka_resp_err_t produce(std::uint64_t id, std::string_view line,
                                             std::span<const sinks::rule_match> rules,
-                                            std::int64_t received_ms) noexcept;
+                                            std::int64_t received_ms,
+                                            std::optional<common::post_source> source = std::nullopt) noexcept;
 
   // Serves delivery reports and errors; returns how many events were served.
   int poll(std::chrono::milliseconds timeout) noexcept;

@@ -2,8 +2,9 @@
 // store: Spillway's embedded RocksDB database — its column families and every read and write made on them.
 //
 //   tweets     key = Post id, 8-byte big-endian (so keys sort by id, i.e. by time); value = raw JSON line
-//   outbox     key = Post id (same encoding); value = received_at (Unix ms, 8-byte big-endian). A Post is
-//              here from the moment it is stored until Kafka's delivery report says "delivered".
+//   outbox     key = Post id (same encoding); value = received_at (Unix ms, 8-byte big-endian), then one
+//              byte common::post_source when it is not the live stream (absent: stream, as before). A Post
+//              is here from the moment it is stored until Kafka's delivery report says "delivered".
 //   meta       small records: the gap ledger, rotated refresh token, rule-set hash
 //   deadletter key = 8-byte big-endian sequence number; value = kind ": " reason '\n' raw bytes (or sample)
 //
@@ -17,6 +18,7 @@
 // and never per Post. Read-only instances (export, stats, replay) can open the same directory while the
 // service runs. A commit_batch, cursor or pinned_line belongs to one thread.
 // Must outlive: every commit_batch, cursor and pinned_line created from it.
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <functional>
@@ -30,6 +32,7 @@
 
 #include "common/big_endian.hpp"
 #include "common/error.hpp"
+#include "common/post_source.hpp"
 
 namespace spillway::sinks {
 
@@ -50,11 +53,15 @@ class commit_batch {
     const auto key = common::encode_be64(id);
     batch_.Put(tweets_, slice(key), rocksdb::Slice(line.data(), line.size()));
   }
-  // outbox[id] = received_ms: the Post waits for its Kafka delivery report.
-  void put_outbox(std::uint64_t id, std::int64_t received_ms) {
+  // outbox[id] = received_ms (+ source): the Post waits for its Kafka delivery report.
+  void put_outbox(std::uint64_t id, std::int64_t received_ms,
+                  common::post_source source = common::post_source::stream) {
     const auto key = common::encode_be64(id);
-    const auto value = common::encode_be64(static_cast<std::uint64_t>(received_ms));
-    batch_.Put(outbox_, slice(key), slice(value));
+    const auto at = common::encode_be64(static_cast<std::uint64_t>(received_ms));
+    std::array<char, 9> value{};
+    std::copy(at.begin(), at.end(), value.begin());
+    value[8] = static_cast<char>(source);
+    batch_.Put(outbox_, slice(key), rocksdb::Slice(value.data(), source == common::post_source::stream ? 8 : 9));
   }
   // Kafka acknowledged the Post: it leaves the outbox.
   void delete_outbox(std::uint64_t id) {
@@ -123,9 +130,15 @@ class post_cursor : public id_cursor {
 // outbox: id → when the Post was received.
 class outbox_cursor : public id_cursor {
  public:
-  // Unix ms; 0 when the stored value is not 8 bytes.
+  // Unix ms; 0 when the stored value is not 8 or 9 bytes.
   [[nodiscard]] std::int64_t received_ms() const noexcept {
-    return static_cast<std::int64_t>(common::decode_be64_exact(value()));
+    const auto v = value();
+    return static_cast<std::int64_t>(common::decode_be64_exact(v.size() == 9 ? v.substr(0, 8) : v));
+  }
+  // The ninth byte; stream when there is none.
+  [[nodiscard]] common::post_source source() const noexcept {
+    const auto v = value();
+    return v.size() == 9 ? common::post_source_from_byte(static_cast<std::uint8_t>(v[8])) : common::post_source::stream;
   }
 
  private:

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "common/metrics.hpp"
+#include "common/post_source.hpp"
 #include "config/settings.hpp"
 #include "sinks/post_extractor.hpp"
 #include "sinks/kafka/kafka_sink.hpp"
@@ -102,6 +103,7 @@ struct test_post {
   std::size_t length = 0;
   sinks::extracted_post fields;
   std::int64_t received_ms = 0;
+  common::post_source source = common::post_source::stream;  // the spillway_source header it must get
   [[nodiscard]] std::string_view line() const noexcept { return {buffer.data(), length}; }
   [[nodiscard]] std::uint64_t id() const noexcept { return fields.id; }
 };

@@ -280,8 +280,8 @@ void commit_posts(sinks::store& db, sinks::post_sink* sink, const std::vector<st
   for (std::size_t i = begin; i < end; ++i) {
     const auto& p = *posts[i];
     batch.put_post(p.id(), p.line());
-    batch.put_outbox(p.id(), p.received_ms);
-    committed.push_back({p.id(), p.line(), &p.fields, p.received_ms});
+    batch.put_outbox(p.id(), p.received_ms, p.source);
+    committed.push_back({p.id(), p.line(), &p.fields, p.received_ms, p.source});
   }
   const auto written = db.commit(batch);
   INFO((written ? std::string() : written.error().message));
@@ -316,13 +316,14 @@ std::map<std::string, std::string> expected_headers(const test_post& post) {
   tags.EndArray();
   return {{"matching_rule_ids", ids_sb.GetString()},
           {"matching_rule_tags", tags_sb.GetString()},
-          {"received_at", std::to_string(post.received_ms)}};
+          {"received_at", std::to_string(post.received_ms)},
+          {"spillway_source", std::string(common::to_string(post.source))}};
 }
 
 std::map<std::string, std::string> canonical_headers(const std::map<std::string, std::string>& headers) {
   auto out = headers;
   for (auto& [name, value] : out) {
-    if (name != "received_at") value = canonical_json(value);
+    if (name != "received_at" && name != "spillway_source") value = canonical_json(value);
   }
   return out;
 }

@@ -23,7 +23,7 @@ struct scripted_target final : sinks::kafka::relay_target {
 
   bool in_flight(std::uint64_t id) const noexcept override { return in_flight_ids.count(id) == 1; }
   relay_verdict relay(std::uint64_t id, std::string_view line, const sinks::extracted_post& fields,
-                      std::int64_t) noexcept override {
+                      std::int64_t, spillway::common::post_source) noexcept override {
     if (refuse.count(id) == 1) return relay_verdict::skipped;
     if (room == 0) return relay_verdict::stop;
     --room;

@@ -190,6 +190,11 @@ inline delivery_report check_kafka(const std::string& bootstrap, const std::map<
     p.length = it->second.size();
     const auto at = rec.headers.count("received_at") ? rec.headers.at("received_at") : std::string("x");
     p.received_ms = std::all_of(at.begin(), at.end(), ::isdigit) && !at.empty() ? std::stoll(at) : -1;
+    // `spillway run` tags a stream Post received over a minute after its creation as backfill (post_source.hpp).
+    p.source = rec.headers.count("spillway_source") && rec.headers.at("spillway_source") != "stream" &&
+                       rec.headers.at("spillway_source") != "backfill"
+                   ? common::post_source_from_byte(rec.headers.at("spillway_source") == "recovery" ? 2 : 3)
+                   : common::classify_stream(id, p.received_ms);
     if (canonical_headers(rec.headers) != canonical_headers(expected_headers(p)) || p.received_ms < since_ms ||
         p.received_ms > until_ms) {
       ++r.header_mismatch;

@@ -61,7 +61,7 @@ TEST_CASE("on_committed allocates nothing per Post in steady state", "[integrati
   std::vector<sinks::committed_post> committed;
   for (std::size_t i = 1000; i < 3000; ++i) {
     const auto& p = *rig.posts[i];
-    committed.push_back({p.id(), p.line(), &p.fields, p.received_ms});
+    committed.push_back({p.id(), p.line(), &p.fields, p.received_ms, p.source});
   }
   allocations = 0;
   counting = true;

@@ -1,0 +1,50 @@
+#pragma once
+// heal_runner: gap healing inside `spillway run` (recovery.mode other than off). A thread of its own wakes
+// every recovery.interval, and runs one gap_healer pass: every gap that has closed and is past backfill is
+// healed beside the live stream, its Posts going through the heal inbox to the pipeline, which drains the
+// inbox only when the ring is empty — the hot path never waits for healing, healing waits for it.
+// A Recovery connection takes a connection slot beside the live stream; when X refuses it (429, every slot
+// in use) the gap waits for the next pass (mode auto: healed by search instead).
+//
+// Owns: the thread, its stop flag, the healer. Thread: start/stop on the service's main thread; the pass on
+// the runner's thread. Must outlive it: the store, the inbox, the bearer function's state.
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "app/gap_healer.hpp"
+#include "ingest/xapi/stop_source.hpp"
+
+namespace spillway::app {
+
+class heal_runner final : public ingest::stop_source {
+ public:
+  heal_runner(const config::settings& cfg, sinks::store& db, common::heal_inbox& inbox,
+              std::function<std::string()> bearer);
+  ~heal_runner() override;
+  heal_runner(const heal_runner&) = delete;
+  heal_runner& operator=(const heal_runner&) = delete;
+
+  void start();
+  // Ends a pass in flight (an HTTP exchange within stop_poll_interval, a wait for the pipeline at once:
+  // the caller abandons the inbox first) and joins.
+  void stop();
+
+  [[nodiscard]] bool stop_requested() const noexcept override;
+  [[nodiscard]] bool wait_for(std::chrono::milliseconds d) override;
+
+ private:
+  void run();
+
+  std::chrono::milliseconds interval_;
+  gap_healer healer_;
+  mutable std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace spillway::app
