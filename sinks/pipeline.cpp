@@ -158,8 +158,10 @@ int pipeline::drain_spool_chunk(input_state& in) {
 
 int pipeline::drain_heal_batch() {
   std::size_t total = 0;
-  heal_source_ = heal_->source();
   for (std::size_t n; (n = heal_->pop_batch(std::span(popped_))) != 0;) {
+    // The batch's source may be read only once pop_batch has seen it published (its acquire): before that
+    // the healer may be writing it (TSan found the read that came first).
+    heal_source_ = heal_->source();
     for (std::size_t i = 0; i < n; ++i) handle(popped_[i]);
     total += n;
     if (pending_.size() >= options_.write_batch_posts && !commit(false)) {
