@@ -80,8 +80,12 @@ TEST_CASE("spool: a reader ahead of the pipeline spills to the spool; every Post
     was_spooling = publisher.spooling();
     pos += n;
     // Now and then a lull lets the pipeline drain the spool, so the reader goes back to the ring and
-    // spills over again: several ring → spool → ring episodes.
-    if (reads % 150 == 0) std::this_thread::sleep_for(100ms);
+    // spills over again: several ring → spool → ring episodes. The lull lasts until the spool is drained
+    // (at most 5 s), not a fixed time: under a sanitizer or on a loaded machine the pipeline is many times
+    // slower, and a fixed 100 ms never let it catch up.
+    if (reads % 150 == 0) {
+      for (int i = 0; i < 500 && !spool.drained(); ++i) std::this_thread::sleep_for(10ms);
+    }
   }
   publisher.end_of_body(1700000000001);
   // The pipeline leaves the spool alone once stopping (it is on disk for the next start): let it drain first.
