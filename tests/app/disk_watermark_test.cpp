@@ -17,7 +17,7 @@ using watermark = app::basic_disk_watermark<common::manual_clock>;
 
 }  // namespace
 
-TEST_CASE("disk watermark: above the mark nothing happens; below it the stream closes once", "[disk]") {
+TEST_CASE("disk watermark: above the mark nothing happens - below it the stream closes once", "[disk]") {
   common::manual_clock clock;
   watermark w(100 * mib, 20 * mib, clock);
   CHECK(w.observe(500 * mib) == disk_event::none);
@@ -75,7 +75,7 @@ TEST_CASE("disk watermark: the error repeats every 30 s while low, not per sampl
   CHECK(w.observe(10 * mib) == disk_event::still_low);
 }
 
-TEST_CASE("disk watermark: a recovery restarts the cadence; a custom cadence is honoured", "[disk]") {
+TEST_CASE("disk watermark: a recovery restarts the cadence - a custom cadence is honoured", "[disk]") {
   common::manual_clock clock;
   watermark w(100 * mib, 0, clock, 5s);
   REQUIRE(w.observe(1) == disk_event::went_low);
@@ -96,7 +96,7 @@ TEST_CASE("disk watermark: a margin that would overflow saturates", "[disk]") {
   CHECK(w.resume_bytes() == ~std::uint64_t{0});
 }
 
-TEST_CASE("min_free_bytes / free_margin_bytes: 0 is auto (1 GiB or 5%, 256 MiB or 1%); a value is taken as is",
+TEST_CASE("min_free_bytes / free_margin_bytes: 0 is auto (1 GiB or 5%, 256 MiB or 1%) - a value is taken as is",
           "[disk]") {
   config::rocksdb_settings r;
   constexpr std::uint64_t gib = std::uint64_t{1} << 30;

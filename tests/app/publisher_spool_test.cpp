@@ -41,7 +41,7 @@ std::string post_line(std::uint64_t id, std::size_t filler) {
 
 }  // namespace
 
-TEST_CASE("spool: a reader ahead of the pipeline spills to the spool; every Post arrives once, in order", "[pipeline][spool]") {
+TEST_CASE("spool: a reader ahead of the pipeline spills to the spool - every Post arrives once, in order", "[pipeline][spool]") {
   testing::temp_dir dir;
   common::metrics_registry metrics;
   common::slab_pool pool{slab_bytes, 4};

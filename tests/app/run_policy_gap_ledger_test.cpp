@@ -243,7 +243,7 @@ TEST_CASE("run_policy: delivery sampled on the tick closes the gap and the next 
   CHECK(m.render_text().find("spillway_stream_gaps_total 1") != std::string::npos);
 }
 
-TEST_CASE("run_policy: a stream closed on purpose (disk low) is a disk_low gap, not a failure; backfill after",
+TEST_CASE("run_policy: a stream closed on purpose (disk low) is a disk_low gap, not a failure - backfill after",
           "[ingest][policy][disk]") {
   config::settings cfg;
   cfg.reconnect.jitter = "none";

@@ -151,7 +151,7 @@ TEST_CASE("connections API: list, kill by uuid frees the only slot at once, then
   server.stop();
 }
 
-TEST_CASE("connections API: a client-dropped stream stays active while X counts it; kill by endpoint frees it",
+TEST_CASE("connections API: a client-dropped stream stays active while X counts it - kill by endpoint frees it",
           "[bench][connections]") {
   EmuServer server(base_config());
   server.start_thread();

@@ -209,7 +209,7 @@ TEST_CASE("search: X's parameter limits and operator gaps", "[bench][integration
   CHECK(r.status == 403);
 }
 
-TEST_CASE("search access: Enterprise queries up to 4,096; Pro has no full archive", "[bench][integration][search]") {
+TEST_CASE("search access: Enterprise queries up to 4,096 - Pro has no full archive", "[bench][integration][search]") {
   EmuServer ent(gap_config(AccessLevel::enterprise));
   ent.start_thread();
   CHECK(get(ent.port(), "/2/tweets/search/recent?query=" + std::string(4096, 'a')).status == 200);

@@ -36,7 +36,7 @@ TEST_CASE("big_endian: bytewise order is numeric order (RocksDB keys sort by id)
   for (std::size_t i = 0; i < ids.size(); ++i) CHECK(decode_be64_exact(keys[i]) == ids[i]);
 }
 
-TEST_CASE("big_endian: decode_be64_exact refuses anything but 8 bytes; append_be64 composes keys",
+TEST_CASE("big_endian: decode_be64_exact refuses anything but 8 bytes - append_be64 composes keys",
           "[big_endian]") {
   CHECK(decode_be64_exact(std::string_view("\x01\x02\x03", 3)) == 0);
   CHECK(decode_be64_exact(std::string(9, '\x01')) == 0);

@@ -11,7 +11,7 @@
 using spillway::common::health_registry;
 using spillway::common::health_status;
 
-TEST_CASE("health_registry: no check is ok; a failing check fails the report and says why", "[health]") {
+TEST_CASE("health_registry: no check is ok - a failing check fails the report and says why", "[health]") {
   health_registry h;
   CHECK(h.evaluate().ok);
   CHECK(h.evaluate().json == "{\"status\":\"ok\",\"checks\":[]}\n");

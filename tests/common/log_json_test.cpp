@@ -80,7 +80,7 @@ TEST_CASE("json log: ts, level and msg, then the fields with their types", "[log
   CHECK(doc["ratio"].GetDouble() == 0.25);
 }
 
-TEST_CASE("json log: plain spdlog calls are JSON too, without fields; levels use the config's names", "[log]") {
+TEST_CASE("json log: plain spdlog calls are JSON too, without fields - levels use the config's names", "[log]") {
   captured_log log;
   spdlog::error("plain {}", "error");
   spdlog::info("plain info");

@@ -11,7 +11,7 @@
 
 using namespace spillway::common;
 
-TEST_CASE("metrics: a definition registers its name, help and type once; lookups by name share the cell",
+TEST_CASE("metrics: a definition registers its name, help and type once - lookups by name share the cell",
           "[metrics]") {
   metrics_registry registry;
   auto& stored = registry.counter(metric::posts_stored);

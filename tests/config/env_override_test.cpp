@@ -89,7 +89,7 @@ TEST_CASE("a misspelt override variable is an error with a suggestion", "[config
   CHECK(contains(problems.front(), "did you mean SPILLWAY_STREAM__BASE_URL?"));
 }
 
-TEST_CASE("an override can fix a bad file value only by replacing it; the file is still reported", "[config]") {
+TEST_CASE("an override can fix a bad file value only by replacing it - the file is still reported", "[config]") {
   // The file's own mistake is reported even when the environment supplies a good value, so a bad
   // file never passes review by accident.
   const auto problems = problems_of("[pipeline]\nring_capacity = 3\n",

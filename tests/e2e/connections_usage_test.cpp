@@ -200,7 +200,7 @@ TEST_CASE("connections e2e: without close_stale_connections the 429 loop goes on
   CHECK_FALSE(has(r.run_log(), "closed stale connection"));
 }
 
-TEST_CASE("usage e2e: polled into metrics; a warning from 80% of the cap, an error from 95%", "[integration][usage]") {
+TEST_CASE("usage e2e: polled into metrics - a warning from 80% of the cap, an error from 95%", "[integration][usage]") {
   // 790 of 1,000 used at start; 200 more Posts at 20/s cross 800 (80%) after ~0.5 s and 950 (95%) after ~8 s.
   rig r({"--rate", "20", "--count", "200", "--usage-cap", "1000", "--usage-start", "790", "--usage-reset-day", "10"});
   r.config("[usage]\npoll_interval = \"1s\"\n");

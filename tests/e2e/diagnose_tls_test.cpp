@@ -50,7 +50,7 @@ TEST_CASE("diagnose over TLS: verified with stream.ca_file, refused without", "[
 // stream.ca_file adds to the system store; stream.trust_system_roots = false trusts stream.ca_file alone.
 // The "system store" here is the emulator's CA given through SSL_CERT_FILE (OpenSSL's default path), so
 // the test shows both which store is consulted and that it is ignored when asked.
-TEST_CASE("TLS trust: ca_file adds to the system store; trust_system_roots = false trusts ca_file only",
+TEST_CASE("TLS trust: ca_file adds to the system store - trust_system_roots = false trusts ca_file only",
           "[integration][diagnose][tls]") {
   temp_dir dir{"spillway-tls-trust"};
   child_process emu({bin("spillway-emu"), "--port", "0", "--ready-file", dir.str("url"), "--bearer", "tok", "--tls",

@@ -50,7 +50,7 @@ std::uint64_t peak_rss_kib(pid_t pid) {
 
 }  // namespace
 
-TEST_CASE("disk watermark: a full disk closes the stream with a disk_low gap; freeing it resumes, every Post once",
+TEST_CASE("disk watermark: a full disk closes the stream with a disk_low gap - freeing it resumes, every Post once",
           "[integration][e2e][faults][disk]") {
   temp_dir dir("spillway-disk-low");
   const auto mnt = dir.str("mnt");

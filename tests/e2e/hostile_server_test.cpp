@@ -49,7 +49,7 @@ double status_mib(pid_t pid, const std::string& field) {
 
 }  // namespace
 
-TEST_CASE("run: a chunk-size line without end ends each session as a protocol error; peak RSS stays bounded",
+TEST_CASE("run: a chunk-size line without end ends each session as a protocol error - peak RSS stays bounded",
           "[integration][e2e][hostile]") {
   temp_dir dir{"spillway-hostile-chunk"};
   const std::string filler(64 * 1024, 'f');

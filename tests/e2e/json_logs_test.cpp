@@ -74,7 +74,7 @@ struct json_rig {
 
 }  // namespace
 
-TEST_CASE("json logs: reconnects after 503 carry reason, status and wait_ms; every line parses",
+TEST_CASE("json logs: reconnects after 503 carry reason, status and wait_ms - every line parses",
           "[integration][e2e][log]") {
   json_rig rig(R"([{"action":"status","status":503,"connects":2}])");
   auto run = rig.start_run();

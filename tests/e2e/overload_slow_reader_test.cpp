@@ -189,7 +189,7 @@ TEST_CASE("overload: with the spool the client is never cut, and every Post is s
   CHECK(outbox_posts(dir.str("db")) == 0);  // every stored Post was delivered to Kafka
 }
 
-TEST_CASE("overload: killed (-9) while draining the spool, the next start drains it; every Post stored once and delivered",
+TEST_CASE("overload: killed (-9) while draining the spool, the next start drains it - every Post stored once and delivered",
           "[.][integration][e2e][slow][overload][overload_spool]") {
   REQUIRE(std::filesystem::exists(bin("spillway-kafka-mock")));
   overload_rig rig;

@@ -45,7 +45,7 @@ struct emulator {
 
 }  // namespace
 
-TEST_CASE("hygiene: a closed stderr pipe does not kill the service (SIGPIPE ignored); it still drains on SIGTERM",
+TEST_CASE("hygiene: a closed stderr pipe does not kill the service (SIGPIPE ignored) - it still drains on SIGTERM",
           "[integration][e2e][hygiene]") {
   emulator e;
   write_config(e.dir.str("spillway.toml"), e.url, e.dir.str("db"), "127.0.0.1:0");
@@ -80,7 +80,7 @@ TEST_CASE("hygiene: a closed stderr pipe does not kill the service (SIGPIPE igno
   CHECK(*code == 0);  // not 141 (128 + SIGPIPE)
 }
 
-TEST_CASE("hygiene: the database directory is created owner-only; an exposed metrics listener is logged",
+TEST_CASE("hygiene: the database directory is created owner-only - an exposed metrics listener is logged",
           "[integration][e2e][hygiene]") {
   emulator e;
   const auto db = e.dir.str("nested/db");

@@ -107,7 +107,7 @@ TEST_CASE("top: a live view in an 80x24 terminal shows what /metrics says, and q
   (void)emu.wait(10s);
 }
 
-TEST_CASE("top: piped, it prints one plain frame; an instance that is not there is named", "[integration][e2e][top]") {
+TEST_CASE("top: piped, it prints one plain frame - an instance that is not there is named", "[integration][e2e][top]") {
   const int port = free_port();
   const auto absent = capture(bin("spillway") + " top --url http://127.0.0.1:" + std::to_string(port) + " 2>&1; echo rc=$?");
   CHECK_THAT(absent, Catch::Contains("cannot read http://127.0.0.1:" + std::to_string(port) + "/metrics"));

@@ -90,7 +90,7 @@ TEST_CASE("auth: token refusals are classified by what the operator must do", "[
   CHECK(token_error_text("garbage").empty());
 }
 
-TEST_CASE("auth: tokens that could split a header are refused; expires_in is clamped", "[ingest][auth]") {
+TEST_CASE("auth: tokens that could split a header are refused - expires_in is clamped", "[ingest][auth]") {
   // Found by tests/fuzz/token_fuzz: the access token goes into "Authorization: Bearer <token>" as it is,
   // and JSON escapes let a server put CR/LF (or a NUL, which cut the token short) into it.
   for (const char* body : {R"({"token_type":"bearer","access_token":"AAAA\r\nX-Injected: 1"})",

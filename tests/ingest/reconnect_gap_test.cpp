@@ -63,7 +63,7 @@ TEST_CASE("gap record bytes round-trip, open and closed", "[reconnect][gap]") {
   CHECK(serialize(open)[1] == '\x00');
 }
 
-TEST_CASE("gap record: the reason disk_low round-trips in flag bit 1; older records read as stream",
+TEST_CASE("gap record: the reason disk_low round-trips in flag bit 1 - older records read as stream",
           "[reconnect][gap]") {
   const tp stopped{1'795'953'600'123ms};
   const gap_record open{stopped, std::nullopt, gap_reason::disk_low};

@@ -80,7 +80,7 @@ TEST_CASE("heal plan: X's decision tree per gap", "[reconnect][heal]") {
   CHECK(describe(plan[3]).find("unrecoverable") != std::string::npos);
 }
 
-TEST_CASE("heal plan: without backfill the whole gap; Recovery in 2 h slices; the cap and a resumed heal", "[reconnect][heal]") {
+TEST_CASE("heal plan: without backfill the whole gap - Recovery in 2 h slices - the cap and a resumed heal", "[reconnect][heal]") {
   heal_policy p;
   p.method = heal_method::stream;
   p.backfill = false;

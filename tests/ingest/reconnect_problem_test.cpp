@@ -79,7 +79,7 @@ TEST_CASE("403 client-forbidden keeps reason, enrollment and registration url", 
   CHECK(contains(text, "attached to a Project"));  // X's own detail is quoted
 }
 
-TEST_CASE("usage cap keeps the period; legacy bodies keep code and message", "[reconnect][problem]") {
+TEST_CASE("usage cap keeps the period - legacy bodies keep code and message", "[reconnect][problem]") {
   const auto cap = classify_http(429, testdata("error_429_usage_capped.json"));
   CHECK(cap.period == "Monthly");
   CHECK(contains(describe(end_reason{cap}), "Monthly Post cap"));

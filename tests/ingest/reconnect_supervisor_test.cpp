@@ -233,7 +233,7 @@ TEST_CASE("403, 400 and shutdown stop with their exit codes", "[reconnect][super
   CHECK(h.sup.stats().ends[static_cast<std::size_t>(end_class::shutdown)] == 1);
 }
 
-TEST_CASE("alert_after consecutive failures: unhealthy, still retrying; data heals", "[reconnect][supervisor]") {
+TEST_CASE("alert_after consecutive failures: unhealthy, still retrying - data heals", "[reconnect][supervisor]") {
   harness h;
   for (int i = 1; i <= 12; ++i) {
     const auto w = h.expect_wait(http(502));

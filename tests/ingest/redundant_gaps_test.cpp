@@ -97,7 +97,7 @@ TEST_CASE("redundant_gaps: one connection down while the other delivers records 
   CHECK(metric(metrics, common::metric::backfill_requests) == 0);
 }
 
-TEST_CASE("redundant_gaps: both down opens a gap at the last delivery of either; the first back closes it",
+TEST_CASE("redundant_gaps: both down opens a gap at the last delivery of either - the first back closes it",
           "[reconnect][redundant]") {
   shared_ledger s(true, 2);
   auto& [ledger, metrics, tracker, gaps] = s;

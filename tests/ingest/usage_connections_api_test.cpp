@@ -16,7 +16,7 @@ system_clock::time_point utc(int y, unsigned m, unsigned d, int h = 0) {
 }
 }  // namespace
 
-TEST_CASE("usage: X's documented answer (counts as strings) and numbers parse; garbage does not", "[usage]") {
+TEST_CASE("usage: X's documented answer (counts as strings) and numbers parse - garbage does not", "[usage]") {
   usage_report u;
   REQUIRE(parse_usage(R"({"data":{"cap_reset_day":10,"project_cap":"5000000000","project_id":"1369785403853424","project_usage":"43435"}})", u));
   CHECK(u.consumed == 43435);
@@ -37,7 +37,7 @@ TEST_CASE("usage: X's documented answer (counts as strings) and numbers parse; g
   CHECK(odd.reset_day == 0);  // outside 1-31: unknown
 }
 
-TEST_CASE("usage: warning from exactly 80% of the cap, error from exactly 95%; no cap is never a warning", "[usage]") {
+TEST_CASE("usage: warning from exactly 80% of the cap, error from exactly 95% - no cap is never a warning", "[usage]") {
   const auto level = [](std::uint64_t consumed, std::uint64_t cap) { return level_of(usage_report{consumed, cap, 1}); };
   CHECK(level(799, 1000) == usage_level::ok);
   CHECK(level(800, 1000) == usage_level::warning);
@@ -60,7 +60,7 @@ TEST_CASE("usage: the next reset is 00:00 UTC on cap_reset_day, next month once 
   CHECK(text == "810 of 1000 Posts used (81.0%); the cap resets 2026-12-10T00:00:00Z");
 }
 
-TEST_CASE("connections: a listing and a kill answer parse; server text is made printable", "[connections]") {
+TEST_CASE("connections: a listing and a kill answer parse - server text is made printable", "[connections]") {
   std::vector<stream_connection> list;
   REQUIRE(parse_connections(
       R"({"data":[{"id":"a-1","endpoint_name":"filtered_stream","client_ip":"10.0.0.1","connected_at":"2026-12-02T04:00:00.000Z"},)"

@@ -33,7 +33,7 @@ TEST_CASE("padded_line: copies the line, zeroes the padding, and the extractor r
   CHECK(fields.id_text.data() < copy.data() + copy.size());
 }
 
-TEST_CASE("padded_line: a shorter line after a longer one leaves no stale bytes; a longer one than max grows it",
+TEST_CASE("padded_line: a shorter line after a longer one leaves no stale bytes - a longer one than max grows it",
           "[kafka][padded]") {
   post_extractor extractor(1 << 12);
   padded_line line(64);

@@ -10,7 +10,7 @@ using namespace std::chrono_literals;
 using spillway::common::manual_clock;
 using spillway::sinks::kafka::relay_pacer;
 
-TEST_CASE("relay pacer: failures hold the relay back 100 ms doubling to 5 s; a delivery resumes it at once",
+TEST_CASE("relay pacer: failures hold the relay back 100 ms doubling to 5 s - a delivery resumes it at once",
           "[kafka][pacer]") {
   manual_clock clock;
   clock.advance(1h);  // any start: the pacer only compares with its own clock
