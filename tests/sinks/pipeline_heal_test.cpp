@@ -39,7 +39,7 @@ std::string line_of(std::uint64_t id) { return "{\"data\":{\"id\":\"" + std::to_
 }  // namespace
 
 TEST_CASE("pipeline: healed Posts from the heal inbox are stored once, with their source in the outbox and "
-          "downstream; submit returns after the commit",
+          "downstream - submit returns after the commit",
           "[pipeline][heal]") {
   testing::temp_dir dir;
   common::metrics_registry metrics;
