@@ -6,25 +6,23 @@
 // A Recovery connection takes a connection slot beside the live stream; when X refuses it (429, every slot
 // in use) the gap waits for the next pass (mode auto: healed by search instead).
 //
-// Owns: the thread, its stop flag, the healer. Thread: start/stop on the service's main thread; the pass on
-// the runner's thread. Must outlive it: the store, the inbox, the bearer function's state.
-#include <condition_variable>
+// Owns: the thread (app/periodic_thread, also the healer's stop source), the healer. Thread: start/stop on
+// the service's main thread; the pass on the runner's thread. Must outlive it: the store, the inbox, the
+// bearer function's state.
+#include <chrono>
 #include <functional>
-#include <memory>
-#include <mutex>
 #include <string>
-#include <thread>
 
 #include "app/gap_healer.hpp"
-#include "ingest/xapi/stop_source.hpp"
+#include "app/periodic_thread.hpp"
 
 namespace spillway::app {
 
-class heal_runner final : public ingest::stop_source {
+class heal_runner final {
  public:
   heal_runner(const config::settings& cfg, sinks::store& db, common::heal_inbox& inbox,
               std::function<std::string()> bearer);
-  ~heal_runner() override;
+  ~heal_runner();
   heal_runner(const heal_runner&) = delete;
   heal_runner& operator=(const heal_runner&) = delete;
 
@@ -33,18 +31,12 @@ class heal_runner final : public ingest::stop_source {
   // the caller abandons the inbox first) and joins.
   void stop();
 
-  [[nodiscard]] bool stop_requested() const noexcept override;
-  [[nodiscard]] bool wait_for(std::chrono::milliseconds d) override;
-
  private:
-  void run();
+  void pass();
 
   std::chrono::milliseconds interval_;
+  periodic_thread thread_;  // before healer_, which keeps a reference to it as its stop source
   gap_healer healer_;
-  mutable std::mutex mutex_;
-  std::condition_variable wake_;
-  bool stopping_ = false;
-  std::thread thread_;
 };
 
 }  // namespace spillway::app

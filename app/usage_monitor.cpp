@@ -15,45 +15,25 @@ usage_monitor::usage_monitor(const config::settings& cfg, common::metrics_regist
       reset_day_(metrics.gauge(common::metric::usage_cap_reset_day)),
       reset_at_(metrics.gauge(common::metric::usage_cap_reset)) {}
 
+// Joins before the members a poll in flight uses go.
 usage_monitor::~usage_monitor() { stop(); }
 
 void usage_monitor::start() {
-  thread_ = std::thread([this] { run(); });
-}
-
-void usage_monitor::stop() {
-  {
-    const std::lock_guard lock(mutex_);
-    stopping_ = true;
-  }
-  cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
-
-bool usage_monitor::stop_requested() const noexcept {
-  const std::lock_guard lock(mutex_);
-  return stopping_;
-}
-
-bool usage_monitor::wait_for(std::chrono::milliseconds d) {
-  std::unique_lock lock(mutex_);
-  return cv_.wait_for(lock, d, [this] { return stopping_; });
-}
-
-void usage_monitor::run() {
   // The first read comes one interval after start, not at once: a restart loop must not spend the usage
   // endpoint's window (50 per 15 min), and the stream's own start is what matters first.
-  while (!wait_for(cfg_.usage.poll_interval)) (void)poll_once();
+  thread_.start(cfg_.usage.poll_interval, [this] { (void)poll_once(); });
 }
 
+void usage_monitor::stop() { thread_.stop(); }
+
 common::result<ingest::usage_report> usage_monitor::poll_once() {
-  auto client = ingest::make_control_client(cfg_, ingest::control_timeout(cfg_), this);
+  auto client = ingest::make_control_client(cfg_, ingest::control_timeout(cfg_), &thread_);
   if (!client) return client.error();
   ingest::rate_limit_tracker limits;
   auto report = ingest::fetch_usage(*client, limits, bearer_());
-  const std::lock_guard lock(mutex_);
+  const std::lock_guard lock(report_mutex_);
   if (!report) {
-    if (!stopping_ && !failing_)
+    if (!thread_.stop_requested() && !failing_)
       spdlog::warn("usage: {} (retrying every {} s; the stream is not affected)", report.error().message,
                    cfg_.usage.poll_interval.count() / 1000);
     failing_ = true;

@@ -8,30 +8,28 @@
 //
 // A thread of its own, not the reader's tick: a poll is an HTTP exchange (up to the control timeout) and
 // the reader must not wait for it. A failed poll is logged (warning) and retried at the next interval.
-// Owns: the polling thread, its stop flag, the last report. Thread: start/stop on the service's main
-// thread; the poll thread; reset() on the reader thread (its own HTTP client: http_client serves one
-// caller at a time). Must outlive it: the metrics registry, and the bearer function's state.
+// Owns: the polling thread (app/periodic_thread, also the stop source of every poll's exchange), the last
+// report. Thread: start/stop on the service's main thread; the poll thread; reset() on the reader thread
+// (its own HTTP client: http_client serves one caller at a time). Must outlive it: the metrics registry,
+// and the bearer function's state.
 #include <chrono>
-#include <condition_variable>
 #include <functional>
-#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
 
+#include "app/periodic_thread.hpp"
 #include "common/metrics.hpp"
 #include "config/settings.hpp"
 #include "ingest/control/usage_api.hpp"
-#include "ingest/xapi/stop_source.hpp"
 
 namespace spillway::app {
 
-class usage_monitor final : public ingest::stop_source {
+class usage_monitor final {
  public:
   // bearer: the current app-only token (thread-safe; it may change after a 401 refresh).
   usage_monitor(const config::settings& cfg, common::metrics_registry& metrics, std::function<std::string()> bearer);
-  ~usage_monitor() override;
+  ~usage_monitor();
   usage_monitor(const usage_monitor&) = delete;
   usage_monitor& operator=(const usage_monitor&) = delete;
 
@@ -44,11 +42,7 @@ class usage_monitor final : public ingest::stop_source {
   // One poll: fetch, export, log. Returns the report (also for tests).
   common::result<ingest::usage_report> poll_once();
 
-  [[nodiscard]] bool stop_requested() const noexcept override;
-  [[nodiscard]] bool wait_for(std::chrono::milliseconds d) override;
-
  private:
-  void run();
   void publish(const ingest::usage_report& u, std::chrono::system_clock::time_point now);
 
   const config::settings& cfg_;
@@ -57,12 +51,12 @@ class usage_monitor final : public ingest::stop_source {
   common::metric_cell& cap_;
   common::metric_cell& reset_day_;
   common::metric_cell& reset_at_;
-  mutable std::mutex mutex_;
-  std::condition_variable cv_;
-  bool stopping_ = false;
-  ingest::usage_level level_ = ingest::usage_level::ok;  // the last level logged (guarded by mutex_)
-  bool failing_ = false;                                  // the last poll failed (guarded by mutex_)
-  std::thread thread_;
+  // The poll thread and reset() on the reader thread both poll: the mutex keeps their reports from
+  // interleaving (the level logged, the failing flag) and is held while one is published.
+  std::mutex report_mutex_;
+  ingest::usage_level level_ = ingest::usage_level::ok;  // the last level logged (guarded by report_mutex_)
+  bool failing_ = false;                                  // the last poll failed (guarded by report_mutex_)
+  periodic_thread thread_;
 };
 
 }  // namespace spillway::app
