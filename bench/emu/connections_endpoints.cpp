@@ -52,29 +52,9 @@ ApiAnswer error_answer(int status, std::string outcome, std::string_view body, c
 
 // X's 400 for a query parameter it does not accept (invalid-request problem with the parameter named).
 std::string invalid_parameter(std::string_view name, std::string_view value, std::string_view allowed) {
-  rapidjson::StringBuffer sb;
-  Writer w(sb);
   const std::string message = "The `" + std::string(name) + "` query parameter value [" + std::string(value) +
                               "] is not one of [" + std::string(allowed) + "]";
-  w.StartObject();
-  w.Key("errors");
-  w.StartArray();
-  w.StartObject();
-  w.Key("parameters");
-  w.StartObject();
-  w.Key(name.data(), rapidjson::SizeType(name.size()));
-  w.StartArray();
-  w.String(value.data(), rapidjson::SizeType(value.size()));
-  w.EndArray();
-  w.EndObject();
-  put(w, "message", message);
-  w.EndObject();
-  w.EndArray();
-  put(w, "title", "Invalid Request");
-  put(w, "detail", "One or more parameters to your request was invalid.");
-  put(w, "type", "https://api.twitter.com/2/problems/invalid-request");
-  w.EndObject();
-  return sb.GetString();
+  return invalid_request_body(message, name, value);
 }
 
 bool has_field(std::string_view list, std::string_view field) {

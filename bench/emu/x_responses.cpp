@@ -131,7 +131,16 @@ std::string disconnect_notice(std::string_view type) {
   return s;
 }
 
-std::string invalid_request_body(std::string_view message) {
+namespace {
+
+// The parameter an invalid-request 400 names, with the value refused (X lists values in an array).
+struct refused_parameter {
+  std::string_view name;
+  std::string_view value;
+};
+
+// Both invalid-request bodies: "parameters" is {} when X names none.
+std::string invalid_request(std::string_view message, const refused_parameter* refused) {
   rapidjson::StringBuffer sb;
   rapidjson::Writer<rapidjson::StringBuffer> w(sb);
   w.StartObject();
@@ -140,6 +149,12 @@ std::string invalid_request_body(std::string_view message) {
   w.StartObject();
   w.Key("parameters");
   w.StartObject();
+  if (refused) {
+    w.Key(refused->name.data(), rapidjson::SizeType(refused->name.size()));
+    w.StartArray();
+    w.String(refused->value.data(), rapidjson::SizeType(refused->value.size()));
+    w.EndArray();
+  }
   w.EndObject();
   w.Key("message");
   w.String(message.data(), rapidjson::SizeType(message.size()));
@@ -153,6 +168,15 @@ std::string invalid_request_body(std::string_view message) {
   w.String("https://api.twitter.com/2/problems/invalid-request");
   w.EndObject();
   return std::string(sb.GetString(), sb.GetSize());
+}
+
+}  // namespace
+
+std::string invalid_request_body(std::string_view message) { return invalid_request(message, nullptr); }
+
+std::string invalid_request_body(std::string_view message, std::string_view parameter, std::string_view value) {
+  const refused_parameter refused{parameter, value};
+  return invalid_request(message, &refused);
 }
 
 }  // namespace spillway::emu

@@ -73,6 +73,9 @@ std::string json_response(int status, std::string_view body, std::int64_t now_un
 // X's 400 invalid-request problem document: {"errors":[{"parameters":{},"message":..}],"title":"Invalid
 // Request",...} (the shape of X's rules and search 400s).
 std::string invalid_request_body(std::string_view message);
+// The same naming the query parameter X refused and its value: "parameters":{"<parameter>":["<value>"]}
+// (the shape of X's Connections API 400s).
+std::string invalid_request_body(std::string_view message, std::string_view parameter, std::string_view value);
 // The canned body for a status, when the caller has no more specific one.
 std::string_view default_body(int status);
 // One in-band notice line (no "\r\n"), shaped exactly like stream_msg_operational_disconnect.json.
