@@ -15,6 +15,7 @@
 
 using namespace spillway::emu;
 using test::http_request;
+using test::post_lines;
 using test::read_response;
 using test::Response;
 using test::TestClient;
@@ -41,7 +42,7 @@ std::vector<int> concurrent_streams(std::uint16_t port, int n) {
   for (int i = 0; i < n; ++i) {
     held.push_back(std::make_unique<TestClient>(port));
     held.back()->get("/2/tweets/search/stream", "t");
-    statuses.push_back(read_response(*held.back(), [](const Response& r) { return r.status != 0; }).status);
+    statuses.push_back(test::read_status(*held.back()));
   }
   return statuses;
 }
@@ -58,12 +59,6 @@ void check_caps(std::uint16_t port, std::size_t rules, std::size_t length) {
   CHECK(post_rule(port, length).status == 201);
   auto too_long = parse_json(post_rule(port, length + 1).raw_body);
   CHECK(std::string(too_long["errors"][0]["title"].GetString()) == "RuleLengthExceeded");
-}
-
-std::size_t post_lines(const Response& r) {
-  std::size_t n = 0;
-  for (const auto& l : test::split_lines(r.chunks.body())) n += !l.empty();
-  return n;
 }
 
 // --count 5 goes out on a first connection; a second one asks for backfill. Returns its Post lines.

@@ -6,7 +6,6 @@
 #include <catch2/catch.hpp>
 #include <rapidjson/document.h>
 
-#include <algorithm>
 #include <cerrno>
 #include <thread>
 
@@ -75,7 +74,7 @@ std::vector<std::string> ids(const rapidjson::Document& d) {
 int connect_status(std::uint16_t port) {
   TestClient c(port);
   c.get("/2/tweets/search/stream", "t");
-  return read_response(c, [](const Response& r) { return r.status != 0; }).status;
+  return test::read_status(c);
 }
 
 }  // namespace
@@ -217,8 +216,7 @@ TEST_CASE("usage: counts the Posts streamed, ends the stream at the cap, then 42
   c.get("/2/tweets/search/stream", "t");
   const auto streamed = read_response(c, [](const Response& r) { return r.chunks.done(); }, 10);
   REQUIRE(streamed.chunks.done());  // the body ended cleanly at the cap
-  const auto lines = test::split_lines(streamed.chunks.body());
-  CHECK(std::count_if(lines.begin(), lines.end(), [](const std::string& l) { return !l.empty(); }) == 100);
+  CHECK(test::post_lines(streamed) == 100);
 
   const auto after = json(http_request(port, "GET", "/2/usage/tweets?usage.fields=daily_project_usage", kAuth));
   CHECK(std::string(after["data"]["project_usage"].GetString()) == "1000");

@@ -11,6 +11,7 @@
 #include "tests/bench/emu_test_client.hpp"
 
 using namespace spillway::emu;
+using test::post_lines;
 using test::read_response;
 using test::slurp;
 using test::temp_path;
@@ -26,12 +27,6 @@ EmuConfig base_config() {
   c.start_ms = 1764418000000;
   c.pool_size = 256;
   return c;
-}
-
-std::size_t post_lines(const Response& r) {
-  std::size_t n = 0;
-  for (const auto& l : test::split_lines(r.chunks.body())) n += !l.empty();
-  return n;
 }
 
 }  // namespace

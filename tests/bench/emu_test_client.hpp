@@ -200,6 +200,19 @@ Response read_response(TestClient& c, Pred enough, double max_s = 5) {
   return r;
 }
 
+// The Post lines of a streamed body (heartbeats, the empty lines, left out).
+inline std::size_t post_lines(const Response& r) {
+  std::size_t n = 0;
+  for (const auto& l : split_lines(r.chunks.body())) n += !l.empty();
+  return n;
+}
+
+// The status of the answer to what `c` sent (0 when none came within max_s); the body is not waited for,
+// so a 200 stream stays open on `c` (holding its connection slot).
+inline int read_status(TestClient& c, double max_s = 5) {
+  return read_response(c, [](const Response& r) { return r.status != 0; }, max_s).status;
+}
+
 // One GET of the stream, read until the chunked body ends or the server closes (bounded by max_s).
 inline Response fetch_until_done(std::uint16_t port, const std::string& target = "/2/tweets/search/stream",
                                  const std::string& ca_pem = "", double max_s = 5) {

@@ -27,6 +27,7 @@
 
 #include "tests/support/child_process.hpp"
 #include "tests/support/cli_run.hpp"
+#include "tests/support/emulator_process.hpp"
 #include "tests/support/scrape.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -75,16 +76,16 @@ struct overload_rig {
                         dir.str("broker.addr"), "--ignore-eof"},
                        dir.str("broker.log")};
   std::string bootstrap = wait_for_url(dir.str("broker.addr"), 20s);
-  child_process emu{{bin("spillway-emu"), "--port", "0", "--ready-file", dir.str("emu.url"), "--bearer", kToken,
-                     "--heartbeat", "1", "--seed", "7", "--rate", "250000", "--count", std::to_string(kCount),
-                     "--slow-reader-bytes", "8388608", "--log", dir.str("connections.jsonl")},
-                    dir.str("emu.log")};
-  std::string url = wait_for_url(dir.str("emu.url"), 20s);
+  emulator_process emu{dir,
+                       {"--bearer", kToken, "--heartbeat", "1", "--seed", "7", "--rate", "250000", "--count",
+                        std::to_string(kCount), "--slow-reader-bytes", "8388608", "--log", dir.str("connections.jsonl")},
+                       "emu.url",
+                       20s};
 
   // Writes spillway.toml: `spool` false sets pipeline.spool_max_bytes = 0 (no spool); metrics on `port`.
   std::string config(bool spool, std::uint16_t metrics_port) const {
     std::ofstream cfg(dir.str("spillway.toml"));
-    cfg << "[stream]\nbase_url = \"" << url << "\"\ntweet_fields = \"created_at,author_id\"\n"
+    cfg << "[stream]\nbase_url = \"" << emu.url << "\"\ntweet_fields = \"created_at,author_id\"\n"
         << "[sinks.rocksdb]\npath = \"" << dir.str("db") << "\"\n"
         << "[sinks.kafka]\nenabled = true\nbootstrap_servers = \"" << bootstrap
         << "\"\ntopic = \"x.posts\"\nshutdown_timeout = \"10s\"\n"
@@ -99,12 +100,9 @@ struct overload_rig {
   }
   // The emulator goes first so that no new stream keeps spillway busy while it shuts down.
   void stop(child_process& run) {
-    emu.signal(SIGTERM);
-    CHECK(emu.wait(10s).has_value());
-    run.signal(SIGTERM);
-    CHECK(run.wait(30s) == 0);  // Kafka's flush is bounded by shutdown_timeout (10 s)
-    broker.signal(SIGTERM);
-    CHECK(broker.wait(10s).has_value());
+    CHECK(emu.terminate(10s).has_value());
+    CHECK(run.terminate(30s) == 0);  // Kafka's flush is bounded by shutdown_timeout (10 s)
+    CHECK(broker.terminate(10s).has_value());
   }
 };
 
@@ -113,8 +111,6 @@ std::uint64_t outbox_posts(const std::string& db) {
   const auto at = json.find("\"outbox\":");
   return at == std::string::npos ? UINT64_MAX : std::stoull(json.substr(at + 9));
 }
-
-double metric(std::uint16_t port, const std::string& series) { return sample(scrape(port), series).value_or(-1); }
 
 }  // namespace
 
@@ -170,16 +166,16 @@ TEST_CASE("overload: with the spool the client is never cut, and every Post is s
   CHECK(rec->posts_sent == kCount);
   CHECK(rec->posts_lost == 0);
   CHECK(rec->seconds < 1.2 + 1.0);
-  const double peak_bytes = metric(port, "spillway_spool_bytes");
+  const double peak_bytes = scraped_metric(port, "spillway_spool_bytes");
   REQUIRE(eventually([&] { return stored_posts(dir.str("db")) == kCount; }, 120s, 200ms));
   const double drain_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  CHECK(eventually([&] { return metric(port, "spillway_spool_bytes") == 0; }, 30s, 100ms));
-  const double spooled = metric(port, "spillway_spool_lines_spooled_total");
+  CHECK(eventually([&] { return scraped_metric(port, "spillway_spool_bytes") == 0; }, 30s, 100ms));
+  const double spooled = scraped_metric(port, "spillway_spool_lines_spooled_total");
   CHECK(spooled > 0);  // the pipeline was behind; the spool took up the difference
-  CHECK(metric(port, "spillway_spool_lines_drained_total") == spooled);
-  CHECK(metric(port, "spillway_duplicates_dropped_total{connection=\"1\"}") == 0);
-  CHECK(metric(port, "spillway_posts_stored_total") == double(kCount));
-  CHECK(eventually([&] { return metric(port, "spillway_kafka_delivered_total") == double(kCount); }, 60s, 200ms));
+  CHECK(scraped_metric(port, "spillway_spool_lines_drained_total") == spooled);
+  CHECK(scraped_metric(port, "spillway_duplicates_dropped_total{connection=\"1\"}") == 0);
+  CHECK(scraped_metric(port, "spillway_posts_stored_total") == double(kCount));
+  CHECK(eventually([&] { return scraped_metric(port, "spillway_kafka_delivered_total") == double(kCount); }, 60s, 200ms));
   std::cout << "overload with the spool: stream " << rec->seconds << " s, " << rec->posts_sent << " Posts ("
             << rec->outcome << ", " << rec->ended << "); " << spooled << " lines spooled (" << peak_bytes / 1e6
             << " MB spooled when the stream ended); all " << kCount << " stored " << drain_s
@@ -205,7 +201,7 @@ TEST_CASE("overload: killed (-9) while draining the spool, the next start drains
     return sample(text, "spillway_spool_lines_drained_total").value_or(0) > 0 &&
            sample(text, "spillway_spool_bytes").value_or(0) > 20e6;
   }, 60s, 20ms));
-  const double left = metric(port, "spillway_spool_bytes");
+  const double left = scraped_metric(port, "spillway_spool_bytes");
   run->signal(SIGKILL);
   REQUIRE(run->wait(10s) == 128 + SIGKILL);
   const auto stored_at_kill = stored_posts(dir.str("db"));
@@ -218,8 +214,8 @@ TEST_CASE("overload: killed (-9) while draining the spool, the next start drains
   INFO("spillway log (second run):\n" << slurp(dir.str("run2.log")).substr(0, 3000));
   REQUIRE(eventually([&] { return stored_posts(dir.str("db")) == kCount; }, 120s, 200ms));
   CHECK(slurp(dir.str("run2.log")).find("left from the last run are stored first") != std::string::npos);
-  CHECK(eventually([&] { return metric(port2, "spillway_spool_bytes") == 0; }, 30s, 100ms));
-  CHECK(metric(port2, "spillway_spool_lines_drained_total") > 0);
+  CHECK(eventually([&] { return scraped_metric(port2, "spillway_spool_bytes") == 0; }, 30s, 100ms));
+  CHECK(scraped_metric(port2, "spillway_spool_lines_drained_total") > 0);
   INFO("emulator connections:\n" << slurp(dir.str("connections.jsonl")));
   for (const auto& r : stream_records(dir.str("connections.jsonl"))) CHECK(r.outcome != "slow_reader");
   const auto first = first_stream_record(dir.str("connections.jsonl"));

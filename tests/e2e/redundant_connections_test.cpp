@@ -8,7 +8,6 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
-#include <csignal>
 #include <fstream>
 #include <iostream>
 #include <set>
@@ -19,6 +18,7 @@
 
 #include "tests/support/child_process.hpp"
 #include "tests/support/cli_run.hpp"
+#include "tests/support/emulator_process.hpp"
 #include "tests/support/post_ids.hpp"
 #include "tests/support/scrape.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -56,8 +56,6 @@ std::string fault_plan() {
   return json + "]";
 }
 
-double metric(const std::string& text, const std::string& series) { return sample(text, series).value_or(-1); }
-
 }  // namespace
 
 TEST_CASE("redundant connections: both under independent faults for a minute, every Post stored once, no gap",
@@ -66,13 +64,12 @@ TEST_CASE("redundant connections: both under independent faults for a minute, ev
   constexpr std::uint64_t count = rate * 60;  // a minute of Posts
   temp_dir dir{"spillway-redundant"};
   std::ofstream(dir.str("faults.json")) << fault_plan();
-  child_process emu({bin("spillway-emu"), "--port", "0", "--ready-file", dir.str("url"), "--tls", "--cert-out",
-                     dir.str("ca.pem"), "--access", "enterprise", "--full-copies", "--rate", std::to_string(rate),
-                     "--count", std::to_string(count), "--faults", dir.str("faults.json"), "--log",
-                     dir.str("connections.jsonl"), "--dump", dir.str("dump.jsonl"), "--seed", "12", "--bearer",
-                     "e2e-token", "--heartbeat", "0.2", "--reap-ms", "100", "--limit-connect", "1000"},
-                    dir.str("emu.log"));
-  const std::string url = wait_for_url(dir.str("url"));
+  emulator_process emu(dir, {"--tls", "--cert-out", dir.str("ca.pem"), "--access", "enterprise", "--full-copies",
+                             "--rate", std::to_string(rate), "--count", std::to_string(count), "--faults",
+                             dir.str("faults.json"), "--log", dir.str("connections.jsonl"), "--dump",
+                             dir.str("dump.jsonl"), "--seed", "12", "--bearer", "e2e-token", "--heartbeat", "0.2",
+                             "--reap-ms", "100", "--limit-connect", "1000"});
+  const std::string& url = emu.url;
   const auto port = free_port();
   {
     std::ofstream cfg(dir.str("spillway.toml"));
@@ -91,26 +88,24 @@ TEST_CASE("redundant connections: both under independent faults for a minute, ev
   const bool all_stored = eventually(
       [&] {
         const auto text = http_body(scrape(port));
-        open_gap_seen = std::max(open_gap_seen, metric(text, "spillway_open_gap_since_unix_ms"));
-        return metric(text, "spillway_posts_stored_total") >= static_cast<double>(count);
+        open_gap_seen = std::max(open_gap_seen, metric_value(text, "spillway_open_gap_since_unix_ms"));
+        return metric_value(text, "spillway_posts_stored_total") >= static_cast<double>(count);
       },
       150s, 100ms);
-  INFO("spillway log (tail):\n" << [&] { auto l = slurp(dir.str("run.log")); return l.substr(l.size() > 6000 ? l.size() - 6000 : 0); }());
+  INFO("spillway log (tail):\n" << last_bytes(slurp(dir.str("run.log")), 6000));
   CHECK(all_stored);
   // Both back after the last faults; then copies still in flight on the slower connection are dropped.
   CHECK(eventually(
       [&] {
         const auto t = http_body(scrape(port));
-        return metric(t, "spillway_stream_state{connection=\"1\"}") == 2 && metric(t, "spillway_stream_state{connection=\"2\"}") == 2;
+        return metric_value(t, "spillway_stream_state{connection=\"1\"}") == 2 && metric_value(t, "spillway_stream_state{connection=\"2\"}") == 2;
       },
       15s, 100ms));
   std::this_thread::sleep_for(500ms);
   const auto text = http_body(scrape(port));
 
-  run.signal(SIGTERM);
-  const auto code = run.wait(30s);
-  emu.signal(SIGTERM);
-  CHECK(emu.wait(10s).has_value());
+  const auto code = run.terminate(30s);
+  CHECK(emu.terminate(10s).has_value());
   REQUIRE(code.has_value());
   CHECK(*code == 0);
 
@@ -122,7 +117,7 @@ TEST_CASE("redundant connections: both under independent faults for a minute, ev
   for (const auto& id : sent) missing += stored.count(id) == 0;
 
   const auto per = [&](const std::string& name, int connection) {
-    return metric(text, name + "{connection=\"" + std::to_string(connection) + "\"}");
+    return metric_value(text, name + "{connection=\"" + std::to_string(connection) + "\"}");
   };
   double ends[3] = {0, 0, 0};
   for (int c = 1; c <= 2; ++c) {
@@ -138,7 +133,7 @@ TEST_CASE("redundant connections: both under independent faults for a minute, ev
             << stored.size() << " stored (" << exported_lines << " lines exported), " << missing << " missing; "
             << "received " << per("spillway_posts_received_total", 1) << " / " << per("spillway_posts_received_total", 2)
             << ", duplicates dropped " << dup1 << " / " << dup2 << ", session ends " << ends[1] << " / " << ends[2]
-            << ", gaps closed " << metric(text, "spillway_stream_gaps_total") << ", open-gap gauge max "
+            << ", gaps closed " << metric_value(text, "spillway_stream_gaps_total") << ", open-gap gauge max "
             << open_gap_seen << "\n";
   CHECK(sent.size() == count);
   CHECK(missing == 0);
@@ -148,26 +143,25 @@ TEST_CASE("redundant connections: both under independent faults for a minute, ev
   CHECK(per("spillway_posts_received_total", 1) > count / 2);
   CHECK(per("spillway_posts_received_total", 2) > count / 2);
   CHECK(dup1 + dup2 == per("spillway_posts_received_total", 1) + per("spillway_posts_received_total", 2) -
-                           metric(text, "spillway_posts_stored_total"));
+                           metric_value(text, "spillway_posts_stored_total"));
   CHECK(dup1 + dup2 > count / 2);
   // Each connection dropped under its lane's faults (6 and 5) and came back.
   CHECK(ends[1] >= 5);
   CHECK(ends[2] >= 5);
   // No gap while one connection was up: none closed, none open at any sample.
-  CHECK(metric(text, "spillway_stream_gaps_total") == 0);
+  CHECK(metric_value(text, "spillway_stream_gaps_total") == 0);
   CHECK(open_gap_seen == 0);
-  CHECK(metric(text, "spillway_backfill_requests_total") == 0);
+  CHECK(metric_value(text, "spillway_backfill_requests_total") == 0);
 }
 
 TEST_CASE("redundant connections below Enterprise: the second is refused with the fix, the first streams everything",
           "[integration][e2e][redundant]") {
   constexpr std::uint64_t count = 3000;
   temp_dir dir{"spillway-redundant-pro"};
-  child_process emu({bin("spillway-emu"), "--port", "0", "--ready-file", dir.str("url"), "--tls", "--cert-out",
-                     dir.str("ca.pem"), "--access", "pro", "--rate", "500", "--count", std::to_string(count), "--seed",
-                     "13", "--bearer", "e2e-token", "--heartbeat", "0.2", "--limit-connect", "1000"},
-                    dir.str("emu.log"));
-  const std::string url = wait_for_url(dir.str("url"));
+  emulator_process emu(dir, {"--tls", "--cert-out", dir.str("ca.pem"), "--access", "pro", "--rate", "500", "--count",
+                             std::to_string(count), "--seed", "13", "--bearer", "e2e-token", "--heartbeat", "0.2",
+                             "--limit-connect", "1000"});
+  const std::string& url = emu.url;
   const auto port = free_port();
   {
     std::ofstream cfg(dir.str("spillway.toml"));
@@ -183,22 +177,20 @@ TEST_CASE("redundant connections below Enterprise: the second is refused with th
   const bool all_stored = eventually([&] { return stored_posts(dir.str("db")) >= count; }, 60s, 200ms);
   const auto hint = "set stream.connections = 1 unless this app is on Enterprise";
   CHECK(eventually([&] { return slurp(dir.str("run.log")).find(hint) != std::string::npos; }, 20s, 100ms));
-  INFO("spillway log (tail):\n" << [&] { auto l = slurp(dir.str("run.log")); return l.substr(l.size() > 4000 ? l.size() - 4000 : 0); }());
+  INFO("spillway log (tail):\n" << last_bytes(slurp(dir.str("run.log")), 4000));
   CHECK(all_stored);
   const auto text = http_body(scrape(port));
-  const double refused = metric(text, R"(spillway_stream_session_ends_total{connection="1",reason="too_many_connections"})") +
-                         metric(text, R"(spillway_stream_session_ends_total{connection="2",reason="too_many_connections"})");
-  const double streaming = (metric(text, R"(spillway_stream_state{connection="1"})") == 2) +
-                           (metric(text, R"(spillway_stream_state{connection="2"})") == 2);
+  const double refused = metric_value(text, R"(spillway_stream_session_ends_total{connection="1",reason="too_many_connections"})") +
+                         metric_value(text, R"(spillway_stream_session_ends_total{connection="2",reason="too_many_connections"})");
+  const double streaming = (metric_value(text, R"(spillway_stream_state{connection="1"})") == 2) +
+                           (metric_value(text, R"(spillway_stream_state{connection="2"})") == 2);
   std::cout << "redundant connections on Pro: " << refused << " refusals (429 TooManyConnections) of the second\n";
   CHECK(refused >= 2);
   CHECK(streaming == 1);
   CHECK(http_status(scrape(port, "/readyz")) == 200);  // one connection streaming is ready
-  CHECK(metric(text, "spillway_stream_gaps_total") == 0);
-  run.signal(SIGTERM);
-  const auto code = run.wait(30s);
+  CHECK(metric_value(text, "spillway_stream_gaps_total") == 0);
+  const auto code = run.terminate(30s);
   REQUIRE(code.has_value());
   CHECK(*code == 0);
-  emu.signal(SIGTERM);
-  CHECK(emu.wait(10s).has_value());
+  CHECK(emu.terminate(10s).has_value());
 }

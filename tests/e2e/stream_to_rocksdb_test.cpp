@@ -2,12 +2,12 @@
 // emulator's --dump byte for byte. Plain HTTP and TLS (the emulator's self-signed CA via stream.ca_file).
 #include <catch2/catch.hpp>
 
-#include <csignal>
 #include <fstream>
 #include <regex>
 
 #include "tests/support/child_process.hpp"
 #include "tests/support/cli_run.hpp"
+#include "tests/support/emulator_process.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using namespace spillway::testing;
@@ -26,14 +26,13 @@ void write_config(const std::string& path, const std::string& url, const std::st
 
 void stream_and_compare(bool tls, std::uint64_t count) {
   temp_dir dir("spillway-e2e");
-  std::vector<std::string> emu_args = {bin("spillway-emu"), "--port", "0", "--ready-file", dir.str("url"),
-                                       "--count", std::to_string(count), "--dump", dir.str("dump.jsonl"),
+  std::vector<std::string> emu_args = {"--count", std::to_string(count), "--dump", dir.str("dump.jsonl"),
                                        "--seed", "2026", "--bearer", "e2e-token"};
   if (tls) {
     emu_args.insert(emu_args.end(), {"--tls", "--cert-out", dir.str("ca.pem")});
   }
-  child_process emu(emu_args, dir.str("emu.log"));
-  std::string url = wait_for_url(dir.str("url"));
+  emulator_process emu(dir, emu_args);
+  const std::string& url = emu.url;
   CHECK(url.rfind(tls ? "https://" : "http://", 0) == 0);
 
   write_config(dir.str("spillway.toml"), url, dir.str("db"), tls ? dir.str("ca.pem") : "");
@@ -43,12 +42,10 @@ void stream_and_compare(bool tls, std::uint64_t count) {
   INFO("spillway log:\n" << slurp(dir.str("run.log")).substr(0, 4000));
   REQUIRE(all_stored);
 
-  run.signal(SIGTERM);
-  const auto code = run.wait(30s);
+  const auto code = run.terminate(30s);
   REQUIRE(code.has_value());
   CHECK(*code == 0);
-  emu.signal(SIGTERM);
-  REQUIRE(emu.wait(10s).has_value());
+  REQUIRE(emu.terminate(10s).has_value());
 
   const auto exported = capture(bin("spillway") + " export --db " + dir.str("db") + " 2>/dev/null");
   const auto dump = slurp(dir.str("dump.jsonl"));

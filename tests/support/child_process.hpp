@@ -75,6 +75,11 @@ class child_process {
     return std::nullopt;
   }
   [[nodiscard]] bool running() { return !wait(std::chrono::milliseconds(0)); }
+  // The clean way to end one of our programs: SIGTERM, then wait() up to `timeout` for its exit code.
+  std::optional<int> terminate(std::chrono::milliseconds timeout) {
+    signal(SIGTERM);
+    return wait(timeout);
+  }
 
  private:
   pid_t pid_ = -1;
@@ -109,6 +114,11 @@ inline std::string slurp(const std::string& path) {
   std::ostringstream ss;
   ss << in.rdbuf();
   return ss.str();
+}
+
+// The last `n` bytes of `text` (all of it when shorter): a log's tail for a failure message.
+inline std::string last_bytes(const std::string& text, std::size_t n) {
+  return text.substr(text.size() > n ? text.size() - n : 0);
 }
 
 }  // namespace spillway::testing

@@ -58,4 +58,13 @@ inline std::optional<double> sample(const std::string& text, const std::string& 
   return std::nullopt;
 }
 
+// The sample's value, -1 when `text` has none: no series of ours goes negative, so a CHECK against an
+// expected value fails on an absent series instead of throwing.
+inline double metric_value(const std::string& text, const std::string& series) {
+  return sample(text, series).value_or(-1);
+}
+
+// The same, from /metrics at 127.0.0.1:port scraped now (-1 also when nothing answers).
+inline double scraped_metric(int port, const std::string& series) { return metric_value(scrape(port), series); }
+
 }  // namespace spillway::testing
