@@ -16,9 +16,9 @@
 # bucket holding the quantile: 1 ms resolution up to 10 ms, ~25% above).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-posts=200000 runs=3 tls=0 kafka=0 partitions=16 emu_rate=0 build=build
+posts=200000 runs=3 tls=0 kafka=0 partitions=16 emu_rate=0 build=build spool_max_bytes=""
 properties=()
-usage="usage: $0 [--posts N] [--runs R] [--tls] [--kafka] [--partitions P] [--rate R] [--build DIR] [--property NAME=VALUE]..."
+usage="usage: $0 [--posts N] [--runs R] [--tls] [--kafka] [--partitions P] [--rate R] [--build DIR] [--spool-max-bytes N] [--property NAME=VALUE]..."
 while [ $# -gt 0 ]; do
   case "$1" in
     --posts) posts=$2; shift 2 ;;
@@ -28,6 +28,7 @@ while [ $# -gt 0 ]; do
     --partitions) partitions=$2; shift 2 ;;
     --rate) emu_rate=$2; shift 2 ;;
     --build) build=$2; shift 2 ;;
+    --spool-max-bytes) spool_max_bytes=$2; shift 2 ;;
     --property) [[ "$2" == *=* ]] || { echo "$usage" >&2; exit 2; }; properties+=("$2"); shift 2 ;;
     *) echo "$usage" >&2; exit 2 ;;
   esac
@@ -88,6 +89,7 @@ for run in $(seq 1 "$runs"); do
         for p in "${properties[@]}"; do echo "\"${p%%=*}\" = \"${p#*=}\""; done
       fi
     fi
+    [ -n "$spool_max_bytes" ] && { echo "[pipeline]"; echo "spool_max_bytes = $spool_max_bytes"; }
     echo "[metrics]"; echo "listen = \"127.0.0.1:$mport\""
   } > "$work/bench.toml"
   X_BEARER_TOKEN=bench "$bin/spillway" run --config "$work/bench.toml" 2> "$work/run.log" &

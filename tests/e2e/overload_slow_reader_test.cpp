@@ -212,7 +212,14 @@ TEST_CASE("overload: killed (-9) while draining the spool, the next start drains
   const auto port2 = free_port();
   auto again = rig.start_run(rig.config(true, port2), "run2.log");
   INFO("spillway log (second run):\n" << slurp(dir.str("run2.log")).substr(0, 3000));
-  REQUIRE(eventually([&] { return stored_posts(dir.str("db")) == kCount; }, 120s, 200ms));
+  const bool all_stored = eventually([&] { return stored_posts(dir.str("db")) == kCount; }, 120s, 200ms);
+  if (!all_stored) {
+    std::cout << "not all stored: " << stored_posts(dir.str("db")) << " of " << kCount << "\nsecond run's log:\n"
+              << last_bytes(slurp(dir.str("run2.log")), 6000) << "\nemulator connections:\n"
+              << slurp(dir.str("connections.jsonl")) << "\nfirst run's log:\n" << last_bytes(slurp(dir.str("run.log")), 3000)
+              << "\n";
+  }
+  REQUIRE(all_stored);
   CHECK(slurp(dir.str("run2.log")).find("left from the last run are stored first") != std::string::npos);
   CHECK(eventually([&] { return scraped_metric(port2, "spillway_spool_bytes") == 0; }, 30s, 100ms));
   CHECK(scraped_metric(port2, "spillway_spool_lines_drained_total") > 0);
