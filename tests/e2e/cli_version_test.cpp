@@ -66,6 +66,11 @@ TEST_CASE("cli: --version names the build and the libraries in use", "[integrati
   CHECK(contains(r.out, "\nOpenSSL: OpenSSL " OPENSSL_VERSION_STR " "));
   CHECK(contains(r.out, "\nRocksDB: " + std::to_string(ROCKSDB_MAJOR) + "." + std::to_string(ROCKSDB_MINOR) + "." +
                             std::to_string(ROCKSDB_PATCH) + "\n"));
+  // WAL checksums: Spillway's SSE4.2 CRC32C in place of librocksdb's table loop (sinks/rocksdb/crc32c_hw.hpp).
+#if defined(__x86_64__)
+  if (__builtin_cpu_supports("sse4.2")) CHECK(contains(r.out, "\nRocksDB CRC32C: SSE4.2 (Spillway's, in place of"));
+#endif
+  CHECK(contains(r.out, "\nRocksDB CRC32C: "));
   // RD_KAFKA_VERSION is 0xMMmmrrxx.
   CHECK(contains(r.out, "\nlibrdkafka: " + std::to_string(RD_KAFKA_VERSION >> 24 & 0xff) + "." +
                             std::to_string(RD_KAFKA_VERSION >> 16 & 0xff) + "." + std::to_string(RD_KAFKA_VERSION >> 8 & 0xff)));
