@@ -24,7 +24,7 @@ TEST_CASE("kafka run: a 30 s broker outage loses nothing and never stalls the st
   constexpr auto outage = 30s;
   constexpr auto sample_every = 2s;
   // RSS growth allowed from just before the outage to the end (VmHWM), in MiB. Two things may grow:
-  // - RocksDB's `tweets` memtable holds every Post stored since then until its 128 MiB flush: measured
+  // - RocksDB's `tweets` memtable holds every Post stored since then until its 96 MiB flush: measured
   //   1.13 x the stored bytes with the broker up all along (same rate, 2-core box), so 1.2 x;
   // - librdkafka's queue, capped at 64 MiB of payload (queue.buffering.max.kbytes, our default) plus
   //   per-message overhead: 96 MiB.
