@@ -36,12 +36,6 @@ std::string simdjson_version() {
   return SPILLWAY_STRINGIFY(SIMDJSON_VERSION) " (" + simdjson::get_active_implementation()->name() + " kernel)";
 }
 
-// What computes the WAL's checksums: Spillway's SSE4.2 CRC32C in place of Debian librocksdb's table loop,
-// or librocksdb's own (sinks/rocksdb/crc32c_hw.hpp).
-std::string crc32c_line() {
-  return sinks::crc32c_in_use().name;
-}
-
 #undef SPILLWAY_STRINGIFY
 #undef SPILLWAY_STRINGIFY_VALUE
 
@@ -54,7 +48,8 @@ std::string version_report() {
   out += "Boost: " + boost_version() + "\n";
   out += "OpenSSL: " + std::string(OpenSSL_version(OPENSSL_VERSION)) + "\n";
   out += "RocksDB: " + rocksdb::GetRocksVersionAsString(true) + "\n";
-  out += "RocksDB CRC32C: " + crc32c_line() + "\n";
+  // What computes the WAL's checksums (sinks/rocksdb/crc32c_hw.hpp).
+  out += "RocksDB CRC32C: " + std::string(sinks::crc32c_in_use().name) + "\n";
   out += "librdkafka: " + std::string(rd_kafka_version_str()) + "\n";
   out += "simdjson: " + simdjson_version();  // no newline: the caller ends the line
   return out;

@@ -19,10 +19,6 @@
 #include "bench/bench_machine.hpp"
 #include "sinks/rocksdb/crc32c_hw.hpp"
 
-namespace rocksdb::crc32c {
-std::uint32_t Extend(std::uint32_t init_crc, const char* data, std::size_t n);  // util/crc32c.h
-}
-
 namespace {
 
 double thread_cpu_seconds() {

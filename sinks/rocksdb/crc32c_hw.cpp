@@ -119,11 +119,13 @@ const choice& chosen() noexcept {
       made.info.name = "librocksdb's own";
     }
 #if defined(__x86_64__)
-    if (__builtin_cpu_supports("sse4.2")) fill_lane_shift();
-    if (__builtin_cpu_supports("sse4.2") && agrees(extend_sse42, library)) {
-      made.extend = extend_sse42;
-      made.info.hardware = true;
-      made.info.name = "SSE4.2 (Spillway's, in place of librocksdb's table loop)";
+    if (__builtin_cpu_supports("sse4.2")) {
+      fill_lane_shift();
+      if (agrees(extend_sse42, library)) {
+        made.extend = extend_sse42;
+        made.info.hardware = true;
+        made.info.name = "SSE4.2 (Spillway's, in place of librocksdb's table loop)";
+      }
     }
 #endif
     if (made.info.name[0] == '\0') made.info.name = "bitwise (librocksdb's own not found)";
@@ -141,10 +143,8 @@ crc32c_extend_fn librocksdb_crc32c() noexcept {
 }  // namespace spillway::sinks
 
 #if defined(__x86_64__)
-// The interposing definition. Its declaration matches util/crc32c.h exactly (librocksdb 7.x), so the
-// mangled name is the one librocksdb imports through its PLT.
+// The interposing definition (declared in crc32c_hw.hpp exactly as util/crc32c.h declares it).
 namespace rocksdb::crc32c {
-std::uint32_t Extend(std::uint32_t init_crc, const char* data, std::size_t n);
 std::uint32_t Extend(std::uint32_t init_crc, const char* data, std::size_t n) {
   return spillway::sinks::chosen().extend(init_crc, data, n);
 }

@@ -36,3 +36,10 @@ using crc32c_extend_fn = std::uint32_t (*)(std::uint32_t init_crc, const char* d
 [[nodiscard]] crc32c_extend_fn librocksdb_crc32c() noexcept;
 
 }  // namespace spillway::sinks
+
+// librocksdb's CRC32C entry point (util/crc32c.h), declared exactly as there so that its mangled name is the
+// one librocksdb imports through its PLT. crc32c_hw.cpp defines it on x86-64; calling it anywhere runs
+// whichever definition the dynamic linker bound (Spillway's when crc32c_in_use().interposed).
+namespace rocksdb::crc32c {
+std::uint32_t Extend(std::uint32_t init_crc, const char* data, std::size_t n);
+}  // namespace rocksdb::crc32c

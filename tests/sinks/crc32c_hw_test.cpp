@@ -13,10 +13,6 @@
 #include "sinks/rocksdb/store.hpp"
 #include "tests/support/temp_dir.hpp"
 
-namespace rocksdb::crc32c {
-std::uint32_t Extend(std::uint32_t init_crc, const char* data, std::size_t n);  // util/crc32c.h
-}
-
 using spillway::sinks::commit_batch;
 using spillway::sinks::crc32c_in_use;
 using spillway::sinks::librocksdb_crc32c;
