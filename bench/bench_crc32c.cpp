@@ -6,7 +6,6 @@
 //
 //   bench-crc32c [--rounds 7] [--mb 256]
 #include <rocksdb/version.h>
-#include <time.h>
 
 #include <algorithm>
 #include <cstdint>
@@ -17,20 +16,13 @@
 #include <vector>
 
 #include "bench/bench_machine.hpp"
+#include "bench/bench_stats.hpp"
 #include "sinks/rocksdb/crc32c_hw.hpp"
 
 namespace {
 
-double thread_cpu_seconds() {
-  timespec ts{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
-}
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
+using spillway::bench::median;
+using spillway::bench::thread_cpu_seconds;
 
 // Checksums `total` bytes as consecutive pieces of `piece` bytes, chained as RocksDB chains a record's
 // header and payload; returns the last value so the work cannot be dropped.

@@ -10,8 +10,6 @@
 // The corpus is one Post per line, e.g. `spillway-emu --count 100000 --dump FILE` output.
 #include <rapidjson/document.h>
 
-#include <time.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -23,6 +21,7 @@
 #include <vector>
 
 #include "bench/bench_machine.hpp"
+#include "bench/bench_stats.hpp"
 #include "ingest/stream/line_framer.hpp"
 #include "sinks/post_extractor.hpp"
 
@@ -30,11 +29,8 @@ namespace {
 
 using clock_type = std::chrono::steady_clock;
 
-double thread_cpu_seconds() {
-  timespec t{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
-  return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) * 1e-9;
-}
+using spillway::bench::median;
+using spillway::bench::thread_cpu_seconds;
 
 // Wall and CPU seconds of each round of one contender.
 struct timings {
@@ -96,11 +92,6 @@ bool reference(const rapidjson::Document& d, std::uint64_t& id, std::vector<std:
     }
   }
   return true;
-}
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
 }
 
 }  // namespace

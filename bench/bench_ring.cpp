@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "bench/bench_machine.hpp"
+#include "bench/bench_stats.hpp"
 #include "common/spsc_ring.hpp"
 
 namespace {
@@ -107,10 +108,7 @@ double round_trip(std::uint64_t trips, std::size_t capacity, bool& ok) {
   return static_cast<double>(ns) / static_cast<double>(trips);
 }
 
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
+using spillway::bench::median;
 
 }  // namespace
 
