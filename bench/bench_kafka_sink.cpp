@@ -79,8 +79,9 @@ struct run_result {
   double cpu = 0;
 };
 
-// kafka == nullptr: RocksDB only; with outbox_only, also the outbox put + delete that delivery would cause
-// (an instantly acknowledging Kafka), to separate the outbox's RocksDB cost from librdkafka's.
+// kafka == nullptr: RocksDB only; with outbox_only, also the outbox record put + delete that delivery would
+// cause (an instantly acknowledging Kafka), to separate the outbox's RocksDB cost from librdkafka's. Each
+// batch's Posts are listed in one outbox record, as the pipeline writes them.
 run_result run(const std::vector<bench_post>& posts, std::size_t batch, const config::kafka_settings* kafka,
                common::metrics_registry& metrics, bool& ok, bool outbox_only = false) {
   const auto dir = std::filesystem::temp_directory_path() / ("spillway-bench-kafka-" + std::to_string(::getpid()));
@@ -105,9 +106,12 @@ run_result run(const std::vector<bench_post>& posts, std::size_t batch, const co
         const auto& p = posts[j];
         const std::string_view line(p.buffer.data(), p.length);
         wb.put_post(p.fields.id, line);
-        if (sink || outbox_only) wb.put_outbox(p.fields.id, at_ms);
-        committed.push_back({p.fields.id, line, &p.fields, at_ms, common::post_source::stream});
+        if (sink || outbox_only) wb.add_to_outbox_record(p.fields.id, at_ms, common::post_source::stream);
+        committed.push_back({p.fields.id, line, &p.fields, at_ms, common::post_source::stream, 0});
       }
+      const auto record = sink || outbox_only ? db.next_outbox_record() : 0;
+      wb.put_outbox_record(record);
+      for (auto& c : committed) c.outbox_record = record;
       if (!db.commit(wb)) {
         ok = false;
         break;
@@ -117,7 +121,7 @@ run_result run(const std::vector<bench_post>& posts, std::size_t batch, const co
         sink->poll();
       } else if (outbox_only) {
         sinks::commit_batch deletes(db);
-        for (const auto& c : committed) deletes.delete_outbox(c.id);
+        deletes.delete_outbox_record(record);
         ok = ok && db.commit(deletes).has_value();
       }
     }

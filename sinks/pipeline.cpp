@@ -232,7 +232,7 @@ void pipeline::handle_line(const common::stream_item& item) {
   window_.insert(fields.id);
   batch_.put_post(fields.id, line);
   const auto source = heal_source_ ? *heal_source_ : common::classify_stream(fields.id, item.received_ms);
-  if (downstream_ != nullptr) batch_.put_outbox(fields.id, item.received_ms, source);
+  if (downstream_ != nullptr) batch_.add_to_outbox_record(fields.id, item.received_ms, source);
   pending_.push_back(pending_post{fields, line, item.received_ms, source});
   pending_bytes_ += line.size();
 }
@@ -258,6 +258,9 @@ void pipeline::dead_letter(dead_kind which, std::string_view reason, std::string
 }
 
 bool pipeline::commit(bool sync) {
+  // The batch's Posts wait for Kafka in one outbox record, written with them (sinks/rocksdb/store.hpp).
+  const std::uint64_t record = downstream_ != nullptr && !pending_.empty() ? db_.next_outbox_record() : 0;
+  if (record != 0) batch_.put_outbox_record(record);
   if (!batch_.empty() || sync) {
     if (const auto written = db_.commit(batch_, sync); !written) {
       spdlog::critical("{}; stopping without acknowledging these {} Posts", written.error().message, pending_.size());
@@ -281,7 +284,7 @@ bool pipeline::commit(bool sync) {
   if (downstream_ != nullptr && !pending_.empty()) {
     committed_view_.clear();
     for (const auto& p : pending_) {
-      committed_view_.push_back(committed_post{p.fields.id, p.line, &p.fields, p.received_ms, p.source});
+      committed_view_.push_back(committed_post{p.fields.id, p.line, &p.fields, p.received_ms, p.source, record});
     }
     downstream_->on_committed(committed_view_);
   }

@@ -2,7 +2,8 @@
 // post_sink: what the pipeline hands committed Posts to (the Kafka sink; a null sink in benchmarks).
 //
 // The pipeline calls on_committed() on its own thread right after the RocksDB batch holding these Posts
-// was written (so every Post given here is already durable and in the outbox), then poll() whenever it
+// was written (so every Post given here is already durable and in the outbox, listed in one batch record
+// whose sequence number each committed_post carries), then poll() whenever it
 // has a moment. Views in committed_post point into slabs that are released after on_committed returns:
 // a sink must copy what it keeps (librdkafka's RD_KAFKA_MSG_F_COPY does exactly one copy).
 #include <chrono>
@@ -21,6 +22,9 @@ struct committed_post {
   const sinks::extracted_post* fields = nullptr;  // rule ids/tags (raw JSON tokens into `line`)
   std::int64_t received_ms = 0;
   common::post_source source = common::post_source::stream;  // the Kafka header spillway_source
+  // The outbox batch record listing this Post (store::put_outbox_record); 0 when its outbox entry is a
+  // single entry of its own (or, without Kafka, when there is none).
+  std::uint64_t outbox_record = 0;
 };
 
 class post_sink {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <span>
+#include <stdexcept>
 
 #include <spdlog/spdlog.h>
 
@@ -11,7 +12,7 @@ namespace {
 
 // Entries the relay examines per poll(): bounds the time one poll() can take (~a few ms).
 constexpr std::size_t relay_batch = 2048;
-// In flight at most (whatever queue.buffering.max.messages says): the tracker's table is 16 B × 2 × this.
+// In flight at most (whatever queue.buffering.max.messages says): the tracker's table is 24 B × 2 × this.
 constexpr std::size_t max_tracked = std::size_t{1} << 20;
 // Outbox deletes are written when this many are pending or this long after the first one: poll() may run
 // far more often than deliveries arrive, and each RocksDB write costs a WAL append. A crash loses at most
@@ -29,6 +30,16 @@ std::span<const sinks::rule_match> rules_of(const sinks::extracted_post* fields)
   return {fields->rules.data(), std::min<std::size_t>(fields->rule_count, fields->rules.size())};
 }
 
+// The tracker's origin of a Post: the outbox record listing it (0: a single entry) and its source, which
+// a move to a single entry needs. Record sequence numbers stay far below 2^56.
+std::uint64_t origin_of(std::uint64_t record, common::post_source source) noexcept {
+  return record << 8 | static_cast<std::uint8_t>(source);
+}
+std::uint64_t record_of(std::uint64_t origin) noexcept { return origin >> 8; }
+common::post_source source_of(std::uint64_t origin) noexcept {
+  return common::post_source_from_byte(static_cast<std::uint8_t>(origin & 0xFF));
+}
+
 }  // namespace
 
 kafka_sink::kafka_sink(store& db, const config::kafka_settings& settings, common::metrics_registry& metrics,
@@ -42,8 +53,15 @@ kafka_sink::kafka_sink(store& db, const config::kafka_settings& settings, common
       deletes_(db),
       latency_(metrics_.latency),
       pacer_(clock_) {
-  pending_deletes_.reserve(4 * delete_batch);  // poll() commits at delete_batch; one poll's reports may add more
-  // Whatever a previous run left undelivered (a crash, an outage at shutdown) is produced again.
+  // poll() commits at delete_batch; one poll's reports may add more.
+  pending_singles_.reserve(4 * delete_batch);
+  pending_deletes_.reserve(4 * delete_batch);
+  pending_record_deletes_.reserve(delete_batch);
+  // Whatever a previous run left undelivered (a crash, an outage at shutdown) is produced again: the
+  // records it left become single entries, which the relay walks.
+  const auto unpacked = db_.unpack_outbox_records();
+  if (!unpacked) throw std::runtime_error("kafka: cannot read the outbox: " + unpacked.error().message);
+  if (*unpacked > 0) spdlog::info("kafka: {} Posts listed in outbox records of a previous run wait as single entries", *unpacked);
   const auto totals = measure_outbox(db_);
   outbox_posts_ = totals.posts;
   outbox_bytes_ = totals.bytes;
@@ -63,13 +81,25 @@ kafka_sink::~kafka_sink() {
 
 void kafka_sink::on_committed(std::span<const committed_post> posts) noexcept {
   if (!posts.empty()) first_received_ms_ = std::min(first_received_ms_, posts.front().received_ms);
+  std::uint64_t open_record = 0;
   for (const auto& p : posts) {
-    const auto result = produce(p.id, p.line, p.fields, p.received_ms, p.source);
-    if (result == produce_result::already) continue;  // the same outbox key, already on its way
+    if (p.outbox_record != open_record) {
+      if (open_record != 0 && records_.seal(open_record)) release_record(open_record);
+      open_record = p.outbox_record;
+      if (open_record != 0) records_.open(open_record);
+    }
+    const auto result = produce(p.id, p.line, p.fields, p.received_ms, p.source, p.outbox_record);
+    if (result == produce_result::already) continue;  // the same id, already on its way
     ++outbox_posts_;
     outbox_bytes_ += p.line.size();
-    if (result != produce_result::handed) park(p.received_ms);
+    if (result == produce_result::handed) continue;
+    park(p.received_ms);
+    if (p.outbox_record != 0) {
+      pending_singles_.push_back({p.id, p.received_ms, p.source});
+      note_pending_write();
+    }
   }
+  if (open_record != 0 && records_.seal(open_record)) release_record(open_record);
   serve_reports(std::chrono::milliseconds(0));
 }
 
@@ -79,9 +109,9 @@ void kafka_sink::serve_reports(std::chrono::milliseconds timeout) noexcept {
 }
 
 kafka_sink::produce_result kafka_sink::produce(std::uint64_t id, std::string_view line,
-                                               const sinks::extracted_post* fields,
-                                               std::int64_t received_ms, common::post_source source) noexcept {
-  switch (tracker_.try_insert(id, received_ms)) {
+                                               const sinks::extracted_post* fields, std::int64_t received_ms,
+                                               common::post_source source, std::uint64_t record) noexcept {
+  switch (tracker_.try_insert(id, received_ms, origin_of(record, source))) {
     case delivery_tracker::insert_result::inserted:
       break;
     case delivery_tracker::insert_result::present:
@@ -93,6 +123,7 @@ kafka_sink::produce_result kafka_sink::produce(std::uint64_t id, std::string_vie
   const auto err = producer_->produce(id, line, rules_of(fields), received_ms, source);
   if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
     metrics_.produced.add();
+    if (record != 0) records_.hold(record);
     return produce_result::handed;
   }
   std::int64_t ignored = 0;
@@ -113,14 +144,23 @@ void kafka_sink::park(std::int64_t received_ms) noexcept {
 
 void kafka_sink::on_delivery(std::uint64_t id, std::size_t bytes, rd_kafka_resp_err_t err) noexcept {
   std::int64_t received_ms = 0;
-  if (!tracker_.erase(id, received_ms)) return;  // not ours any more (purged producer): the outbox decides
+  std::uint64_t origin = 0;
+  // Not ours any more (purged producer): the outbox decides.
+  if (!tracker_.erase(id, received_ms, origin)) return;
+  const auto record = record_of(origin);
   if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
     metrics_.delivered.add();
     last_delivered_ms_ = unix_ms_now();
     ++run_delivered_;
     run_delivered_bytes_ += bytes;
     latency_.add_ms(last_delivered_ms_ - received_ms);  // handed to the histogram once per poll
-    delete_outbox_entry(id, bytes);
+    if (record != 0) {
+      outbox_posts_ -= std::min<std::uint64_t>(outbox_posts_, 1);
+      outbox_bytes_ -= std::min<std::uint64_t>(outbox_bytes_, bytes);
+      if (records_.release(record)) release_record(record);
+    } else {
+      delete_outbox_entry(id, bytes);
+    }
     // Kafka answers again: whatever waits in the outbox can go now.
     pacer_.succeeded();
     return;
@@ -128,11 +168,28 @@ void kafka_sink::on_delivery(std::uint64_t id, std::size_t bytes, rd_kafka_resp_
   // Never dropped (not even after message.timeout.ms): back to the outbox for the relay.
   metrics_.delivery_error(err).add();
   park(received_ms);
+  if (record != 0) move_to_single(id, received_ms, source_of(origin), record);
   pacer_.failed();
 }
 
+void kafka_sink::move_to_single(std::uint64_t id, std::int64_t received_ms, common::post_source source,
+                                std::uint64_t record) noexcept {
+  note_pending_write();
+  pending_singles_.push_back({id, received_ms, source});
+  if (records_.release(record)) release_record(record);
+}
+
+void kafka_sink::release_record(std::uint64_t record) noexcept {
+  note_pending_write();
+  pending_record_deletes_.push_back(record);
+}
+
+void kafka_sink::note_pending_write() noexcept {
+  if (pending_writes() == 0) first_pending_delete_ = clock_.now();
+}
+
 void kafka_sink::delete_outbox_entry(std::uint64_t id, std::size_t bytes) noexcept {
-  if (pending_deletes_.empty()) first_pending_delete_ = clock_.now();
+  note_pending_write();
   pending_deletes_.push_back(id);
   outbox_posts_ -= std::min<std::uint64_t>(outbox_posts_, 1);
   outbox_bytes_ -= std::min<std::uint64_t>(outbox_bytes_, bytes);
@@ -142,7 +199,7 @@ relay_verdict kafka_sink::relay(std::uint64_t id, std::string_view line, const s
                                 std::int64_t received_ms, common::post_source source) noexcept {
   // Leave half the queue to live Posts, so a backlog drain never starves the stream.
   const auto result = tracker_.size() >= tracker_.capacity() / 2 ? produce_result::no_room
-                                                                 : produce(id, line, &fields, received_ms, source);
+                                                                 : produce(id, line, &fields, received_ms, source, 0);
   if (result == produce_result::no_room) {
     if (pass_found_ == 0) parked_oldest_ms_ = received_ms;  // the first waiting Post of this pass
     return relay_verdict::stop;
@@ -174,7 +231,7 @@ void kafka_sink::run_relay() noexcept {
   if (tracker_.size() >= tracker_.capacity() / 2) return;
   // The relay must not see entries whose delivery is known but whose delete is still pending.
   commit_deletes(false);
-  if (!pending_deletes_.empty()) return;
+  if (pending_writes() != 0) return;
   // Every pass starts at the outbox's first entry (the cursor is rewound whenever nothing waits), so a
   // pass that wraps has seen every entry parked before it began.
   if (relay_.cursor() == 0) {
@@ -198,23 +255,29 @@ void kafka_sink::run_relay() noexcept {
 }
 
 void kafka_sink::commit_deletes(bool sync) noexcept {
-  if (pending_deletes_.empty()) return;
+  if (pending_writes() == 0) return;
   // Delivery reports arrive in partition order, not id order: sorted, the Deletes enter the outbox
   // memtable as an ascending run (one short skip-list step each, like the Puts) instead of a search each.
   std::sort(pending_deletes_.begin(), pending_deletes_.end());
   deletes_.clear();
+  // A Post's single entry lands no later than its record's delete: both are in this one batch.
+  for (const auto& e : pending_singles_) deletes_.put_outbox(e.id, e.received_ms, e.source);
   for (const auto id : pending_deletes_) deletes_.delete_outbox(id);
+  for (const auto record : pending_record_deletes_) deletes_.delete_outbox_record(record);
   if (const auto written = db_.commit(deletes_, sync); !written) {
     // The records are in Kafka; keeping the deletes only risks a duplicate after a restart. Retry later.
     if (!delete_error_logged_) {
-      spdlog::error("kafka: cannot delete {} delivered Posts from the outbox: {}; they will be retried (a restart "
-                    "now would re-produce them)",
-                    pending_deletes_.size(), written.error().message);
+      spdlog::error("kafka: cannot update the outbox ({} delivered Posts, {} finished records, {} Posts waiting): {}; "
+                    "the write will be retried (a restart now would re-produce them)",
+                    pending_deletes_.size(), pending_record_deletes_.size(), pending_singles_.size(),
+                    written.error().message);
       delete_error_logged_ = true;
     }
     return;
   }
+  pending_singles_.clear();
   pending_deletes_.clear();
+  pending_record_deletes_.clear();
 }
 
 void kafka_sink::update_gauges(bool with_age) noexcept {
@@ -240,7 +303,11 @@ void kafka_sink::recreate_producer() noexcept {
     return;
   }
   metrics_.producer_restarts.add();
-  // Reports the old producer never served: those Posts are waiting in the outbox now.
+  // Reports the old producer never served: those Posts are waiting in the outbox now (those listed in a
+  // record move to single entries, so the relay sees them).
+  tracker_.for_each([this](std::uint64_t id, std::int64_t received_ms, std::uint64_t origin) {
+    if (record_of(origin) != 0) move_to_single(id, received_ms, source_of(origin), record_of(origin));
+  });
   const auto lost = tracker_.clear();
   parked_ += lost;
   pass_parked_ += lost;
@@ -250,8 +317,7 @@ void kafka_sink::poll() noexcept {
   serve_reports(std::chrono::milliseconds(0));
   if (producer_->fatal()) recreate_producer();
   const auto now = clock_.now();
-  if (pending_deletes_.size() >= delete_batch ||
-      (!pending_deletes_.empty() && now - first_pending_delete_ >= delete_delay)) {
+  if (pending_writes() >= delete_batch || (pending_writes() != 0 && now - first_pending_delete_ >= delete_delay)) {
     commit_deletes(false);
   }
   run_relay();

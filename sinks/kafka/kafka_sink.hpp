@@ -2,13 +2,16 @@
 // kafka_sink: delivers every stored Post to Kafka at least once, with RocksDB's outbox as the source of
 // truth (ARCHITECTURE.md, guarantee 2).
 //
-// A Post reaches on_committed() already in `tweets` and `outbox` (one commit_batch). The sink produces it;
-// only a successful delivery report (acks=all) deletes its outbox entry — deletes are batched into one
-// commit_batch (up to 1024 or 5 ms, whichever first). Everything else leaves the Post in the outbox to be re-produced by the relay:
-// QUEUE_FULL (the pipeline never blocks on Kafka), a failed or expired delivery, a broker outage, a
-// restart. librdkafka's queue is bounded, so during an outage memory stays flat and the backlog is on disk.
-// Owns: the producer, the in-flight tracker, the outbox relay and its pacer, the pending delete batch,
-// running totals.
+// A Post reaches on_committed() already in `tweets` and listed in an outbox batch record (one commit_batch
+// holds both). The sink produces it; a record is deleted once each of its Posts has a successful delivery
+// report (acks=all) or has moved to a single outbox entry. A Post that cannot be delivered now — QUEUE_FULL
+// (the pipeline never blocks on Kafka), a failed or expired delivery, a broker outage — moves to a single
+// entry, which the relay re-produces and whose report deletes it. Outbox writes are batched into one
+// commit_batch (up to 1024 or 5 ms, whichever first), moves before deletes. At start, records a previous
+// run left are unpacked into single entries, so the relay re-produces their Posts. librdkafka's queue is
+// bounded, so during an outage memory stays flat and the backlog is on disk.
+// Owns: the producer, the in-flight tracker, the record ledger, the outbox relay and its pacer, the
+// pending outbox writes, running totals.
 // Thread: every member function runs on the pipeline thread (delivery reports are served inside poll()
 // and flush()); metric cells are read by the exposer thread.
 // Must outlive it: the store and the metrics registry.
@@ -24,6 +27,7 @@
 #include "sinks/kafka/delivery_tracker.hpp"
 #include "sinks/kafka/kafka_metrics.hpp"
 #include "sinks/kafka/outbox_relay.hpp"
+#include "sinks/kafka/record_ledger.hpp"
 #include "sinks/kafka/record_producer.hpp"
 #include "sinks/kafka/relay_pacer.hpp"
 #include "sinks/post_sink.hpp"
@@ -59,8 +63,18 @@ class kafka_sink final : public post_sink, private delivery_listener, private re
   // to do. no_room: the bounded queue is full. refused: librdkafka rejected this Post itself (e.g. larger
   // than message.max.bytes). no_room and refused leave it waiting in the outbox.
   enum class produce_result { handed, already, no_room, refused };
+  // record: the outbox batch record listing the Post, 0 for a single entry.
   produce_result produce(std::uint64_t id, std::string_view line, const sinks::extracted_post* fields,
-                         std::int64_t received_ms, common::post_source source) noexcept;
+                         std::int64_t received_ms, common::post_source source, std::uint64_t record) noexcept;
+  // A Post listed in `record` leaves flight undelivered (or never entered it): it gets a single outbox
+  // entry, and the record may be finished.
+  void move_to_single(std::uint64_t id, std::int64_t received_ms, common::post_source source,
+                      std::uint64_t record) noexcept;
+  void release_record(std::uint64_t record) noexcept;
+  void note_pending_write() noexcept;
+  [[nodiscard]] std::size_t pending_writes() const noexcept {
+    return pending_singles_.size() + pending_deletes_.size() + pending_record_deletes_.size();
+  }
   void park(std::int64_t received_ms) noexcept;
   // Serves delivery reports (blocking up to timeout) and hands their latencies to the histogram.
   void serve_reports(std::chrono::milliseconds timeout) noexcept;
@@ -85,8 +99,17 @@ class kafka_sink final : public post_sink, private delivery_listener, private re
   outbox_relay relay_;
   commit_batch deletes_;
   common::latency_batch latency_;  // receive→delivered of the reports served by one poll
-  // Delivered ids whose outbox entries are not deleted yet; written sorted (see commit_deletes).
+  record_ledger records_;
+  // Outbox writes not committed yet (commit_deletes), in this order: Posts moved out of their record to
+  // single entries; delivered single entries (written sorted); finished records.
+  struct single_entry {
+    std::uint64_t id;
+    std::int64_t received_ms;
+    common::post_source source;
+  };
+  std::vector<single_entry> pending_singles_;
   std::vector<std::uint64_t> pending_deletes_;
+  std::vector<std::uint64_t> pending_record_deletes_;
   clock::time_point first_pending_delete_{};
   bool delete_error_logged_ = false;
 

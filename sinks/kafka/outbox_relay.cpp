@@ -18,7 +18,7 @@ outbox_relay::outbox_relay(const store& db, std::size_t max_line_bytes)
 
 relay_step outbox_relay::step(std::size_t budget, relay_target& target) {
   relay_step r;
-  for (auto entry = db_.outbox(cursor_); r.examined < budget; entry.next()) {
+  for (auto entry = db_.outbox(cursor_, outbox_scope::singles); r.examined < budget; entry.next()) {
     if (!entry.valid()) {
       cursor_ = 0;
       r.wrapped = true;

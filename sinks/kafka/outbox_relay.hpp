@@ -1,5 +1,5 @@
 #pragma once
-// outbox_relay: walks the RocksDB outbox in id order and re-produces Posts that are not in flight —
+// outbox_relay: walks the RocksDB outbox's single entries in id order and re-produces Posts that are not in flight —
 // at start-up, after QUEUE_FULL, after failed delivery reports and after an outage.
 //
 // Bounded: each step() examines at most `budget` outbox entries from a position that persists between

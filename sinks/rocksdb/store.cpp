@@ -84,7 +84,39 @@ common::result<void> scan(Cursor c, family_stats& f, ValueSize value_size) {
   return c.status();
 }
 
+// Outbox batch records: 0xFF, then the sequence number big-endian. Every single entry's key is a Post id
+// below 2^63, so it starts with a byte <= 0x7F and sorts before every record.
+constexpr char record_marker = static_cast<char>(0xFF);
+constexpr std::size_t record_key_size = 9;
+constexpr std::size_t record_entry_size = 17;  // id, received_at (big-endian), source byte
+
+std::array<char, record_key_size> record_key(std::uint64_t seq) noexcept {
+  std::array<char, record_key_size> key{};
+  key[0] = record_marker;
+  const auto be = common::encode_be64(seq);
+  std::copy(be.begin(), be.end(), key.begin() + 1);
+  return key;
+}
+
+bool is_record_key(const rocksdb::Slice& key) noexcept {
+  return key.size() == record_key_size && key[0] == record_marker;
+}
+
+std::uint64_t record_seq(const rocksdb::Slice& key) noexcept { return common::read_be64(key.data() + 1); }
+
 }  // namespace
+
+void commit_batch::put_outbox_record(std::uint64_t seq) {
+  if (record_.empty()) return;
+  const auto key = record_key(seq);
+  batch_.Put(outbox_, rocksdb::Slice(key.data(), key.size()), rocksdb::Slice(record_.data(), record_.size()));
+  record_.clear();
+}
+
+void commit_batch::delete_outbox_record(std::uint64_t seq) {
+  const auto key = record_key(seq);
+  batch_.Delete(outbox_, rocksdb::Slice(key.data(), key.size()));
+}
 
 commit_batch::commit_batch(const store& db) noexcept
     : tweets_(db.family(store::tweets_cf)), outbox_(db.family(store::outbox_cf)),
@@ -172,6 +204,9 @@ store::store(const std::string& path, open_mode mode, rocksdb::Env* env) : path_
   spdlog::debug("RocksDB at '{}': WAL checksums (CRC32C) by {}", path, crc32c_in_use().name);
   // The default family's handle is owned by the DB; destroy it to keep the handle list tidy.
   db_->DestroyColumnFamilyHandle(handles[0]);
+  std::unique_ptr<rocksdb::Iterator> last(db_->NewIterator(rocksdb::ReadOptions(), family(outbox_cf)));
+  last->SeekToLast();
+  if (last->Valid() && is_record_key(last->key())) next_outbox_record_ = record_seq(last->key()) + 1;
 }
 
 store::~store() {
@@ -190,12 +225,107 @@ common::result<void> store::commit(commit_batch& batch, bool sync) {
   return storage_error(path_, "write failed", st);
 }
 
+outbox_cursor::outbox_cursor(const store& db, std::uint64_t from_id, outbox_scope scope)
+    : db_(&db), it_(db.db_->NewIterator(rocksdb::ReadOptions(), db.family(store::outbox_cf))), from_id_(from_id),
+      scope_(scope) {
+  const auto from = common::encode_be64(from_id);
+  it_->Seek(slice(from));
+  settle();
+}
+
+outbox_cursor::outbox_cursor(outbox_cursor&&) noexcept = default;
+outbox_cursor& outbox_cursor::operator=(outbox_cursor&&) noexcept = default;
+outbox_cursor::~outbox_cursor() = default;
+
+void outbox_cursor::next() {
+  if (!valid_) return;
+  if (record_ != 0) {
+    offset_ += record_entry_size;
+  } else {
+    it_->Next();
+  }
+  settle();
+}
+
+bool outbox_cursor::load_entry() {
+  const auto v = it_->value();
+  const char* e = v.data() + offset_;
+  id_ = common::read_be64(e);
+  received_ms_ = static_cast<std::int64_t>(common::read_be64(e + 8));
+  source_ = common::post_source_from_byte(static_cast<std::uint8_t>(e[16]));
+  if (id_ < from_id_) return false;
+  // Moved out to a single entry (visited there already): listed once.
+  const auto key = common::encode_be64(id_);
+  std::string ignored;
+  return !db_->db_->Get(rocksdb::ReadOptions(), db_->family(store::outbox_cf), slice(key), &ignored).ok();
+}
+
+void outbox_cursor::settle() {
+  for (;;) {
+    valid_ = it_->Valid();
+    if (!valid_) return;
+    const auto key = it_->key();
+    if (!is_record_key(key)) {
+      record_ = 0;
+      id_ = common::decode_be64_exact(view(key));
+      const auto v = it_->value();
+      received_ms_ = static_cast<std::int64_t>(
+          common::decode_be64_exact(v.size() == 9 ? view(v).substr(0, 8) : view(v)));
+      source_ = v.size() == 9 ? common::post_source_from_byte(static_cast<std::uint8_t>(v[8]))
+                              : common::post_source::stream;
+      return;
+    }
+    if (scope_ == outbox_scope::singles) {
+      valid_ = false;  // records sort after every single entry
+      return;
+    }
+    if (record_ != record_seq(key)) {  // a record reached by Next(): from its first entry
+      record_ = record_seq(key);
+      offset_ = 0;
+    }
+    for (; offset_ + record_entry_size <= it_->value().size(); offset_ += record_entry_size) {
+      if (load_entry()) return;
+    }
+    it_->Next();
+    record_ = 0;
+  }
+}
+
+common::result<void> outbox_cursor::status() const {
+  if (!it_) return {};
+  const auto st = it_->status();
+  if (st.ok()) return {};
+  return storage_error(db_->path(), "read failed", st);
+}
+
 post_cursor store::posts(std::uint64_t from_id, std::uint64_t to_id) const {
   return post_cursor(*this, family(tweets_cf), from_id, to_id);
 }
 
-outbox_cursor store::outbox(std::uint64_t from_id) const {
-  return outbox_cursor(*this, family(outbox_cf), from_id, last_possible_id);
+outbox_cursor store::outbox(std::uint64_t from_id, outbox_scope scope) const {
+  return outbox_cursor(*this, from_id, scope);
+}
+
+common::result<std::uint64_t> store::unpack_outbox_records() {
+  std::uint64_t moved = 0;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), family(outbox_cf)));
+  commit_batch batch(*this);
+  const std::array<char, 1> first = {record_marker};
+  for (it->Seek(rocksdb::Slice(first.data(), first.size())); it->Valid(); it->Next()) {
+    if (!is_record_key(it->key())) continue;
+    batch.clear();
+    const auto v = it->value();
+    for (std::size_t at = 0; at + record_entry_size <= v.size(); at += record_entry_size) {
+      const char* e = v.data() + at;
+      batch.put_outbox(common::read_be64(e), static_cast<std::int64_t>(common::read_be64(e + 8)),
+                       common::post_source_from_byte(static_cast<std::uint8_t>(e[16])));
+      ++moved;
+    }
+    batch.delete_outbox_record(record_seq(it->key()));
+    if (auto written = commit(batch); !written) return written.error();
+  }
+  if (!it->status().ok()) return storage_error(path_, "read failed", it->status());
+  return moved;
 }
 
 deadletter_cursor store::deadletters() const {

@@ -2,9 +2,15 @@
 // store: Spillway's embedded RocksDB database — its column families and every read and write made on them.
 //
 //   tweets     key = Post id, 8-byte big-endian (so keys sort by id, i.e. by time); value = raw JSON line
-//   outbox     key = Post id (same encoding); value = received_at (Unix ms, 8-byte big-endian), then one
-//              byte common::post_source when it is not the live stream (absent: stream, as before). A Post
-//              is here from the moment it is stored until Kafka's delivery report says "delivered".
+//   outbox     A Post is here from the moment it is stored until Kafka's delivery report says "delivered",
+//              in one of two shapes:
+//              - a single entry: key = Post id (same encoding); value = received_at (Unix ms, 8-byte
+//                big-endian), then one byte common::post_source when it is not the live stream (absent:
+//                stream). Written for Posts that wait (no room in librdkafka's queue, a failed delivery).
+//              - a batch record: key = 0xFF, then the record's sequence number (8-byte big-endian), after
+//                every Post id (ids are below 2^63); value = one 17-byte entry per Post (id, received_at,
+//                source). The pipeline writes one per commit, in the same WriteBatch as the Posts: one
+//                memtable insert and one delete per batch instead of a Put and a Delete per Post.
 //   meta       small records: the gap ledger, rotated refresh token, rule-set hash
 //   deadletter key = 8-byte big-endian sequence number; value = kind ": " reason '\n' raw bytes (or sample)
 //
@@ -68,19 +74,35 @@ class commit_batch {
     const auto key = common::encode_be64(id);
     batch_.Delete(outbox_, slice(key));
   }
+  // One Post of the next batch record (kept in this batch's record buffer until put_outbox_record).
+  void add_to_outbox_record(std::uint64_t id, std::int64_t received_ms, common::post_source source) {
+    const auto key = common::encode_be64(id);
+    const auto at = common::encode_be64(static_cast<std::uint64_t>(received_ms));
+    record_.append(key.data(), key.size());
+    record_.append(at.data(), at.size());
+    record_.push_back(static_cast<char>(source));
+  }
+  // outbox[record seq] = the Posts added since the last record; no-op when none were added.
+  void put_outbox_record(std::uint64_t seq);
+  // Every Post of the record is delivered or has a single entry of its own.
+  void delete_outbox_record(std::uint64_t seq);
   // deadletter[seq] = kind ": " reason '\n' bytes, assembled in the batch (no intermediate string).
   void put_deadletter(std::uint64_t seq, std::string_view kind, std::string_view reason, std::string_view bytes);
 
   [[nodiscard]] bool empty() const noexcept { return batch_.Count() == 0; }
   // Puts and deletes in the batch.
   [[nodiscard]] std::uint32_t operations() const noexcept { return batch_.Count(); }
-  void clear() { batch_.Clear(); }
+  void clear() {
+    batch_.Clear();
+    record_.clear();
+  }
 
  private:
   friend class store;
   static rocksdb::Slice slice(const common::be64_bytes& b) noexcept { return {b.data(), b.size()}; }
 
   rocksdb::WriteBatch batch_;
+  std::string record_;  // the next outbox batch record's value; keeps its capacity across clear()
   rocksdb::ColumnFamilyHandle* tweets_;
   rocksdb::ColumnFamilyHandle* outbox_;
   rocksdb::ColumnFamilyHandle* deadletter_;
@@ -127,23 +149,47 @@ class post_cursor : public id_cursor {
   using id_cursor::id_cursor;
 };
 
-// outbox: id → when the Post was received.
-class outbox_cursor : public id_cursor {
+// Which outbox entries a cursor walks.
+enum class outbox_scope {
+  all,     // every Post waiting: single entries in id order, then the batch records' Posts in record order
+  singles  // single entries only, in id order (the relay: batch records' Posts are the live sink's)
+};
+
+// outbox: one Post waiting for its delivery report per position — its id, when it was received and how.
+// A Post listed both in a batch record and as a single entry (moved out of the record while the record's
+// other Posts were in flight) is visited once, as the single entry.
+class outbox_cursor {
  public:
-  // Unix ms; 0 when the stored value is not 8 or 9 bytes.
-  [[nodiscard]] std::int64_t received_ms() const noexcept {
-    const auto v = value();
-    return static_cast<std::int64_t>(common::decode_be64_exact(v.size() == 9 ? v.substr(0, 8) : v));
-  }
-  // The ninth byte; stream when there is none.
-  [[nodiscard]] common::post_source source() const noexcept {
-    const auto v = value();
-    return v.size() == 9 ? common::post_source_from_byte(static_cast<std::uint8_t>(v[8])) : common::post_source::stream;
-  }
+  outbox_cursor(outbox_cursor&&) noexcept;
+  outbox_cursor& operator=(outbox_cursor&&) noexcept;
+  ~outbox_cursor();
+
+  [[nodiscard]] bool valid() const noexcept { return valid_; }
+  void next();
+  [[nodiscard]] std::uint64_t id() const noexcept { return id_; }
+  // Unix ms; 0 when a single entry's value is not 8 or 9 bytes.
+  [[nodiscard]] std::int64_t received_ms() const noexcept { return received_ms_; }
+  [[nodiscard]] common::post_source source() const noexcept { return source_; }
+  // The batch record holding the current Post; 0 for a single entry.
+  [[nodiscard]] std::uint64_t record() const noexcept { return record_; }
+  [[nodiscard]] common::result<void> status() const;
 
  private:
   friend class store;
-  using id_cursor::id_cursor;
+  outbox_cursor(const store& db, std::uint64_t from_id, outbox_scope scope);
+  void settle();                        // from the iterator's position to the next Post to visit
+  [[nodiscard]] bool load_entry();      // the record entry at offset_ into the members; false to skip it
+
+  const store* db_;
+  std::unique_ptr<rocksdb::Iterator> it_;
+  std::uint64_t from_id_;
+  outbox_scope scope_;
+  std::size_t offset_ = 0;  // inside the current batch record's value
+  std::uint64_t id_ = 0;
+  std::int64_t received_ms_ = 0;
+  common::post_source source_ = common::post_source::stream;
+  std::uint64_t record_ = 0;
+  bool valid_ = false;
 };
 
 // deadletter: sequence number (id()) → kind ": " reason '\n' bytes.
@@ -198,8 +244,15 @@ class store {
 
   // Stored Posts with from_id <= id <= to_id, in id order.
   [[nodiscard]] post_cursor posts(std::uint64_t from_id = 0, std::uint64_t to_id = last_possible_id) const;
-  // Outbox entries with id >= from_id, in id order.
-  [[nodiscard]] outbox_cursor outbox(std::uint64_t from_id = 0) const;
+  // Outbox Posts with id >= from_id (see outbox_scope for the order).
+  [[nodiscard]] outbox_cursor outbox(std::uint64_t from_id = 0, outbox_scope scope = outbox_scope::all) const;
+  // The sequence number for the next outbox batch record (continues after the highest stored one).
+  // Called by the one thread that writes records (the pipeline's).
+  [[nodiscard]] std::uint64_t next_outbox_record() noexcept { return next_outbox_record_++; }
+  // Turns every outbox batch record into single entries (one WriteBatch per record: its single entries
+  // and its delete), so a previous run's records are re-produced by the relay. Returns the Posts moved.
+  // Start-up only, before records are written.
+  [[nodiscard]] common::result<std::uint64_t> unpack_outbox_records();
   // Deadletter records in sequence order.
   [[nodiscard]] deadletter_cursor deadletters() const;
 
@@ -238,12 +291,14 @@ class store {
  private:
   friend class commit_batch;
   friend class id_cursor;
+  friend class outbox_cursor;
   enum family_index : std::size_t { tweets_cf, outbox_cf, meta_cf, deadletter_cf, family_count };
   [[nodiscard]] rocksdb::ColumnFamilyHandle* family(family_index i) const noexcept { return cf_[i]; }
 
   std::string path_;
   std::unique_ptr<rocksdb::DB> db_;
   std::array<rocksdb::ColumnFamilyHandle*, family_count> cf_{};
+  std::uint64_t next_outbox_record_ = 1;
 };
 
 }  // namespace spillway::sinks

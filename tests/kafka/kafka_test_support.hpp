@@ -112,11 +112,12 @@ struct test_post {
 // (escapes, unicode, several rules, a rule without a tag), `count` in all, distinct ids.
 std::vector<std::unique_ptr<test_post>> make_posts(std::size_t count, std::uint64_t first_generated_id = 1800000000000000000ull);
 
-// Writes the Posts to tweets + outbox in one commit_batch (as the pipeline does), then hands them to the sink.
+// Writes the Posts to tweets and one outbox record in one commit_batch (as the pipeline does), then hands
+// them to the sink.
 void commit_posts(sinks::store& db, sinks::post_sink* sink, const std::vector<std::unique_ptr<test_post>>& posts,
                   std::size_t begin, std::size_t end);
 
-// Entries in the outbox column family.
+// Posts in the outbox column family (single entries and those listed in records).
 std::size_t outbox_entries(const sinks::store& db);
 
 // The headers the sink must attach to `post`, derived independently with RapidJSON, in canonical JSON.

@@ -280,9 +280,12 @@ void commit_posts(sinks::store& db, sinks::post_sink* sink, const std::vector<st
   for (std::size_t i = begin; i < end; ++i) {
     const auto& p = *posts[i];
     batch.put_post(p.id(), p.line());
-    batch.put_outbox(p.id(), p.received_ms, p.source);
-    committed.push_back({p.id(), p.line(), &p.fields, p.received_ms, p.source});
+    batch.add_to_outbox_record(p.id(), p.received_ms, p.source);
+    committed.push_back({p.id(), p.line(), &p.fields, p.received_ms, p.source, 0});
   }
+  const auto record = db.next_outbox_record();
+  batch.put_outbox_record(record);
+  for (auto& c : committed) c.outbox_record = record;
   const auto written = db.commit(batch);
   INFO((written ? std::string() : written.error().message));
   REQUIRE(written.has_value());

@@ -42,6 +42,10 @@ TEST_CASE("outbox relay walks the outbox in id order with stored lines and re-ex
   sinks::store db(dir.str(), sinks::open_mode::read_write);
   const auto posts = make_posts(50);
   commit_posts(db, nullptr, posts, 0, posts.size());
+  // As the sink does at start: the records a previous run left become single entries, which the relay walks.
+  const auto unpacked = db.unpack_outbox_records();
+  REQUIRE(unpacked.has_value());
+  CHECK(*unpacked == 50);
   const auto totals = sinks::kafka::measure_outbox(db);
   CHECK(totals.posts == 50);
   std::uint64_t bytes = 0;
@@ -85,6 +89,22 @@ TEST_CASE("outbox relay walks the outbox in id order with stored lines and re-ex
   }
 }
 
+TEST_CASE("outbox relay leaves the Posts of outbox records to the live sink", "[kafka]") {
+  temp_dir dir;
+  sinks::store db(dir.str(), sinks::open_mode::read_write);
+  const auto posts = make_posts(6);
+  commit_posts(db, nullptr, posts, 0, posts.size());  // one record, as the pipeline writes it
+  sinks::commit_batch moved(db);
+  moved.put_outbox(posts[4]->id(), posts[4]->received_ms);  // its delivery failed: moved to a single entry
+  REQUIRE(db.commit(moved).has_value());
+  sinks::kafka::outbox_relay relay(db, 1 << 20);
+  scripted_target target;
+  const auto step = relay.step(100, target);
+  CHECK(step.wrapped);
+  CHECK(target.produced == std::vector<std::uint64_t>{posts[4]->id()});
+  CHECK(outbox_entries(db) == 6);
+}
+
 TEST_CASE("outbox relay reports entries whose Post is gone as orphans", "[kafka]") {
   temp_dir dir;
   sinks::store db(dir.str(), sinks::open_mode::read_write);
@@ -95,6 +115,7 @@ TEST_CASE("outbox relay reports entries whose Post is gone as orphans", "[kafka]
   sinks::commit_batch outbox_only(db);
   outbox_only.put_outbox(posts[2]->id(), posts[2]->received_ms);
   REQUIRE(db.commit(outbox_only).has_value());
+  REQUIRE(db.unpack_outbox_records().has_value());
   sinks::kafka::outbox_relay relay(db, 1 << 20);
   scripted_target target;
   const auto step = relay.step(100, target);
