@@ -27,25 +27,23 @@ std::size_t delivery_tracker::find(std::uint64_t id) const noexcept {
 
 bool delivery_tracker::contains(std::uint64_t id) const noexcept { return id != 0 && find(id) != slots_.size(); }
 
-delivery_tracker::insert_result delivery_tracker::try_insert(std::uint64_t id, std::int64_t received_ms,
-                                                             std::uint64_t origin) noexcept {
+delivery_tracker::insert_result delivery_tracker::try_insert(std::uint64_t id, std::int64_t received_ms) noexcept {
   if (id == 0) return insert_result::full;  // reserved: never tracked
   std::size_t i = home(id);
   for (; slots_[i].id != 0; i = (i + 1) & mask_) {
     if (slots_[i].id == id) return insert_result::present;
   }
   if (full()) return insert_result::full;
-  slots_[i] = {id, received_ms, origin};
+  slots_[i] = {id, received_ms};
   ++size_;
   return insert_result::inserted;
 }
 
-bool delivery_tracker::erase(std::uint64_t id, std::int64_t& received_ms, std::uint64_t& origin) noexcept {
+bool delivery_tracker::erase(std::uint64_t id, std::int64_t& received_ms) noexcept {
   if (id == 0) return false;
   std::size_t i = find(id);
   if (i == slots_.size()) return false;
   received_ms = slots_[i].received_ms;
-  origin = slots_[i].origin;
   // Backward-shift deletion: move later members of the probe run into the hole, so no tombstones.
   for (std::size_t j = (i + 1) & mask_; slots_[j].id != 0; j = (j + 1) & mask_) {
     const std::size_t h = home(slots_[j].id);

@@ -1,7 +1,7 @@
 #pragma once
-// delivery_tracker: the set of Post ids currently handed to librdkafka and not yet reported, with the
-// time each was received (for the receive→delivered latency and the oldest-outbox-age gauge) and the
-// caller's 64-bit `origin` (the sink: which outbox record lists the Post, and its source).
+// delivery_tracker: the set of Post ids handed to librdkafka from single outbox entries (the relay's; a
+// record's Posts are counted by record_ledger instead) and not yet reported, with the
+// time each was received (for the receive→delivered latency and the oldest-outbox-age gauge).
 //
 // Why: the outbox relay must not produce a Post a second time while its first copy is still in flight.
 // An open-addressing table (linear probing, backward-shift deletion) sized once at start for the bounded
@@ -20,27 +20,15 @@ class delivery_tracker {
   explicit delivery_tracker(std::size_t capacity);
 
   // False when the id is already tracked or the tracker is full. Id 0 is reserved (never a Post id).
-  [[nodiscard]] bool insert(std::uint64_t id, std::int64_t received_ms, std::uint64_t origin = 0) noexcept {
-    return try_insert(id, received_ms, origin) == insert_result::inserted;
+  [[nodiscard]] bool insert(std::uint64_t id, std::int64_t received_ms) noexcept {
+    return try_insert(id, received_ms) == insert_result::inserted;
   }
   // The same in one probe, saying why not: the live path needs "already on its way" apart from "full"
   // without a contains() walk first (the table is larger than the cache: each walk is a miss).
   enum class insert_result { inserted, present, full };
-  [[nodiscard]] insert_result try_insert(std::uint64_t id, std::int64_t received_ms, std::uint64_t origin = 0) noexcept;
-  // False when not tracked; else removes it and returns its received time (and origin).
-  [[nodiscard]] bool erase(std::uint64_t id, std::int64_t& received_ms) noexcept {
-    std::uint64_t ignored = 0;
-    return erase(id, received_ms, ignored);
-  }
-  [[nodiscard]] bool erase(std::uint64_t id, std::int64_t& received_ms, std::uint64_t& origin) noexcept;
-  // f(id, received_ms, origin) for every tracked id (a scan of the whole table: rare paths only).
-  template <typename F>
-  void for_each(F&& f) const {
-    if (size_ == 0) return;
-    for (const auto& s : slots_) {
-      if (s.id != 0) f(s.id, s.received_ms, s.origin);
-    }
-  }
+  [[nodiscard]] insert_result try_insert(std::uint64_t id, std::int64_t received_ms) noexcept;
+  // False when not tracked; else removes it and returns its received time.
+  [[nodiscard]] bool erase(std::uint64_t id, std::int64_t& received_ms) noexcept;
   [[nodiscard]] bool contains(std::uint64_t id) const noexcept;
   // Forgets every id (their producer is gone); returns how many there were.
   std::size_t clear() noexcept;
@@ -58,7 +46,6 @@ class delivery_tracker {
   struct slot {
     std::uint64_t id = 0;  // 0 = empty
     std::int64_t received_ms = 0;
-    std::uint64_t origin = 0;
   };
   [[nodiscard]] std::size_t home(std::uint64_t id) const noexcept;
   [[nodiscard]] std::size_t find(std::uint64_t id) const noexcept;  // index, or slots_.size()

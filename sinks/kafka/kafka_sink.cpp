@@ -1,10 +1,13 @@
 #include "sinks/kafka/kafka_sink.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <span>
 #include <stdexcept>
 
 #include <spdlog/spdlog.h>
+
+#include "common/log.hpp"
 
 namespace spillway::sinks::kafka {
 
@@ -30,14 +33,17 @@ std::span<const sinks::rule_match> rules_of(const sinks::extracted_post* fields)
   return {fields->rules.data(), std::min<std::size_t>(fields->rule_count, fields->rules.size())};
 }
 
-// The tracker's origin of a Post: the outbox record listing it (0: a single entry) and its source, which
-// a move to a single entry needs. Record sequence numbers stay far below 2^56.
-std::uint64_t origin_of(std::uint64_t record, common::post_source source) noexcept {
-  return record << 8 | static_cast<std::uint8_t>(source);
+// The message tag of a Post listed in an outbox record: the top bit (never set in a Post id, so never in a
+// single entry's tag, which is its id), the record's sequence number (far below 2^55) and the source a
+// move to a single entry needs. Its delivery report brings back all the sink needs: no table lookup.
+constexpr std::uint64_t record_tag_bit = std::uint64_t{1} << 63;
+std::uint64_t record_tag(std::uint64_t record, common::post_source source) noexcept {
+  return record_tag_bit | record << 8 | static_cast<std::uint8_t>(source);
 }
-std::uint64_t record_of(std::uint64_t origin) noexcept { return origin >> 8; }
-common::post_source source_of(std::uint64_t origin) noexcept {
-  return common::post_source_from_byte(static_cast<std::uint8_t>(origin & 0xFF));
+bool is_record_tag(std::uint64_t tag) noexcept { return (tag & record_tag_bit) != 0; }
+std::uint64_t record_of(std::uint64_t tag) noexcept { return (tag & ~record_tag_bit) >> 8; }
+common::post_source source_of(std::uint64_t tag) noexcept {
+  return common::post_source_from_byte(static_cast<std::uint8_t>(tag & 0xFF));
 }
 
 }  // namespace
@@ -86,7 +92,8 @@ void kafka_sink::on_committed(std::span<const committed_post> posts) noexcept {
     if (p.outbox_record != open_record) {
       if (open_record != 0 && records_.seal(open_record)) release_record(open_record);
       open_record = p.outbox_record;
-      if (open_record != 0) records_.open(open_record);
+      // A record's Posts are in receive order, so its first is its oldest.
+      if (open_record != 0) records_.open(open_record, p.received_ms);
     }
     const auto result = produce(p.id, p.line, p.fields, p.received_ms, p.source, p.outbox_record);
     if (result == produce_result::already) continue;  // the same id, already on its way
@@ -111,23 +118,35 @@ void kafka_sink::serve_reports(std::chrono::milliseconds timeout) noexcept {
 kafka_sink::produce_result kafka_sink::produce(std::uint64_t id, std::string_view line,
                                                const sinks::extracted_post* fields, std::int64_t received_ms,
                                                common::post_source source, std::uint64_t record) noexcept {
-  switch (tracker_.try_insert(id, received_ms, origin_of(record, source))) {
-    case delivery_tracker::insert_result::inserted:
-      break;
-    case delivery_tracker::insert_result::present:
-      return produce_result::already;
-    case delivery_tracker::insert_result::full:
-      metrics_.queue_full.add();
-      return produce_result::no_room;
+  if (in_flight_total() >= tracker_.capacity()) {
+    metrics_.queue_full.add();
+    return produce_result::no_room;
   }
-  const auto err = producer_->produce(id, line, rules_of(fields), received_ms, source);
+  // A single entry's Post is tracked by id, so the relay never produces it twice at once; a record's
+  // Posts are not walked by the relay, and their tag says where they belong.
+  if (record == 0) {
+    switch (tracker_.try_insert(id, received_ms)) {
+      case delivery_tracker::insert_result::inserted:
+        break;
+      case delivery_tracker::insert_result::present:
+        return produce_result::already;
+      case delivery_tracker::insert_result::full:
+        metrics_.queue_full.add();
+        return produce_result::no_room;
+    }
+  }
+  const auto tag = record != 0 ? record_tag(record, source) : 0;
+  const auto err = producer_->produce(id, line, rules_of(fields), received_ms, source, tag);
   if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
     metrics_.produced.add();
-    if (record != 0) records_.hold(record);
+    if (record != 0) {
+      ++records_in_flight_;
+      records_.hold(record);
+    }
     return produce_result::handed;
   }
   std::int64_t ignored = 0;
-  (void)tracker_.erase(id, ignored);
+  if (record == 0) (void)tracker_.erase(id, ignored);
   if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
     metrics_.queue_full.add();
     return produce_result::no_room;
@@ -142,33 +161,45 @@ void kafka_sink::park(std::int64_t received_ms) noexcept {
   parked_oldest_ms_ = std::min(parked_oldest_ms_, received_ms);
 }
 
-void kafka_sink::on_delivery(std::uint64_t id, std::size_t bytes, rd_kafka_resp_err_t err) noexcept {
-  std::int64_t received_ms = 0;
-  std::uint64_t origin = 0;
-  // Not ours any more (purged producer): the outbox decides.
-  if (!tracker_.erase(id, received_ms, origin)) return;
-  const auto record = record_of(origin);
-  if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+void kafka_sink::on_delivery(const delivery_report& report) noexcept {
+  const bool from_record = is_record_tag(report.tag);
+  std::int64_t received_ms = report.received_ms;
+  if (from_record) {
+    if (records_in_flight_ > 0) --records_in_flight_;
+  } else if (!tracker_.erase(report.tag, received_ms)) {
+    return;  // not ours any more (purged producer): the outbox decides
+  }
+  if (report.err == RD_KAFKA_RESP_ERR_NO_ERROR) {
     metrics_.delivered.add();
     last_delivered_ms_ = unix_ms_now();
     ++run_delivered_;
-    run_delivered_bytes_ += bytes;
+    run_delivered_bytes_ += report.bytes;
     latency_.add_ms(last_delivered_ms_ - received_ms);  // handed to the histogram once per poll
-    if (record != 0) {
+    if (from_record) {
       outbox_posts_ -= std::min<std::uint64_t>(outbox_posts_, 1);
-      outbox_bytes_ -= std::min<std::uint64_t>(outbox_bytes_, bytes);
-      if (records_.release(record)) release_record(record);
+      outbox_bytes_ -= std::min<std::uint64_t>(outbox_bytes_, report.bytes);
+      if (records_.release(record_of(report.tag))) release_record(record_of(report.tag));
     } else {
-      delete_outbox_entry(id, bytes);
+      delete_outbox_entry(report.tag, report.bytes);
     }
     // Kafka answers again: whatever waits in the outbox can go now.
     pacer_.succeeded();
     return;
   }
   // Never dropped (not even after message.timeout.ms): back to the outbox for the relay.
-  metrics_.delivery_error(err).add();
+  metrics_.delivery_error(report.err).add();
   park(received_ms);
-  if (record != 0) move_to_single(id, received_ms, source_of(origin), record);
+  if (from_record) {
+    std::uint64_t id = 0;
+    const auto* end = report.key.data() + report.key.size();
+    if (std::from_chars(report.key.data(), end, id).ptr == end && id != 0) {
+      move_to_single(id, received_ms, source_of(report.tag), record_of(report.tag));
+    } else {
+      // Not a key Spillway wrote; the record stays whole (its Posts are produced again at the next start).
+      spdlog::error("kafka: a failed delivery report carries the key '{}', not a Post id; its outbox record {} is "
+                    "kept", common::log_sample(report.key, 40), record_of(report.tag));
+    }
+  }
   pacer_.failed();
 }
 
@@ -198,7 +229,7 @@ void kafka_sink::delete_outbox_entry(std::uint64_t id, std::size_t bytes) noexce
 relay_verdict kafka_sink::relay(std::uint64_t id, std::string_view line, const sinks::extracted_post& fields,
                                 std::int64_t received_ms, common::post_source source) noexcept {
   // Leave half the queue to live Posts, so a backlog drain never starves the stream.
-  const auto result = tracker_.size() >= tracker_.capacity() / 2 ? produce_result::no_room
+  const auto result = in_flight_total() >= tracker_.capacity() / 2 ? produce_result::no_room
                                                                  : produce(id, line, &fields, received_ms, source, 0);
   if (result == produce_result::no_room) {
     if (pass_found_ == 0) parked_oldest_ms_ = received_ms;  // the first waiting Post of this pass
@@ -228,7 +259,7 @@ void kafka_sink::orphan(std::uint64_t id) noexcept {
 
 void kafka_sink::run_relay() noexcept {
   if (parked_ == 0 || !pacer_.ready()) return;
-  if (tracker_.size() >= tracker_.capacity() / 2) return;
+  if (in_flight_total() >= tracker_.capacity() / 2) return;
   // The relay must not see entries whose delivery is known but whose delete is still pending.
   commit_deletes(false);
   if (pending_writes() != 0) return;
@@ -284,10 +315,11 @@ void kafka_sink::update_gauges(bool with_age) noexcept {
   metrics_.outbox_posts.set(static_cast<std::int64_t>(outbox_posts_));
   metrics_.outbox_bytes.set(static_cast<std::int64_t>(outbox_bytes_));
   metrics_.queue_depth.set(producer_->queue_depth());
-  metrics_.in_flight.set(static_cast<std::int64_t>(tracker_.size()));
+  metrics_.in_flight.set(static_cast<std::int64_t>(in_flight_total()));
   metrics_.brokers_up.set(producer_->brokers_up() ? 1 : 0);
   if (!with_age) return;
-  const auto oldest = std::min(tracker_.oldest_received_ms(), parked_ > 0 ? parked_oldest_ms_ : delivery_tracker::none);
+  const auto oldest = std::min({tracker_.oldest_received_ms(), records_.oldest_received_ms(delivery_tracker::none),
+                                parked_ > 0 ? parked_oldest_ms_ : delivery_tracker::none});
   metrics_.outbox_oldest_age_ms.set(oldest == delivery_tracker::none ? 0 : std::max<std::int64_t>(0, unix_ms_now() - oldest));
 }
 
@@ -303,14 +335,25 @@ void kafka_sink::recreate_producer() noexcept {
     return;
   }
   metrics_.producer_restarts.add();
-  // Reports the old producer never served: those Posts are waiting in the outbox now (those listed in a
-  // record move to single entries, so the relay sees them).
-  tracker_.for_each([this](std::uint64_t id, std::int64_t received_ms, std::uint64_t origin) {
-    if (record_of(origin) != 0) move_to_single(id, received_ms, source_of(origin), record_of(origin));
+  // Reports the old producer never served: those Posts are waiting in the outbox now. Which Posts of a
+  // record that is still unfinished were delivered is not known: the record is unpacked whole into single
+  // entries, so its Posts are all produced again (at least once, as after a crash).
+  commit_deletes(true);
+  records_.abandon([this](std::uint64_t record) {
+    if (const auto moved = db_.unpack_outbox_record(record); !moved) {
+      spdlog::error("kafka: {}; outbox record {} is produced again at the next start", moved.error().message, record);
+    }
   });
-  const auto lost = tracker_.clear();
-  parked_ += lost;
-  pass_parked_ += lost;
+  records_in_flight_ = 0;
+  (void)tracker_.clear();
+  // The running totals are re-read from the outbox: every Post in it waits now.
+  const auto totals = measure_outbox(db_);
+  outbox_posts_ = totals.posts;
+  outbox_bytes_ = totals.bytes;
+  pass_parked_ += totals.posts > parked_ ? totals.posts - parked_ : 0;
+  parked_ = totals.posts;
+  parked_oldest_ms_ = totals.posts > 0 ? totals.oldest_received_ms : delivery_tracker::none;
+  relay_.rewind();
 }
 
 void kafka_sink::poll() noexcept {
@@ -333,7 +376,7 @@ std::size_t kafka_sink::flush(std::chrono::milliseconds deadline) noexcept {
     commit_deletes(false);
     run_relay();
     const auto now = clock_.now();
-    if ((tracker_.size() == 0 && parked_ == 0) || now >= until) break;
+    if ((in_flight_total() == 0 && parked_ == 0) || now >= until) break;
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - now);
     serve_reports(std::min(left, std::chrono::milliseconds(50)));
   }
@@ -348,7 +391,7 @@ std::size_t kafka_sink::flush(std::chrono::milliseconds deadline) noexcept {
   }
   if (outbox_posts_ > 0) {
     spdlog::warn("kafka: {} Posts stay in the RocksDB outbox ({} in flight at the deadline); they are produced "
-                 "again at the next start", outbox_posts_, tracker_.size());
+                 "again at the next start", outbox_posts_, in_flight_total());
   }
   return static_cast<std::size_t>(outbox_posts_);
 }

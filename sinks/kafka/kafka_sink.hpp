@@ -50,7 +50,7 @@ class kafka_sink final : public post_sink, private delivery_listener, private re
 
   // Posts in the outbox (in flight + waiting), as a running total.
   [[nodiscard]] std::uint64_t outbox_posts() const noexcept { return outbox_posts_; }
-  [[nodiscard]] std::size_t in_flight() const noexcept { return tracker_.size(); }
+  [[nodiscard]] std::size_t in_flight() const noexcept { return in_flight_total(); }
   // Posts in the outbox that are not in flight (waiting for the relay).
   [[nodiscard]] std::uint64_t waiting() const noexcept { return parked_; }
   // Tests: make the producer fail fatally, as an idempotence violation would.
@@ -72,6 +72,8 @@ class kafka_sink final : public post_sink, private delivery_listener, private re
                       std::uint64_t record) noexcept;
   void release_record(std::uint64_t record) noexcept;
   void note_pending_write() noexcept;
+  // Posts with librdkafka: single entries (tracked by id) and records' Posts (counted).
+  [[nodiscard]] std::size_t in_flight_total() const noexcept { return tracker_.size() + records_in_flight_; }
   [[nodiscard]] std::size_t pending_writes() const noexcept {
     return pending_singles_.size() + pending_deletes_.size() + pending_record_deletes_.size();
   }
@@ -84,7 +86,7 @@ class kafka_sink final : public post_sink, private delivery_listener, private re
   void recreate_producer() noexcept;
   void delete_outbox_entry(std::uint64_t id, std::size_t bytes) noexcept;
 
-  void on_delivery(std::uint64_t id, std::size_t bytes, rd_kafka_resp_err_t err) noexcept override;
+  void on_delivery(const delivery_report& report) noexcept override;
   [[nodiscard]] bool in_flight(std::uint64_t id) const noexcept override { return tracker_.contains(id); }
   relay_verdict relay(std::uint64_t id, std::string_view line, const sinks::extracted_post& fields,
                       std::int64_t received_ms, common::post_source source) noexcept override;
@@ -100,6 +102,7 @@ class kafka_sink final : public post_sink, private delivery_listener, private re
   commit_batch deletes_;
   common::latency_batch latency_;  // receive→delivered of the reports served by one poll
   record_ledger records_;
+  std::size_t records_in_flight_ = 0;
   // Outbox writes not committed yet (commit_deletes), in this order: Posts moved out of their record to
   // single entries; delivered single entries (written sorted); finished records.
   struct single_entry {

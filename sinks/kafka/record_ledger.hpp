@@ -12,13 +12,15 @@
 // Owns: the counts. Thread: the producer (pipeline) thread only.
 #include <cstdint>
 #include <deque>
+#include <limits>
 
 namespace spillway::sinks::kafka {
 
 class record_ledger {
  public:
-  // The record's Posts are about to be handed over. Sequence numbers ascend; an older one is ignored.
-  void open(std::uint64_t record);
+  // The record's Posts are about to be handed over; `oldest_received_ms` is the earliest receive time
+  // among them. Sequence numbers ascend; an older one is ignored.
+  void open(std::uint64_t record, std::int64_t oldest_received_ms = 0);
   // One more of its Posts is in flight.
   void hold(std::uint64_t record) noexcept;
   // One of its Posts left flight (delivered, or moved to a single entry); true when the record is
@@ -29,11 +31,27 @@ class record_ledger {
 
   // Records opened and not finished.
   [[nodiscard]] std::size_t unfinished() const noexcept { return unfinished_; }
+  // The earliest receive time of an unfinished record's Posts (a scan: call at most once a second);
+  // `none` when every record is finished.
+  [[nodiscard]] std::int64_t oldest_received_ms(std::int64_t none) const noexcept;
+  // f(record) for every unfinished record, then forgets them all (their Posts' reports will never come).
+  template <typename F>
+  void abandon(F&& f) {
+    for (std::size_t i = 0; i < counts_.size(); ++i) {
+      if (counts_[i].count != 0) f(first_ + i);
+    }
+    counts_.clear();
+    unfinished_ = 0;
+  }
 
  private:
-  [[nodiscard]] std::uint32_t* count_of(std::uint64_t record) noexcept;
+  struct entry {
+    std::uint32_t count = 0;  // 0 = finished (or never opened)
+    std::int64_t oldest_ms = 0;
+  };
+  [[nodiscard]] entry* entry_of(std::uint64_t record) noexcept;
 
-  std::deque<std::uint32_t> counts_;  // counts_[i] is record first_ + i; 0 = finished (or never opened)
+  std::deque<entry> counts_;  // counts_[i] is record first_ + i
   std::uint64_t first_ = 0;
   std::uint64_t opened_end_ = 0;  // one past the newest record opened
   std::size_t unfinished_ = 0;

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <charconv>
+
 #include "sinks/kafka/kafka_config.hpp"
 
 namespace spillway::sinks::kafka {
@@ -10,6 +12,26 @@ namespace {
 
 // librdkafka repeats transport errors on every reconnect attempt; one line per kind per interval is enough.
 constexpr auto error_log_interval = std::chrono::seconds(10);
+
+// When Spillway received the record's Post: the timestamp produce() set (CreateTime), or — when
+// librdkafka does not report it (a failed delivery reports -1) or the topic stamps LogAppendTime — the
+// received_at header. 0 when neither says.
+std::int64_t received_at(const rd_kafka_message_t* msg) noexcept {
+  rd_kafka_timestamp_type_t type = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE;
+  const auto ts = rd_kafka_message_timestamp(msg, &type);
+  if (type == RD_KAFKA_TIMESTAMP_CREATE_TIME && ts >= 0) return ts;
+  rd_kafka_headers_t* headers = nullptr;
+  const void* value = nullptr;
+  std::size_t size = 0;
+  if (rd_kafka_message_headers(msg, &headers) != RD_KAFKA_RESP_ERR_NO_ERROR ||
+      rd_kafka_header_get_last(headers, "received_at", &value, &size) != RD_KAFKA_RESP_ERR_NO_ERROR ||
+      value == nullptr) {
+    return 0;
+  }
+  const auto* text = static_cast<const char*>(value);
+  std::int64_t at = 0;
+  return std::from_chars(text, text + size, at).ptr == text + size ? at : 0;
+}
 
 }  // namespace
 
@@ -40,15 +62,16 @@ record_producer::~record_producer() {
 rd_kafka_resp_err_t record_producer::produce(std::uint64_t id, std::string_view line,
                                              std::span<const sinks::rule_match> rules,
                                              std::int64_t received_ms,
-                                             std::optional<common::post_source> source) noexcept {
+                                             std::optional<common::post_source> source,
+                                             std::uint64_t tag) noexcept {
   headers_.build(id, rules, received_ms);
   const auto key = headers_.key();
   const auto ids = headers_.rule_ids();
   const auto tags = headers_.rule_tags();
   const auto at = headers_.received_at();
-  // Ids are snowflakes (< 2^63), so the id itself fits in the pointer-sized opaque.
-  static_assert(sizeof(void*) >= sizeof(std::uint64_t), "the Post id travels as the message opaque");
-  void* opaque = reinterpret_cast<void*>(static_cast<std::uintptr_t>(id));
+  // The tag (or the id itself) fits in the pointer-sized opaque.
+  static_assert(sizeof(void*) >= sizeof(std::uint64_t), "the tag travels as the message opaque");
+  void* opaque = reinterpret_cast<void*>(static_cast<std::uintptr_t>(tag != 0 ? tag : id));
   // spillway_source: how the Post reached Spillway (common/post_source.hpp), a static string; empty when the
   // caller does not know it (replay: the source is not kept with the stored Post).
   const std::string_view from = source ? common::to_string(*source) : std::string_view("");
@@ -78,9 +101,14 @@ void record_producer::inject_fatal_error(const char* reason) noexcept {
 
 void record_producer::on_dr(rd_kafka_t*, const rd_kafka_message_t* msg, void* opaque) {
   auto* self = static_cast<record_producer*>(opaque);
-  const auto id = static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(msg->_private));
   if (msg->err == RD_KAFKA_RESP_ERR_NO_ERROR) self->brokers_up_ = true;
-  self->listener_.on_delivery(id, msg->len, msg->err);
+  delivery_report report;
+  report.tag = static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(msg->_private));
+  report.key = std::string_view(static_cast<const char*>(msg->key), msg->key_len);
+  report.bytes = msg->len;
+  report.received_ms = received_at(msg);
+  report.err = msg->err;
+  self->listener_.on_delivery(report);
 }
 
 void record_producer::on_error(rd_kafka_t* rk, int err, const char* reason, void* opaque) {

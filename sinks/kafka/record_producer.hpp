@@ -3,7 +3,8 @@
 // hands each delivery report to a listener. Shared by the live sink and `spillway replay`.
 //
 // Produce copies the line once (RD_KAFKA_MSG_F_COPY) — the slab it points into is recycled right after —
-// and passes the Post id as the message opaque, so a delivery report needs no lookup to know its Post.
+// and passes the caller's 64-bit tag (by default the Post id) as the message opaque, so a delivery report
+// needs no lookup to know its Post.
 // The record timestamp is received_at, so Kafka's CreateTime is when Spillway received the Post.
 // Owns: the rd_kafka_t, its topic handles and header buffers.
 // Thread: produce/poll/flush and every listener callback run on the caller's thread (delivery reports
@@ -27,11 +28,19 @@
 
 namespace spillway::sinks::kafka {
 
+// One delivery report, as the listener sees it. Views are valid during the callback only.
+struct delivery_report {
+  std::uint64_t tag = 0;         // what produce() was given (the Post id unless the caller chose a tag)
+  std::string_view key;          // the record key: the Post id in decimal
+  std::size_t bytes = 0;         // value size
+  std::int64_t received_ms = 0;  // the record timestamp: when Spillway received the Post
+  rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;  // NO_ERROR: the broker acknowledged (acks=all)
+};
+
 class delivery_listener {
  public:
   virtual ~delivery_listener() = default;
-  // bytes = value size; err = RD_KAFKA_RESP_ERR_NO_ERROR when the broker acknowledged (acks=all).
-  virtual void on_delivery(std::uint64_t id, std::size_t bytes, rd_kafka_resp_err_t err) noexcept = 0;
+  virtual void on_delivery(const delivery_report& report) noexcept = 0;
 };
 
 class record_producer {
@@ -42,11 +51,13 @@ class record_producer {
   record_producer(const record_producer&) = delete;
   record_producer& operator=(const record_producer&) = delete;
 
-  // Enqueues one record. RD_KAFKA_RESP_ERR__QUEUE_FULL when librdkafka's bounded queue is full.
+  // Enqueues one record. RD_KAFKA_RESP_ERR__QUEUE_FULL when librdkafka's bounded queue is full. `tag`
+  // comes back in the delivery report; 0 means the id.
   [[nodiscard]] rd_kafka_resp_err_t produce(std::uint64_t id, std::string_view line,
                                             std::span<const sinks::rule_match> rules,
                                             std::int64_t received_ms,
-                                            std::optional<common::post_source> source = std::nullopt) noexcept;
+                                            std::optional<common::post_source> source = std::nullopt,
+                                            std::uint64_t tag = 0) noexcept;
 
   // Serves delivery reports and errors; returns how many events were served.
   int poll(std::chrono::milliseconds timeout) noexcept;

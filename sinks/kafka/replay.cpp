@@ -77,12 +77,12 @@ class replay_run final : public delivery_listener {
     report(false);
   }
 
-  void on_delivery(std::uint64_t id, std::size_t, rd_kafka_resp_err_t err) noexcept override {
-    if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+  void on_delivery(const delivery_report& report) noexcept override {
+    if (report.err == RD_KAFKA_RESP_ERR_NO_ERROR) {
       ++progress_state_.delivered;
     } else {
       ++progress_state_.failed;
-      failed_.push_back(id);
+      failed_.push_back(report.tag);  // the id: replay passes no tag of its own
     }
   }
 

@@ -306,26 +306,41 @@ outbox_cursor store::outbox(std::uint64_t from_id, outbox_scope scope) const {
   return outbox_cursor(*this, from_id, scope);
 }
 
+common::result<std::uint64_t> store::unpack(std::uint64_t seq, std::string_view record) {
+  commit_batch batch(*this);
+  std::uint64_t moved = 0;
+  for (std::size_t at = 0; at + record_entry_size <= record.size(); at += record_entry_size) {
+    const char* e = record.data() + at;
+    batch.put_outbox(common::read_be64(e), static_cast<std::int64_t>(common::read_be64(e + 8)),
+                     common::post_source_from_byte(static_cast<std::uint8_t>(e[16])));
+    ++moved;
+  }
+  batch.delete_outbox_record(seq);
+  if (auto written = commit(batch); !written) return written.error();
+  return moved;
+}
+
 common::result<std::uint64_t> store::unpack_outbox_records() {
   std::uint64_t moved = 0;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), family(outbox_cf)));
-  commit_batch batch(*this);
   const std::array<char, 1> first = {record_marker};
   for (it->Seek(rocksdb::Slice(first.data(), first.size())); it->Valid(); it->Next()) {
     if (!is_record_key(it->key())) continue;
-    batch.clear();
-    const auto v = it->value();
-    for (std::size_t at = 0; at + record_entry_size <= v.size(); at += record_entry_size) {
-      const char* e = v.data() + at;
-      batch.put_outbox(common::read_be64(e), static_cast<std::int64_t>(common::read_be64(e + 8)),
-                       common::post_source_from_byte(static_cast<std::uint8_t>(e[16])));
-      ++moved;
-    }
-    batch.delete_outbox_record(record_seq(it->key()));
-    if (auto written = commit(batch); !written) return written.error();
+    const auto n = unpack(record_seq(it->key()), view(it->value()));
+    if (!n) return n.error();
+    moved += *n;
   }
   if (!it->status().ok()) return storage_error(path_, "read failed", it->status());
   return moved;
+}
+
+common::result<std::uint64_t> store::unpack_outbox_record(std::uint64_t seq) {
+  const auto key = record_key(seq);
+  std::string value;
+  const auto st = db_->Get(rocksdb::ReadOptions(), family(outbox_cf), rocksdb::Slice(key.data(), key.size()), &value);
+  if (st.IsNotFound()) return std::uint64_t{0};
+  if (!st.ok()) return storage_error(path_, "read failed", st);
+  return unpack(seq, value);
 }
 
 deadletter_cursor store::deadletters() const {

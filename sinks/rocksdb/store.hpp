@@ -253,6 +253,8 @@ class store {
   // and its delete), so a previous run's records are re-produced by the relay. Returns the Posts moved.
   // Start-up only, before records are written.
   [[nodiscard]] common::result<std::uint64_t> unpack_outbox_records();
+  // The same for one record (its Posts' delivery reports will never come); 0 when it is not there.
+  [[nodiscard]] common::result<std::uint64_t> unpack_outbox_record(std::uint64_t seq);
   // Deadletter records in sequence order.
   [[nodiscard]] deadletter_cursor deadletters() const;
 
@@ -294,6 +296,8 @@ class store {
   friend class outbox_cursor;
   enum family_index : std::size_t { tweets_cf, outbox_cf, meta_cf, deadletter_cf, family_count };
   [[nodiscard]] rocksdb::ColumnFamilyHandle* family(family_index i) const noexcept { return cf_[i]; }
+  // Writes the record's Posts as single entries and deletes the record, in one batch.
+  [[nodiscard]] common::result<std::uint64_t> unpack(std::uint64_t seq, std::string_view record);
 
   std::string path_;
   std::unique_ptr<rocksdb::DB> db_;

@@ -79,6 +79,21 @@ TEST_CASE("broker down mid-stream, then up: nothing lost, the outbox drains", "[
   CHECK(poll_until(sink, [&] { return timed_out.get() > 0; }, 15s));
   CHECK(sink.outbox_posts() == 1500);
   CHECK(outbox_entries(rig.db) == 1500);
+  // Every undelivered Post moves out of its record to a single entry for the relay, keeping its receive
+  // time and source (the received_at and spillway_source headers of the records produced from it).
+  const auto singles = [&] {
+    std::map<std::uint64_t, std::pair<std::int64_t, common::post_source>> out;
+    for (auto e = rig.db.outbox(0, sinks::outbox_scope::singles); e.valid(); e.next()) {
+      out[e.id()] = {e.received_ms(), e.source()};
+    }
+    return out;
+  };
+  CHECK(poll_until(sink, [&] { return singles().size() == 1500; }, 15s));
+  std::map<std::uint64_t, std::pair<std::int64_t, common::post_source>> expected;
+  for (std::size_t i = 500; i < rig.posts.size(); ++i) {
+    expected[rig.posts[i]->id()] = {rig.posts[i]->received_ms, rig.posts[i]->source};
+  }
+  CHECK(singles() == expected);
 
   REQUIRE(rig.broker.command("up 1") == "ok up 1");
   REQUIRE(rig.drained(40s));

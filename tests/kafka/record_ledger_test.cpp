@@ -106,3 +106,33 @@ TEST_CASE("record ledger agrees with a model under random hand-overs and reports
   }
   CHECK(finished > 1000);
 }
+
+TEST_CASE("record ledger: the oldest unfinished record's receive time, and abandoning what is unfinished",
+          "[kafka][ledger]") {
+  constexpr std::int64_t none = 1LL << 62;
+  record_ledger ledger;
+  CHECK(ledger.oldest_received_ms(none) == none);
+  ledger.open(1, 500);
+  ledger.hold(1);
+  CHECK_FALSE(ledger.seal(1));
+  ledger.open(2, 700);
+  ledger.hold(2);
+  CHECK_FALSE(ledger.seal(2));
+  ledger.open(3, 900);
+  CHECK(ledger.seal(3));  // nothing in flight: finished, and not the oldest any more
+  CHECK(ledger.oldest_received_ms(none) == 500);
+  CHECK(ledger.release(1));
+  CHECK(ledger.oldest_received_ms(none) == 700);
+
+  ledger.open(4, 950);
+  ledger.hold(4);
+  CHECK_FALSE(ledger.seal(4));
+  std::vector<std::uint64_t> abandoned;
+  ledger.abandon([&](std::uint64_t r) { abandoned.push_back(r); });
+  CHECK(abandoned == std::vector<std::uint64_t>{2, 4});
+  CHECK(ledger.unfinished() == 0);
+  CHECK(ledger.oldest_received_ms(none) == none);
+  CHECK_FALSE(ledger.release(2));  // a late report of an abandoned record finishes nothing
+  ledger.open(5, 1000);            // numbering goes on after it
+  CHECK(ledger.seal(5));
+}
