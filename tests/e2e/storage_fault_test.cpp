@@ -73,7 +73,9 @@ failure_watch watch_until_exit(child_process& run, const temp_dir& dir, std::uin
     if (http_status(live) == 200) w.saw_live = true;
     if (http_status(live) == 503) {
       w.dead_livez = http_body(live);
-      w.dead_readyz = scrape(port, "/readyz");
+      // The listener closes as the process exits, possibly between these two requests: an answer-less
+      // /readyz must not replace one seen earlier.
+      if (auto ready = scrape(port, "/readyz"); http_status(ready) != 0) w.dead_readyz = std::move(ready);
     }
     w.code = run.wait(20ms);
     if (w.code) break;
