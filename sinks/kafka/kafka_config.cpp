@@ -14,11 +14,14 @@ constexpr const char* properties_doc = "https://github.com/confluentinc/librdkaf
 
 // Defaults chosen for the outbox design: the queue is bounded so memory stays bounded during an outage
 // (the backlog lives in RocksDB's outbox, not in librdkafka), and a short linger batches without adding
-// visible latency.
+// visible latency. Nagle's algorithm is off: with it, a ProduceRequest whose tail is a small segment waits
+// for the broker's delayed ACK (40 ms on Linux), which put receive→delivered p99 at 50 ms instead of
+// 12.5–15 ms at 50,000 Posts/s (README, Performance).
 constexpr std::pair<const char*, const char*> spillway_defaults[] = {
     {"queue.buffering.max.messages", "100000"},
     {"queue.buffering.max.kbytes", "65536"},  // 64 MiB: ~40k Posts, far more than a healthy cluster keeps in flight
     {"linger.ms", "5"},
+    {"socket.nagle.disable", "true"},
     {"log.connection.close", "false"},
 };
 

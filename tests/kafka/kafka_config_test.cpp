@@ -43,6 +43,13 @@ TEST_CASE("producer configuration enforces idempotence and acks=all and bounds t
   CHECK(conf_value(pc.conf, "linger.ms") == "20");          // the operator's value wins over our default
   CHECK(conf_value(pc.conf, "queue.buffering.max.messages") == "100000");
   CHECK(pc.max_queued == 100000);
+  CHECK(conf_value(pc.conf, "socket.nagle.disable") == "true");  // else delayed ACKs add 40 ms to p99 delivery
+  rd_kafka_conf_destroy(pc.conf);
+}
+
+TEST_CASE("an operator may turn Nagle's algorithm back on", "[kafka]") {
+  auto pc = build_producer_conf(kafka_settings_for("127.0.0.1:1", {{"socket.nagle.disable", "false"}}));
+  CHECK(conf_value(pc.conf, "socket.nagle.disable") == "false");
   rd_kafka_conf_destroy(pc.conf);
 }
 
