@@ -111,7 +111,10 @@ void kafka_sink::on_committed(std::span<const committed_post> posts) noexcept {
 }
 
 void kafka_sink::serve_reports(std::chrono::milliseconds timeout) noexcept {
+  // One clock read per poll, by its first successful report: the reports of one poll are served back to back.
+  reports_now_ms_ = 0;
   producer_->poll(timeout);
+  reports_now_ms_ = 0;  // reports served elsewhere (a purge) read the clock themselves
   latency_.flush();
 }
 
@@ -171,7 +174,8 @@ void kafka_sink::on_delivery(const delivery_report& report) noexcept {
   }
   if (report.err == RD_KAFKA_RESP_ERR_NO_ERROR) {
     metrics_.delivered.add();
-    last_delivered_ms_ = unix_ms_now();
+    if (reports_now_ms_ == 0) reports_now_ms_ = unix_ms_now();
+    last_delivered_ms_ = reports_now_ms_;
     ++run_delivered_;
     run_delivered_bytes_ += report.bytes;
     latency_.add_ms(last_delivered_ms_ - received_ms);  // handed to the histogram once per poll
