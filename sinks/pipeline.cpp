@@ -9,6 +9,7 @@
 #include <chrono>
 #include <stdexcept>
 #include <thread>
+#include <utility>
 
 #include "common/log.hpp"
 
@@ -225,16 +226,28 @@ void pipeline::handle_line(const common::stream_item& item) {
       return;
   }
   current_->posts_received->add();
-  if (is_duplicate(fields.id)) {
-    current_->duplicates->add();  // with redundant connections: the copy that arrived second
+  // The dedup check of this Post waits until the next line is extracted (or the batch is committed): its
+  // window slot, a cache and TLB miss in a 16 MiB table, is fetched meanwhile instead of stalling now.
+  window_.prefetch(fields.id);
+  settle_unchecked();
+  const auto source = heal_source_ ? *heal_source_ : common::classify_stream(fields.id, item.received_ms);
+  pending_.push_back(pending_post{fields, line, item.received_ms, source});
+  unchecked_input_ = current_;
+}
+
+void pipeline::settle_unchecked() {
+  if (unchecked_input_ == nullptr) return;
+  auto* in = std::exchange(unchecked_input_, nullptr);
+  const auto& p = pending_.back();
+  if (is_duplicate(p.fields.id)) {
+    in->duplicates->add();  // with redundant connections: the copy that arrived second
+    pending_.pop_back();
     return;
   }
-  window_.insert(fields.id);
-  batch_.put_post(fields.id, line);
-  const auto source = heal_source_ ? *heal_source_ : common::classify_stream(fields.id, item.received_ms);
-  if (downstream_ != nullptr) batch_.add_to_outbox_record(fields.id, item.received_ms, source);
-  pending_.push_back(pending_post{fields, line, item.received_ms, source});
-  pending_bytes_ += line.size();
+  window_.insert(p.fields.id);
+  batch_.put_post(p.fields.id, p.line);
+  if (downstream_ != nullptr) batch_.add_to_outbox_record(p.fields.id, p.received_ms, p.source);
+  pending_bytes_ += p.line.size();
 }
 
 bool pipeline::is_duplicate(std::uint64_t id) {
@@ -258,6 +271,7 @@ void pipeline::dead_letter(dead_kind which, std::string_view reason, std::string
 }
 
 bool pipeline::commit(bool sync) {
+  settle_unchecked();
   // The batch's Posts wait for Kafka in one outbox record, written with them (sinks/rocksdb/store.hpp).
   const std::uint64_t record = downstream_ != nullptr && !pending_.empty() ? db_.next_outbox_record() : 0;
   if (record != 0) batch_.put_outbox_record(record);

@@ -124,6 +124,8 @@ class pipeline {
   // The same for the heal inbox's published batch: -1 a commit failed; 0 none; 1 committed and released.
   int drain_heal_batch();
   void handle_line(const common::stream_item& item);
+  // Finishes the last Post handle_line() queued: the dedup check, then into the batch (or dropped).
+  void settle_unchecked();
   // Why a line went to the deadletter store; indexes the per-kind counter and the logged-once flag.
   enum dead_kind : std::size_t { invalid_json, missing_id, oversize, truncated, dead_kind_count };
   void dead_letter(dead_kind kind, std::string_view reason, std::string_view bytes);
@@ -132,6 +134,8 @@ class pipeline {
 
   std::vector<input_state> inputs_;
   input_state* current_ = nullptr;  // the input whose items handle() is given
+  // Set while pending_.back() awaits its dedup check (settle_unchecked): the input it came from.
+  input_state* unchecked_input_ = nullptr;
   store& db_;
   post_sink* downstream_;
   common::heal_inbox* heal_ = nullptr;

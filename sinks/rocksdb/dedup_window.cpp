@@ -26,6 +26,8 @@ std::size_t dedup_window::slot_of(std::uint64_t id) const noexcept {
   return i;
 }
 
+void dedup_window::prefetch(std::uint64_t id) const noexcept { __builtin_prefetch(&table_[mix(id) & mask_]); }
+
 bool dedup_window::contains(std::uint64_t id) const noexcept { return id != 0 && table_[slot_of(id)] == id; }
 
 void dedup_window::insert(std::uint64_t id) noexcept {

@@ -19,6 +19,8 @@ class dedup_window {
   explicit dedup_window(std::size_t capacity);
 
   [[nodiscard]] bool contains(std::uint64_t id) const noexcept;
+  // Starts loading the cache line contains(id) and insert(id) read first; a hint, no effect on the contents.
+  void prefetch(std::uint64_t id) const noexcept;
   // Adds id (must not be contained already), evicting the oldest insertion when full.
   void insert(std::uint64_t id) noexcept;
 

@@ -29,8 +29,9 @@ struct harness {
   common::spsc_ring<common::stream_item> ring{64};  // tiny ring: the reader must wait sometimes
   ingest::line_publisher publisher{ring, pool, max_line, metrics};
 
-  void run(sinks::store& db, const std::string& body, std::uint32_t seed, std::size_t dedup = 1000) {
-    const sinks::pipeline_options o{.max_line_bytes = max_line, .write_batch_posts = 7, .dedup_window = dedup};
+  void run(sinks::store& db, const std::string& body, std::uint32_t seed, std::size_t dedup = 1000,
+           std::size_t batch_posts = 7) {
+    const sinks::pipeline_options o{.max_line_bytes = max_line, .write_batch_posts = batch_posts, .dedup_window = dedup};
     sinks::pipeline pipe(ring, pool, db, metrics, o, nullptr);
     bool ok = false;
     std::thread consumer([&] { ok = pipe.run(); });
@@ -112,4 +113,27 @@ TEST_CASE("pipeline stores each Post once, byte for byte, and dead-letters bad l
     CHECK(again.count("spillway_dedup_rocksdb_reads_total") > 0);
     CHECK(testing::stored_posts(db).size() == 3007);
   }
+}
+
+// The pipeline checks a Post against the dedup window one line late (its window slot is prefetched while the
+// next line is extracted): a copy right behind its original, one that is the first line after a commit, and
+// one that is the very last line before the stop are all still dropped.
+TEST_CASE("pipeline: copies next to, across and at the end of a batch are dropped", "[pipeline]") {
+  const auto batch_posts = GENERATE(std::size_t{1}, std::size_t{2}, std::size_t{7});
+  testing::temp_dir dir;
+  std::mt19937 rng(5);
+  const auto a = post_line(1600000000000004096ULL, 100);
+  const auto b = post_line(1600000000000008192ULL, 100);
+  const auto c = post_line(1600000000000012288ULL, 100);
+  std::string body;
+  for (const auto* line : {&a, &a, &b, &a, &c, &b, &c}) body += *line + "\r\n";
+  harness h;
+  sinks::store db(dir.str("db"), sinks::open_mode::read_write);
+  h.run(db, body, rng(), /*dedup=*/1000, batch_posts);
+  const auto tweets = testing::stored_posts(db);
+  CHECK(tweets.size() == 3);
+  CHECK(tweets.at(1600000000000004096ULL) == a);
+  CHECK(tweets.at(1600000000000012288ULL) == c);
+  CHECK(h.count("spillway_duplicates_dropped_total") == 4);
+  CHECK(h.count("spillway_posts_stored_total") == 3);
 }
