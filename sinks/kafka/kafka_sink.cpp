@@ -112,9 +112,10 @@ void kafka_sink::on_committed(std::span<const committed_post> posts) noexcept {
 
 void kafka_sink::serve_reports(std::chrono::milliseconds timeout) noexcept {
   // One clock read per poll, by its first successful report: the reports of one poll are served back to back.
+  serving_reports_ = true;
   reports_now_ms_ = 0;
   producer_->poll(timeout);
-  reports_now_ms_ = 0;  // reports served elsewhere (a purge) read the clock themselves
+  serving_reports_ = false;
   latency_.flush();
 }
 
@@ -174,7 +175,8 @@ void kafka_sink::on_delivery(const delivery_report& report) noexcept {
   }
   if (report.err == RD_KAFKA_RESP_ERR_NO_ERROR) {
     metrics_.delivered.add();
-    if (reports_now_ms_ == 0) reports_now_ms_ = unix_ms_now();
+    // Reports served elsewhere (a purge) read the clock each time: no poll bounds how long a reading stays true.
+    if (!serving_reports_ || reports_now_ms_ == 0) reports_now_ms_ = unix_ms_now();
     last_delivered_ms_ = reports_now_ms_;
     ++run_delivered_;
     run_delivered_bytes_ += report.bytes;

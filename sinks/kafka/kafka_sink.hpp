@@ -131,6 +131,7 @@ class kafka_sink final : public post_sink, private delivery_listener, private re
   // This run's delivery rate, logged by flush() at shutdown: first live Post received → last delivery.
   std::int64_t first_received_ms_ = delivery_tracker::none;
   std::int64_t last_delivered_ms_ = 0;
+  bool serving_reports_ = false;      // inside serve_reports(): reports_now_ms_ may be reused
   std::int64_t reports_now_ms_ = 0;  // Unix ms of the poll being served (0: not read yet in this poll)
   std::uint64_t run_delivered_ = 0;
   std::uint64_t run_delivered_bytes_ = 0;
