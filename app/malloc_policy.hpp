@@ -8,7 +8,7 @@
 // each growth of the pipeline thread's heap is an mprotect(2) that waits for the process's memory-map lock
 // while other threads fault. Keeping the blocks (trim threshold 512 MiB) and serving blocks up to 32 MiB
 // from the heap (mmap threshold 32 MiB, glibc's maximum) lets the next memtable reuse the last one's pages:
-// +15% Posts/s RocksDB-only in an interleaved A/B, with peak RSS within a few MiB (README, Performance).
+// +12% Posts/s RocksDB-only in an interleaved A/B (5 pairs), with peak RSS within 0–20 MiB (README, Performance).
 // The resident size then stays near its peak instead of shrinking after a burst; the peak is what issue 13
 // bounds.
 //
