@@ -1,21 +1,25 @@
-// bench-alloc: heap allocations per Post on the hot path (reader thread: publisher + framer + ring push;
-// pipeline thread: extract + dedup + RocksDB WriteBatch + commit, and with --kafka the Kafka sink: produce,
-// delivery reports, outbox deletes), in steady state, with real RocksDB. malloc & co. are interposed in
-// this binary and counted only on the two hot-path threads, so RocksDB's background flush/compaction
-// threads and librdkafka's broker threads are not attributed to Posts. Calls made from librdkafka's own
-// code on those threads (inside rd_kafka_producev, or freeing a delivered message) are counted apart
-// (pipeline_allocs_in_librdkafka), by the caller's address; the rest is our code and RocksDB (its WAL writer).
-// With --kafka an in-process librdkafka mock cluster is the broker (its threads are not counted either),
-// and counting lasts until every Post is delivered. Prints one JSON object.
+// bench-alloc: heap allocations per Post on the hot path, in steady state, with real RocksDB, on each of
+// the three hot-path threads: the reader (publisher + framer + ring push), the pipeline (extract + dedup +
+// filling the RocksDB WriteBatch) and the committer (the RocksDB write, and with --kafka the Kafka sink:
+// produce, delivery reports, outbox deletes). malloc & co. and operator new are interposed in this binary
+// and counted only on those threads, so RocksDB's background flush/compaction threads and librdkafka's
+// broker threads are not attributed to Posts. Each thread's count is split by the caller's address: code in
+// librdkafka (inside rd_kafka_producev, freeing a delivered message), code in librocksdb (its WAL writer),
+// and the rest (our code, libstdc++ called from it). With --kafka an in-process librdkafka mock cluster is
+// the broker (its threads are not counted either), and counting lasts until every Post is delivered.
+// Prints one JSON object.
 //
 //   bench-alloc --corpus FILE.jsonl [--warmup 20000] [--kafka]
 #include <link.h>
 #include <malloc.h>
+#include <sys/prctl.h>
 
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <new>
 
 #include <CLI/CLI.hpp>
 #include <filesystem>
@@ -39,40 +43,85 @@ void* __libc_memalign(size_t, size_t);
 }
 
 namespace {
-thread_local bool counted_thread = false;
+// One thread's allocations, split by the library whose code asked for them.
+struct thread_count {
+  std::atomic<std::uint64_t> all{0};
+  std::atomic<std::uint64_t> in_librdkafka{0};
+  std::atomic<std::uint64_t> in_librocksdb{0};
+};
+thread_count reader_allocs;
+thread_count pipeline_allocs;
+thread_count committer_allocs;
 std::atomic<bool> counting{false};
-std::atomic<std::uint64_t> reader_allocs{0};
-std::atomic<std::uint64_t> pipeline_allocs{0};
-std::atomic<std::uint64_t> librdkafka_allocs{0};  // of those, called from librdkafka's code
-thread_local std::atomic<std::uint64_t>* my_counter = nullptr;
-// librdkafka's executable segment [begin, end), found once before counting starts.
-std::uintptr_t rdkafka_begin = 0;
-std::uintptr_t rdkafka_end = 0;
+thread_local thread_count* my_counter = nullptr;
+thread_local bool named_checked = false;
+
+// A library's executable segment [begin, end), found once before counting starts.
+struct code_range {
+  const char* name;
+  std::uintptr_t begin = 0;
+  std::uintptr_t end = 0;
+  [[nodiscard]] bool holds(std::uintptr_t at) const noexcept { return at >= begin && at < end; }
+};
+code_range librdkafka{"librdkafka.so"};
+code_range librocksdb{"librocksdb.so"};
 
 inline void note(const void* caller) {
-  if (!counted_thread || !counting.load(std::memory_order_relaxed)) return;
-  my_counter->fetch_add(1, std::memory_order_relaxed);
+  if (!counting.load(std::memory_order_relaxed)) return;
+  if (my_counter == nullptr) {
+    // The committer thread is started inside pipeline::run(): known by the name it gives itself (read
+    // with prctl, which does not allocate), once per thread.
+    if (named_checked) return;
+    named_checked = true;
+    char name[16] = {};
+    if (prctl(PR_GET_NAME, name, 0, 0, 0) != 0 || std::strcmp(name, "committer") != 0) return;
+    my_counter = &committer_allocs;
+  }
+  my_counter->all.fetch_add(1, std::memory_order_relaxed);
   const auto at = reinterpret_cast<std::uintptr_t>(caller);
-  if (at >= rdkafka_begin && at < rdkafka_end) librdkafka_allocs.fetch_add(1, std::memory_order_relaxed);
+  if (librdkafka.holds(at)) my_counter->in_librdkafka.fetch_add(1, std::memory_order_relaxed);
+  if (librocksdb.holds(at)) my_counter->in_librocksdb.fetch_add(1, std::memory_order_relaxed);
 }
 
-void find_librdkafka() {
+void find_code(code_range& range) {
   dl_iterate_phdr(
-      [](dl_phdr_info* info, size_t, void*) {
-        if (info->dlpi_name == nullptr || std::strstr(info->dlpi_name, "librdkafka.so") == nullptr) return 0;
+      [](dl_phdr_info* info, size_t, void* arg) {
+        auto& r = *static_cast<code_range*>(arg);
+        if (info->dlpi_name == nullptr || std::strstr(info->dlpi_name, r.name) == nullptr) return 0;
         for (int i = 0; i < info->dlpi_phnum; ++i) {
           const auto& ph = info->dlpi_phdr[i];
           if (ph.p_type != PT_LOAD || (ph.p_flags & PF_X) == 0) continue;
-          rdkafka_begin = info->dlpi_addr + ph.p_vaddr;
-          rdkafka_end = rdkafka_begin + ph.p_memsz;
+          r.begin = info->dlpi_addr + ph.p_vaddr;
+          r.end = r.begin + ph.p_memsz;
         }
         return 1;
       },
-      nullptr);
+      &range);
 }
 }  // namespace
 
 #define NOTE() note(__builtin_return_address(0))
+// operator new is interposed too, so a C++ library's allocation is attributed to its own code (the caller
+// of new) rather than to libstdc++'s operator new. libstdc++'s operator delete calls free(), which is right
+// for these blocks.
+void* operator new(std::size_t n) {
+  NOTE();
+  if (void* p = __libc_malloc(n == 0 ? 1 : n)) return p;
+  throw std::bad_alloc();
+}
+void* operator new[](std::size_t n) {
+  NOTE();
+  if (void* p = __libc_malloc(n == 0 ? 1 : n)) return p;
+  throw std::bad_alloc();
+}
+void* operator new(std::size_t n, const std::nothrow_t&) noexcept {
+  NOTE();
+  return __libc_malloc(n == 0 ? 1 : n);
+}
+void* operator new[](std::size_t n, const std::nothrow_t&) noexcept {
+  NOTE();
+  return __libc_malloc(n == 0 ? 1 : n);
+}
 extern "C" {
 void* malloc(size_t n) { NOTE(); return __libc_malloc(n); }
 void* calloc(size_t a, size_t b) { NOTE(); return __libc_calloc(a, b); }
@@ -112,7 +161,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   const auto dir = std::filesystem::temp_directory_path() / ("bench-alloc-" + std::to_string(::getpid()));
-  std::uint64_t reader_n = 0, pipeline_n = 0, measured = 0;
+  std::uint64_t measured = 0;
   bool failed = false;
   {
     common::metrics_registry metrics;
@@ -135,15 +184,14 @@ int main(int argc, char** argv) {
       config::kafka_settings ks = defaults.kafka;
       ks.bootstrap_servers = cluster->bootstraps();
       kafka = std::make_unique<sinks::kafka::kafka_sink>(db, ks, metrics, defaults.stream.max_line_bytes);
-      find_librdkafka();
     }
+    find_code(librdkafka);
+    find_code(librocksdb);
     sinks::pipeline pipe(ring, pool, db, metrics, o, kafka.get());
     std::thread consumer([&] {
-      counted_thread = true;
       my_counter = &pipeline_allocs;
       (void)pipe.run();
     });
-    counted_thread = true;
     my_counter = &reader_allocs;
     auto& stored = metrics.counter(common::metric::posts_stored);
     auto& delivered = metrics.counter(common::metric::kafka_delivered);
@@ -181,8 +229,6 @@ int main(int argc, char** argv) {
     complete = wait_for(lines.size()) && complete;
     counting = false;
     measured = lines.size() - warmup;
-    reader_n = reader_allocs.load();
-    pipeline_n = pipeline_allocs.load();
     publisher.finish();
     pipe.request_stop();
     consumer.join();
@@ -195,13 +241,22 @@ int main(int argc, char** argv) {
   }
   std::filesystem::remove_all(dir);
   if (failed) return 1;
-  const auto rdk_n = librdkafka_allocs.load();
-  const auto per_post = [&](std::uint64_t n) { return static_cast<double>(n) / static_cast<double>(measured); };
-  std::printf("{\"benchmark\":\"hot_path_allocations\",\"kafka\":%s,\"posts_measured\":%llu,\"reader_allocs\":%llu,"
-              "\"pipeline_allocs\":%llu,\"reader_allocs_per_post\":%.4f,\"pipeline_allocs_per_post\":%.4f,"
-              "\"pipeline_allocs_in_librdkafka_per_post\":%.4f,\"pipeline_allocs_outside_librdkafka_per_post\":%.4f}\n",
-              with_kafka ? "true" : "false", static_cast<unsigned long long>(measured),
-              static_cast<unsigned long long>(reader_n), static_cast<unsigned long long>(pipeline_n),
-              per_post(reader_n), per_post(pipeline_n), per_post(rdk_n), per_post(pipeline_n - rdk_n));
+  const auto per_post = [&](const std::atomic<std::uint64_t>& n) {
+    return static_cast<double>(n.load()) / static_cast<double>(measured);
+  };
+  const auto thread_json = [&](const char* name, const thread_count& c) {
+    const auto own = c.all.load() - c.in_librdkafka.load() - c.in_librocksdb.load();
+    std::printf(",\"%s_allocs\":%llu,\"%s_allocs_per_post\":%.4f,\"%s_allocs_in_librdkafka_per_post\":%.4f,"
+                "\"%s_allocs_in_librocksdb_per_post\":%.4f,\"%s_allocs_elsewhere_per_post\":%.4f",
+                name, static_cast<unsigned long long>(c.all.load()), name, per_post(c.all), name,
+                per_post(c.in_librdkafka), name, per_post(c.in_librocksdb), name,
+                static_cast<double>(own) / static_cast<double>(measured));
+  };
+  std::printf("{\"benchmark\":\"hot_path_allocations\",\"kafka\":%s,\"posts_measured\":%llu",
+              with_kafka ? "true" : "false", static_cast<unsigned long long>(measured));
+  thread_json("reader", reader_allocs);
+  thread_json("pipeline", pipeline_allocs);
+  thread_json("committer", committer_allocs);
+  std::printf("}\n");
   return 0;
 }

@@ -1,7 +1,5 @@
 #include "sinks/pipeline.hpp"
 
-#include <prometheus/family.h>
-
 #include <pthread.h>
 #include <spdlog/spdlog.h>
 
@@ -19,6 +17,10 @@ namespace {
 constexpr std::size_t pop_chunk = 256;
 // Metric label and deadletter value prefix, indexed by pipeline::dead_kind.
 constexpr std::array<std::string_view, 4> dead_kind_names = {"invalid_json", "missing_id", "oversize", "truncated"};
+
+std::size_t slot_capacity(const pipeline_options& options, const std::vector<pipeline_input>& inputs) noexcept {
+  return options.write_batch_posts + pop_chunk * std::max<std::size_t>(inputs.size(), 1);
+}
 }  // namespace
 
 pipeline::pipeline(common::spsc_ring<common::stream_item>& ring, common::slab_pool& pool, store& db,
@@ -34,37 +36,28 @@ pipeline::pipeline(const std::vector<pipeline_input>& inputs, store& db, common:
       options_(options),
       extractor_(options.max_line_bytes),
       window_(options.dedup_window),
-      batch_(db),
-      posts_stored_(metrics.counter(common::metric::posts_stored)),
+      // One loop pops a batch from every input before it commits: room for all of them, so nothing grows later.
+      slot_a_(db, slot_capacity(options, inputs), inputs.size()),
+      slot_b_(db, slot_capacity(options, inputs), inputs.size()),
+      committer_(db, downstream, metrics, slot_capacity(options, inputs)),
       notices_(metrics.counter(common::metric::stream_notices)),
-      batches_(metrics.counter(common::metric::rocksdb_batches)),
-      dedup_reads_(metrics.counter(common::metric::dedup_rocksdb_reads)),
-      commit_latency_(prometheus::BuildHistogram()
-                          .Name(std::string(common::metric::commit_latency.name))
-                          .Help(std::string(common::metric::commit_latency.help))
-                          .Register(metrics.prometheus_registry())
-                          .Add({}, common::latency_buckets())) {
+      dedup_reads_(metrics.counter(common::metric::dedup_rocksdb_reads)) {
   static_assert(dead_kind_names.size() == dead_kind_count);
   for (std::size_t k = 0; k < dead_kind_count; ++k) {
     malformed_[k] = &metrics.counter(common::metric::malformed_lines, {{"kind", std::string(dead_kind_names[k])}});
   }
-  // One loop pops a batch from every input before it commits: room for all of them, so nothing grows later.
   if (inputs.empty()) throw std::invalid_argument("sinks::pipeline needs at least one input (ring and slab pool)");
-  const auto reserve = options_.write_batch_posts + pop_chunk * inputs.size();
   inputs_.reserve(inputs.size());
   for (const auto& in : inputs) {
-    inputs_.push_back(input_state{.ring = in.ring,
+    inputs_.push_back(input_state{.index = inputs_.size(),
+                                  .ring = in.ring,
                                   .pool = in.pool,
                                   .spool = in.spool,
-                                  .retired = {},
                                   .posts_received = &metrics.counter(common::metric::posts_received, in.labels),
                                   .duplicates = &metrics.counter(common::metric::duplicates_dropped, in.labels),
                                   .ring_depth = &metrics.gauge(common::metric::ring_depth, in.labels)});
-    inputs_.back().retired.reserve(reserve);
   }
   current_ = &inputs_.front();
-  pending_.reserve(reserve);
-  committed_view_.reserve(reserve);
   popped_.resize(pop_chunk);
   deadletter_seq_ = db_.next_deadletter_seq();
   // Warm the window with the newest stored ids (time-ordered keys) so duplicates re-sent right after a
@@ -80,6 +73,16 @@ bool pipeline::run() {
   // Named so per-thread CPU (top -H, /proc/<pid>/task, perf) shows what the pipeline costs apart from the
   // reader; at most 15 characters.
   pthread_setname_np(pthread_self(), "pipeline");
+  committer_.start();
+  const bool ok = run_until_stopped() && commit_and_wait(true);
+  // The committer has written everything submitted (or refused all of it after a failed write).
+  committer_.stop();
+  (void)reclaim(slot_a_);
+  (void)reclaim(slot_b_);
+  return ok;
+}
+
+bool pipeline::run_until_stopped() {
   auto idle_spins = 0;
   for (;;) {
     const bool stopping = stop_.load(std::memory_order_acquire);
@@ -101,13 +104,11 @@ bool pipeline::run() {
         continue;
       }
     }
-    const bool retired = std::ranges::any_of(inputs_, [](const input_state& in) { return !in.retired.empty(); });
-    if (!pending_.empty() || retired) {
-      if (pending_.size() >= options_.write_batch_posts || drained) {
+    if (filling_->holds_anything()) {
+      if (filling_->posts.size() >= options_.write_batch_posts || drained) {
         if (!commit(false)) return false;
       }
     }
-    if (downstream_ != nullptr) downstream_->poll();
     if (n == 0) {
       if (stopping) break;  // stop_ was set before this (empty) pop: nothing more can arrive
       // Yield first (a busy stream refills within microseconds), then naps that grow to 1 ms: an idle
@@ -122,7 +123,7 @@ bool pipeline::run() {
       idle_spins = 0;
     }
   }
-  return commit(true);
+  return true;
 }
 
 std::int64_t pipeline::poll_input(input_state& in, bool stopping) {
@@ -134,7 +135,10 @@ std::int64_t pipeline::poll_input(input_state& in, bool stopping) {
     if (drained_chunk < 0) return -1;
     if (drained_chunk > 0) return static_cast<std::int64_t>(pop_chunk);
   }
-  if (n != 0 && stored_posts_ == 0 && pending_.empty()) first_popped_ = std::chrono::steady_clock::now();
+  if (n != 0 && !popped_any_) {
+    popped_any_ = true;
+    first_popped_ = std::chrono::steady_clock::now();
+  }
   in.ring_depth->set(static_cast<std::int64_t>(in.ring->size()));
   for (std::size_t i = 0; i < n; ++i) handle(popped_[i]);
   return static_cast<std::int64_t>(n);
@@ -144,16 +148,18 @@ int pipeline::drain_spool_chunk(input_state& in) {
   auto* spool = in.spool;
   std::size_t total = 0;
   for (std::size_t n; (n = spool->pop_batch(std::span(popped_))) != 0;) {
-    if (total == 0 && stored_posts_ == 0 && pending_.empty()) first_popped_ = std::chrono::steady_clock::now();
+    if (!popped_any_) {
+      popped_any_ = true;
+      first_popped_ = std::chrono::steady_clock::now();
+    }
     for (std::size_t i = 0; i < n; ++i) handle(popped_[i]);
     total += n;
     // The chunk's buffer stays put until release(), so batches may be committed inside it.
-    if (pending_.size() >= options_.write_batch_posts && !commit(false)) return -1;
+    if (filling_->posts.size() >= options_.write_batch_posts && !commit(false)) return -1;
   }
   if (total == 0) return 0;
-  if (!commit(false)) return -1;
+  if (!commit_and_wait(false)) return -1;
   spool->release();
-  if (downstream_ != nullptr) downstream_->poll();
   return 1;
 }
 
@@ -165,24 +171,23 @@ int pipeline::drain_heal_batch() {
     heal_source_ = heal_->source();
     for (std::size_t i = 0; i < n; ++i) handle(popped_[i]);
     total += n;
-    if (pending_.size() >= options_.write_batch_posts && !commit(false)) {
+    if (filling_->posts.size() >= options_.write_batch_posts && !commit(false)) {
       heal_source_.reset();
       return -1;
     }
   }
   heal_source_.reset();
   if (total == 0) return 0;
-  if (!commit(false)) return -1;
+  if (!commit_and_wait(false)) return -1;
   heal_->release();
-  if (downstream_ != nullptr) downstream_->poll();
   return 1;
 }
 
 pipeline::throughput pipeline::stored_throughput() const noexcept {
   std::uint64_t duplicates = 0;
   for (const auto& in : inputs_) duplicates += static_cast<std::uint64_t>(in.duplicates->get());
-  throughput t{stored_posts_, stored_bytes_, 0, duplicates};
-  if (stored_posts_ != 0) t.seconds = std::chrono::duration<double>(last_commit_ - first_popped_).count();
+  throughput t{committer_.stored_posts(), committer_.stored_bytes(), 0, duplicates};
+  if (t.posts != 0) t.seconds = std::chrono::duration<double>(committer_.last_commit() - first_popped_).count();
   return t;
 }
 
@@ -200,7 +205,7 @@ void pipeline::handle(const common::stream_item& item) {
       dead_letter(truncated, "the stream ended in the middle of this line", {item.bytes(), item.length});
       break;
     case kind::slab_retired:
-      current_->retired.push_back(item.owner);
+      filling_->retired[current_->index].push_back(item.owner);
       break;
   }
 }
@@ -231,23 +236,24 @@ void pipeline::handle_line(const common::stream_item& item) {
   window_.prefetch(fields.id);
   settle_unchecked();
   const auto source = heal_source_ ? *heal_source_ : common::classify_stream(fields.id, item.received_ms);
-  pending_.push_back(pending_post{fields, line, item.received_ms, source});
+  filling_->posts.push_back(pending_post{fields, line, item.received_ms, source});
   unchecked_input_ = current_;
 }
 
 void pipeline::settle_unchecked() {
   if (unchecked_input_ == nullptr) return;
   auto* in = std::exchange(unchecked_input_, nullptr);
-  const auto& p = pending_.back();
+  auto& slot = *filling_;
+  const auto& p = slot.posts.back();
   if (is_duplicate(p.fields.id)) {
     in->duplicates->add();  // with redundant connections: the copy that arrived second
-    pending_.pop_back();
+    slot.posts.pop_back();
     return;
   }
   window_.insert(p.fields.id);
-  batch_.put_post(p.fields.id, p.line);
-  if (downstream_ != nullptr) batch_.add_to_outbox_record(p.fields.id, p.received_ms, p.source);
-  pending_bytes_ += p.line.size();
+  slot.batch.put_post(p.fields.id, p.line);
+  if (downstream_ != nullptr) slot.batch.add_to_outbox_record(p.fields.id, p.received_ms, p.source);
+  slot.bytes += p.line.size();
 }
 
 bool pipeline::is_duplicate(std::uint64_t id) {
@@ -267,48 +273,33 @@ void pipeline::dead_letter(dead_kind which, std::string_view reason, std::string
     spdlog::warn("{} line sent to the deadletter column family: {}; sample: {}", kind, reason,
                  common::log_sample(bytes));
   }
-  batch_.put_deadletter(deadletter_seq_++, kind, reason, bytes);
+  filling_->batch.put_deadletter(deadletter_seq_++, kind, reason, bytes);
 }
 
 bool pipeline::commit(bool sync) {
   settle_unchecked();
-  // The batch's Posts wait for Kafka in one outbox record, written with them (sinks/rocksdb/store.hpp).
-  const std::uint64_t record = downstream_ != nullptr && !pending_.empty() ? db_.next_outbox_record() : 0;
-  if (record != 0) batch_.put_outbox_record(record);
-  if (!batch_.empty() || sync) {
-    if (const auto written = db_.commit(batch_, sync); !written) {
-      spdlog::critical("{}; stopping without acknowledging these {} Posts", written.error().message, pending_.size());
-      return false;
-    }
-    batches_.add();
-  }
-  posts_stored_.add(static_cast<std::int64_t>(pending_.size()));
-  if (!pending_.empty()) {
-    stored_posts_ += pending_.size();
-    stored_bytes_ += pending_bytes_;
-    last_commit_ = std::chrono::steady_clock::now();
-    // One wall-clock read per batch: received_ms is Unix ms from the reader thread.
-    const auto committed_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                                  std::chrono::system_clock::now().time_since_epoch())
-                                  .count();
-    for (const auto& p : pending_) commit_latency_.add_ms(committed_ms - p.received_ms);
-    commit_latency_.flush();
-  }
-  pending_bytes_ = 0;
-  if (downstream_ != nullptr && !pending_.empty()) {
-    committed_view_.clear();
-    for (const auto& p : pending_) {
-      committed_view_.push_back(committed_post{p.fields.id, p.line, &p.fields, p.received_ms, p.source, record});
-    }
-    downstream_->on_committed(committed_view_);
-  }
-  batch_.clear();
-  pending_.clear();
+  auto& slot = *filling_;
+  // The batch's Posts wait for Kafka in one outbox record, written with them (sinks/rocksdb/store.hpp);
+  // its number is taken here, on the one thread that numbers records.
+  slot.record = downstream_ != nullptr && !slot.posts.empty() ? db_.next_outbox_record() : 0;
+  slot.sync = sync;
+  committer_.submit(slot);
+  filling_ = &other_slot();
+  return reclaim(*filling_);
+}
+
+bool pipeline::commit_and_wait(bool sync) {
+  if (!commit(sync)) return false;
+  return reclaim(other_slot());
+}
+
+bool pipeline::reclaim(commit_slot& slot) {
+  const bool ok = committer_.wait(slot);
   for (auto& in : inputs_) {
-    for (auto* s : in.retired) in.pool->release(s);
-    in.retired.clear();
+    for (auto* s : slot.retired[in.index]) in.pool->release(s);
   }
-  return true;
+  slot.clear();
+  return ok;
 }
 
 }  // namespace spillway::sinks

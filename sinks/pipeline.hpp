@@ -1,10 +1,13 @@
 #pragma once
 // pipeline: the consumer thread. Pops lines from the SPSC ring, extracts id and rules, drops duplicates,
-// writes each new Post byte for byte to RocksDB (tweets, plus outbox when a downstream sink is attached)
-// in batches, hands the committed Posts to the downstream sink, and returns slabs to their pool.
+// puts each new Post byte for byte in a RocksDB batch (tweets, plus outbox when a downstream sink is
+// attached), hands each full batch to its committer thread (sinks/commit_stage.hpp: the RocksDB write,
+// then the downstream sink) and returns slabs to their pool once the batch holding their lines is done.
 //
-// Owns: the extractor, the dedup window, the pending commit_batch and its bookkeeping (all sized at start).
-// Thread: run() executes on the pipeline thread; request_stop() may be called from any thread.
+// Owns: the extractor, the dedup window, the two commit slots (one filled here while the committer writes
+// the other; all sized at start) and the committer thread, which run() starts and joins.
+// Thread: run() executes on the pipeline thread; request_stop() may be called from any thread. The
+// downstream sink is called only by the committer thread while run() runs.
 // Must outlive it: the rings, the slab pools, the spools, the store, the metrics registry and the downstream sink.
 //
 // Overload spool (optional, common/spool.hpp): when the ring is empty the pipeline drains the spool, one
@@ -32,7 +35,6 @@
 #include <string>
 #include <vector>
 
-#include "common/latency_histogram.hpp"
 #include "common/heal_inbox.hpp"
 #include "common/metrics.hpp"
 #include "common/post_source.hpp"
@@ -40,6 +42,7 @@
 #include "common/spool.hpp"
 #include "common/spsc_ring.hpp"
 #include "common/stream_item.hpp"
+#include "sinks/commit_stage.hpp"
 #include "sinks/post_extractor.hpp"
 #include "sinks/post_sink.hpp"
 #include "sinks/rocksdb/dedup_window.hpp"
@@ -96,24 +99,18 @@ class pipeline {
   [[nodiscard]] std::size_t warmed_ids() const noexcept { return warmed_; }
 
  private:
-  struct pending_post {
-    sinks::extracted_post fields;
-    std::string_view line;
-    std::int64_t received_ms;
-    common::post_source source;
-  };
-
-  // An input's ring, pool, spool, the slabs retired since the last commit and its per-connection cells.
+  // An input's ring, pool, spool and its per-connection cells; `index` picks its slabs in a commit_slot.
   struct input_state {
+    std::size_t index;
     common::spsc_ring<common::stream_item>* ring;
     common::slab_pool* pool;
     common::spool* spool;
-    std::vector<common::slab*> retired;  // to release after the next commit (capacity reserved)
     common::metric_cell* posts_received;
     common::metric_cell* duplicates;
     common::metric_cell* ring_depth;
   };
 
+  bool run_until_stopped();
   // Pops and handles one batch of `in` (or drains a spool chunk when its ring is empty). -1: a commit
   // failed; otherwise the items handled (a drained spool chunk counts as pop_chunk: keep polling).
   std::int64_t poll_input(input_state& in, bool stopping);
@@ -129,7 +126,14 @@ class pipeline {
   // Why a line went to the deadletter store; indexes the per-kind counter and the logged-once flag.
   enum dead_kind : std::size_t { invalid_json, missing_id, oversize, truncated, dead_kind_count };
   void dead_letter(dead_kind kind, std::string_view reason, std::string_view bytes);
+  // Hands the slot being filled to the committer and takes the other one back (once the committer is done
+  // with it: its slabs are released). False when a write failed.
   bool commit(bool sync);
+  // commit(), then waits until that batch is written too: for buffers (a spool chunk, a heal batch) whose
+  // release tells someone the Posts are stored.
+  bool commit_and_wait(bool sync);
+  bool reclaim(commit_slot& slot);
+  [[nodiscard]] commit_slot& other_slot() noexcept { return filling_ == &slot_a_ ? slot_b_ : slot_a_; }
   [[nodiscard]] bool is_duplicate(std::uint64_t id);
 
   std::vector<input_state> inputs_;
@@ -144,26 +148,22 @@ class pipeline {
   pipeline_options options_;
   sinks::post_extractor extractor_;
   dedup_window window_;
-  commit_batch batch_;
-  std::vector<pending_post> pending_;           // Posts in batch_, in order (capacity reserved)
-  std::vector<committed_post> committed_view_;  // reused for the downstream hand-off
+  // Two batches: the pipeline fills one while the committer writes the other.
+  commit_slot slot_a_;
+  commit_slot slot_b_;
+  commit_slot* filling_ = &slot_a_;
+  commit_stage committer_;
   std::vector<common::stream_item> popped_;     // pop_batch buffer
   std::uint64_t deadletter_seq_ = 0;
-  std::uint64_t stored_posts_ = 0;
-  std::uint64_t stored_bytes_ = 0;
-  std::uint64_t pending_bytes_ = 0;
+  bool popped_any_ = false;
   std::chrono::steady_clock::time_point first_popped_{};
-  std::chrono::steady_clock::time_point last_commit_{};
   std::size_t warmed_ = 0;
   std::atomic<bool> stop_{false};
   std::array<bool, dead_kind_count> logged_kind_{};
 
-  common::metric_cell& posts_stored_;
   std::array<common::metric_cell*, dead_kind_count> malformed_{};
   common::metric_cell& notices_;
-  common::metric_cell& batches_;
   common::metric_cell& dedup_reads_;
-  common::latency_batch commit_latency_;  // receive → committed, handed over once per commit
 };
 
 }  // namespace spillway::sinks

@@ -16,7 +16,7 @@
 // bench-extract on the emulator corpus: sinks/README.md "Validation".
 //
 // Owns: the duplicate-key tables and a scratch buffer for keys with escapes, sized once for
-// max_line_bytes, so steady state allocates nothing. Thread: the pipeline thread (or the Kafka relay's,
+// max_line_bytes, so steady state allocates nothing. Thread: the pipeline thread (or the Kafka relay's, the committer thread,
 // or replay's); one instance per thread.
 //
 // IMPORTANT: buffer lifetime. The line must be followed by at least simdjson::SIMDJSON_PADDING readable

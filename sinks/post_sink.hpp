@@ -1,10 +1,10 @@
 #pragma once
 // post_sink: what the pipeline hands committed Posts to (the Kafka sink; a null sink in benchmarks).
 //
-// The pipeline calls on_committed() on its own thread right after the RocksDB batch holding these Posts
-// was written (so every Post given here is already durable and in the outbox, listed in one batch record
-// whose sequence number each committed_post carries), then poll() whenever it
-// has a moment. Views in committed_post point into slabs that are released after on_committed returns:
+// The pipeline's committer thread (sinks/commit_stage.hpp) calls on_committed() right after the RocksDB
+// batch holding these Posts was written (so every Post given here is already durable and in the outbox,
+// listed in one batch record whose sequence number each committed_post carries), then poll() whenever it
+// has a moment; every call comes from that one thread while the pipeline runs. Views in committed_post point into slabs that are released after on_committed returns:
 // a sink must copy what it keeps (librdkafka's RD_KAFKA_MSG_F_COPY does exactly one copy).
 #include <chrono>
 #include <cstdint>

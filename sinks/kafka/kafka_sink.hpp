@@ -12,8 +12,9 @@
 // bounded, so during an outage memory stays flat and the backlog is on disk.
 // Owns: the producer, the in-flight tracker, the record ledger, the outbox relay and its pacer, the
 // pending outbox writes, running totals.
-// Thread: every member function runs on the pipeline thread (delivery reports are served inside poll()
-// and flush()); metric cells are read by the exposer thread.
+// Thread: every member function runs on one thread at a time: the pipeline's committer thread while the
+// pipeline runs (sinks/commit_stage.hpp), then the thread that flushes it at shutdown (delivery reports are
+// served inside poll() and flush()); metric cells are read by the exposer thread.
 // Must outlive it: the store and the metrics registry.
 #include <chrono>
 #include <cstdint>

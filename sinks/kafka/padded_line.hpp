@@ -6,7 +6,7 @@
 //
 // Owns: one buffer, sized once for max_line_bytes + padding; it grows only for a longer stored line (one
 // written while stream.max_line_bytes was larger), so re-extracting allocates nothing in steady state.
-// Thread: its owner's (the pipeline thread for the relay, the caller's for replay). Views returned by
+// Thread: its owner's (the committer thread for the relay, the caller's for replay). Views returned by
 // assign() and fields returned by extract() point into the buffer: valid until the next assign().
 #include <cstddef>
 #include <cstring>

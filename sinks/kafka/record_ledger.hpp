@@ -5,7 +5,7 @@
 // Why: the pipeline writes one record per commit instead of an outbox entry per Post; the sink counts,
 // per record, the Posts still in flight, plus one reference held from open() to seal() while the record's
 // Posts are being handed over (so a report served in between cannot finish it early).
-// Records are opened in ascending sequence order (one pipeline thread writes them) and finish in any
+// Records are opened in ascending sequence order (the pipeline thread numbers them, the committer hands them over in order) and finish in any
 // order; the counts live in a deque indexed from the oldest unfinished record, so there is no per-Post
 // allocation and a block is allocated only every few hundred records. Its length is bounded by how long a
 // Post can stay in flight (librdkafka's message.timeout.ms) times the record rate.

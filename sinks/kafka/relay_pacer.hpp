@@ -8,7 +8,7 @@
 // and the relay may run at once.
 // No jitter: there is one relay per process and no fleet of clients to de-synchronise; the generator is
 // what common::backoff requires and is never drawn from under jitter::none.
-// Owns: the schedule state. Thread: the pipeline thread (the kafka_sink's). Must outlive it: the clock.
+// Owns: the schedule state. Thread: the kafka_sink's (the committer thread). Must outlive it: the clock.
 #include <chrono>
 #include <random>
 

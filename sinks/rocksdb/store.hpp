@@ -19,8 +19,8 @@
 // common/big_endian.hpp, the one codec.
 //
 // Owns: the rocksdb::DB and its column-family handles.
-// Threads: RocksDB is thread-safe. In the service the pipeline thread writes tweets, outbox and
-// deadletter; `meta` records (the gap ledger) are written through put_meta from the reader thread, rarely
+// Threads: RocksDB is thread-safe. In the service the pipeline's committer thread writes tweets, outbox
+// and deadletter (the pipeline thread fills the batches and numbers the outbox records); `meta` records (the gap ledger) are written through put_meta from the reader thread, rarely
 // and never per Post. Read-only instances (export, stats, replay) can open the same directory while the
 // service runs. A commit_batch, cursor or pinned_line belongs to one thread.
 // Must outlive: every commit_batch, cursor and pinned_line created from it.
@@ -247,7 +247,7 @@ class store {
   // Outbox Posts with id >= from_id (see outbox_scope for the order).
   [[nodiscard]] outbox_cursor outbox(std::uint64_t from_id = 0, outbox_scope scope = outbox_scope::all) const;
   // The sequence number for the next outbox batch record (continues after the highest stored one).
-  // Called by the one thread that writes records (the pipeline's).
+  // Called by the one thread that numbers records (the pipeline's), in the order they are written.
   [[nodiscard]] std::uint64_t next_outbox_record() noexcept { return next_outbox_record_++; }
   // Turns every outbox batch record into single entries (one WriteBatch per record: its single entries
   // and its delete), so a previous run's records are re-produced by the relay. Returns the Posts moved.
