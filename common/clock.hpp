@@ -14,6 +14,7 @@
 #include <atomic>
 #include <chrono>
 #include <concepts>
+#include <cstdint>
 
 namespace spillway::common {
 
@@ -84,5 +85,12 @@ static_assert(steady_clock_like<manual_clock>);
 static_assert(wall_clock_like<wall_clock_source>);
 static_assert(wall_clock_like<manual_wall_clock>);
 static_assert(!steady_clock_like<manual_wall_clock>);
+
+// Unix time in milliseconds from the real wall clock: the receive stamp of a read, and the commit, delivery
+// and age readings compared with it. Hot loops read it once per read or per batch, not per Post.
+[[nodiscard]] inline std::int64_t unix_ms_now() noexcept {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
 
 }  // namespace spillway::common

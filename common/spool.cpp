@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstring>
 
+#include "common/clock.hpp"
 #include "common/spool_format.hpp"
 
 namespace spillway::common {
@@ -21,11 +22,6 @@ namespace {
 constexpr std::size_t min_chunk_bytes = 4 << 20;
 // The writer stages this much before a write(2); the reader also flushes once per network read.
 constexpr std::size_t min_staged_bytes = 1 << 20;
-
-std::int64_t unix_ms_now() noexcept {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // pread until `len` bytes or end of file; -1 on error (errno set).
 ssize_t read_fully(int fd, char* out, std::size_t len, std::uint64_t at) noexcept {

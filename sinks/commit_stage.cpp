@@ -11,6 +11,8 @@
 #include <ctime>
 #include <string>
 
+#include "common/clock.hpp"
+
 namespace spillway::sinks {
 
 namespace {
@@ -25,11 +27,6 @@ void futex_wait(std::atomic<std::uint32_t>& word, std::uint32_t seen, std::chron
 
 void futex_wake(std::atomic<std::uint32_t>& word) noexcept {
   (void)syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(&word), FUTEX_WAKE_PRIVATE, 1, nullptr, nullptr, 0);
-}
-
-std::int64_t unix_ms_now() noexcept {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
 }
 
 }  // namespace
@@ -148,7 +145,7 @@ bool commit_stage::write(commit_slot& slot) noexcept {
   stored_bytes_ += slot.bytes;
   last_commit_ = std::chrono::steady_clock::now();
   // One wall-clock read per batch: received_ms is Unix ms from the reader thread.
-  const auto committed_ms = unix_ms_now();
+  const auto committed_ms = common::unix_ms_now();
   for (const auto& p : slot.posts) commit_latency_.add_ms(committed_ms - p.received_ms);
   commit_latency_.flush();
   if (downstream_ != nullptr) {

@@ -9,6 +9,7 @@
 
 #include <chrono>
 
+#include "common/clock.hpp"
 #include "common/log.hpp"
 
 namespace spillway::ingest {
@@ -34,12 +35,6 @@ constexpr std::size_t read_buffer_bytes = 256 * 1024;
 // The response head: X's is about 1 KiB. Beast's default, set here so that the error can name it.
 constexpr std::uint32_t max_header_bytes = 8 * 1024;
 constexpr std::size_t max_read_buffer_bytes = 512 * 1024;
-
-std::int64_t unix_ms_now() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 session_result shutdown_result() {
   session_result r;
@@ -212,7 +207,7 @@ asio::awaitable<void> stream_session::exchange(Stream& stream, connection& conn,
     lowest.expires_at(last_line + options_.stall_timeout);
     auto [rec, n] = co_await http::async_read_some(stream, buffer, parser, use_tuple);
     const auto got = room.size() - body.size;
-    if (got != 0) publisher_.commit(got, unix_ms_now());
+    if (got != 0) publisher_.commit(got, common::unix_ms_now());
     if (publisher_.frames() != frames) {
       frames = publisher_.frames();
       last_line = std::chrono::steady_clock::now();
@@ -230,7 +225,7 @@ asio::awaitable<void> stream_session::exchange(Stream& stream, connection& conn,
   }
   result.lines = publisher_.lines_in_body();
   result.notice = publisher_.take_notice();
-  publisher_.end_of_body(unix_ms_now());
+  publisher_.end_of_body(common::unix_ms_now());
 }
 
 }  // namespace spillway::ingest

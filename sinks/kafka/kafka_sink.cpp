@@ -23,11 +23,6 @@ constexpr std::size_t max_tracked = std::size_t{1} << 20;
 constexpr std::size_t delete_batch = 1024;
 constexpr std::chrono::milliseconds delete_delay{5};
 
-std::int64_t unix_ms_now() noexcept {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 std::span<const sinks::rule_match> rules_of(const sinks::extracted_post* fields) noexcept {
   if (fields == nullptr) return {};
   return {fields->rules.data(), std::min<std::size_t>(fields->rule_count, fields->rules.size())};
@@ -176,7 +171,7 @@ void kafka_sink::on_delivery(const delivery_report& report) noexcept {
   if (report.err == RD_KAFKA_RESP_ERR_NO_ERROR) {
     metrics_.delivered.add();
     // Reports served elsewhere (a purge) read the clock each time: no poll bounds how long a reading stays true.
-    if (!serving_reports_ || reports_now_ms_ == 0) reports_now_ms_ = unix_ms_now();
+    if (!serving_reports_ || reports_now_ms_ == 0) reports_now_ms_ = common::unix_ms_now();
     last_delivered_ms_ = reports_now_ms_;
     ++run_delivered_;
     run_delivered_bytes_ += report.bytes;
@@ -326,7 +321,7 @@ void kafka_sink::update_gauges(bool with_age) noexcept {
   if (!with_age) return;
   const auto oldest = std::min({tracker_.oldest_received_ms(), records_.oldest_received_ms(delivery_tracker::none),
                                 parked_ > 0 ? parked_oldest_ms_ : delivery_tracker::none});
-  metrics_.outbox_oldest_age_ms.set(oldest == delivery_tracker::none ? 0 : std::max<std::int64_t>(0, unix_ms_now() - oldest));
+  metrics_.outbox_oldest_age_ms.set(oldest == delivery_tracker::none ? 0 : std::max<std::int64_t>(0, common::unix_ms_now() - oldest));
 }
 
 void kafka_sink::recreate_producer() noexcept {

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "common/clock.hpp"
 #include "sinks/kafka/record_producer.hpp"
 #include "sinks/kafka/padded_line.hpp"
 #include "sinks/post_extractor.hpp"
@@ -62,8 +63,7 @@ class replay_run final : public delivery_listener {
     const auto fields = line_.extract(extractor_);
     const std::span<const sinks::rule_match> rules(fields.rules.data(), fields.rule_count);
     // The received time is not stored with the Post; replayed records carry the replay time.
-    const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                            std::chrono::system_clock::now().time_since_epoch()).count();
+    const auto now_ms = common::unix_ms_now();
     while (producer_.produce(id, line, rules, now_ms) == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
       if (clock::now() >= deadline_) {
         failed_.push_back(id);  // counted as undelivered at the end

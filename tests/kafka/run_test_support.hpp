@@ -22,6 +22,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/clock.hpp"
 #include "tests/kafka/kafka_test_support.hpp"
 #include "tests/support/child_process.hpp"
 #include "tests/support/cli_run.hpp"
@@ -37,10 +38,7 @@ using testing::slurp;
 
 inline constexpr const char* bearer = "kafka-run-token";
 
-inline std::int64_t unix_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
+inline std::int64_t unix_ms() { return common::unix_ms_now(); }
 
 // `spillway stats --db DIR`: nullopt while the database does not exist yet.
 struct db_stats {
