@@ -1,6 +1,6 @@
 // extract() allocates nothing, whatever the line (the pipeline calls it once per line, on the hot path).
-// The global operator new is replaced in this test binary to count allocations, on this thread, only
-// while a test asks for it; everything else in the binary allocates as usual.
+// The global operator new is replaced here for the whole sinks test binary (tests/sinks/alloc_counter.hpp):
+// it counts allocations on threads that opted in, only while a test asks for it.
 #include <catch2/catch.hpp>
 
 #include <cstdlib>
@@ -9,18 +9,27 @@
 #include <vector>
 
 #include "sinks/post_extractor.hpp"
+#include "tests/sinks/alloc_counter.hpp"
 #include "tests/support/testdata.hpp"
 
+namespace spillway::testing::alloc_counter {
+thread_local bool this_thread_counted = false;
+std::atomic<bool> armed{true};
+std::atomic<std::size_t> allocations{0};
+}  // namespace spillway::testing::alloc_counter
+
 namespace {
-thread_local bool counting = false;
-thread_local std::size_t allocations = 0;
+using spillway::testing::alloc_counter::allocations;
+using spillway::testing::alloc_counter::this_thread_counted;
 }  // namespace
 
 // Every non-aligned form is replaced, so that each allocation and its release go through the same pair
 // (sanitizers check that they match); the aligned forms keep the library's own pair.
 namespace {
 void* counted_alloc(std::size_t n) noexcept {
-  if (counting) ++allocations;
+  if (this_thread_counted && spillway::testing::alloc_counter::armed.load(std::memory_order_relaxed)) {
+    allocations.fetch_add(1, std::memory_order_relaxed);
+  }
   return std::malloc(n == 0 ? 1 : n);
 }
 }  // namespace
@@ -56,22 +65,22 @@ TEST_CASE("extract() allocates nothing for Posts, notices and bad lines", "[extr
   // The counter itself works: one allocation on this thread is seen.
   static std::string control;
   allocations = 0;
-  counting = true;
+  this_thread_counted = true;
   control.assign(4096, 'x');
-  counting = false;
+  this_thread_counted = false;
   REQUIRE(allocations == 1);
 
   spillway::sinks::post_extractor x(1 << 20);
   (void)x.extract(padded[0].data(), lines[0].size(), padded[0].size());  // any one-time set-up happens here
   std::size_t kinds = 0;
   allocations = 0;
-  counting = true;
+  this_thread_counted = true;
   for (int round = 0; round < 3; ++round) {
     for (std::size_t i = 0; i < lines.size(); ++i) {
       kinds += static_cast<std::size_t>(x.extract(padded[i].data(), lines[i].size(), padded[i].size()).kind);
     }
   }
-  counting = false;
+  this_thread_counted = false;
   CHECK(allocations == 0);
   CHECK(kinds > 0);  // the calls happened and were not optimised away
 }
