@@ -122,8 +122,10 @@ void commit_stage::run() noexcept {
     if (stop_.load(std::memory_order_acquire)) return;
     asleep_.store(true, std::memory_order_seq_cst);
     if (queue_[pop_at_].load(std::memory_order_seq_cst) == nullptr) {
-      futex_wait(submissions_, seen,
-                 downstream_ != nullptr ? std::chrono::microseconds(1000) : std::chrono::microseconds(100000));
+      // Delivery reports are served within a millisecond; a sink with nothing to serve (and no sink) is
+      // looked at ten times a second, so an idle service does not wake a thousand times a second for it.
+      const bool serving = downstream_ != nullptr && downstream_->has_work();
+      futex_wait(submissions_, seen, serving ? std::chrono::microseconds(1000) : std::chrono::microseconds(100000));
     }
     asleep_.store(false, std::memory_order_relaxed);
   }

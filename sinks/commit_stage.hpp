@@ -98,8 +98,8 @@ class commit_stage {
   std::size_t pop_at_ = 0;   // committer thread
   std::atomic<bool> stop_{false};
   // The committer sleeps on `submissions_` (a futex) while nothing is queued; `asleep_` tells submit() and
-  // stop() to wake it. Without a downstream sink it sleeps until woken, with one it wakes every
-  // millisecond to serve delivery reports.
+  // stop() to wake it. It also wakes every millisecond while the downstream sink has work (delivery reports
+  // to serve), every 100 ms otherwise.
   std::atomic<std::uint32_t> submissions_{0};
   std::atomic<bool> asleep_{false};
   void wake() noexcept;

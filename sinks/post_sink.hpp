@@ -33,6 +33,9 @@ class post_sink {
   virtual void on_committed(std::span<const committed_post> posts) noexcept = 0;
   // Serve callbacks (delivery reports); must not block.
   virtual void poll() noexcept = 0;
+  // True while poll() has work soon (Posts in flight, writes pending, Posts waiting to be produced again):
+  // the caller then polls about every millisecond, otherwise about every 100 ms and after each hand-over.
+  [[nodiscard]] virtual bool has_work() const noexcept { return true; }
   // Shutdown: deliver what is in flight within the deadline; returns how many remain undelivered.
   virtual std::size_t flush(std::chrono::milliseconds deadline) noexcept = 0;
 };

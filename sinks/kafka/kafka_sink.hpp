@@ -47,6 +47,9 @@ class kafka_sink final : public post_sink, private delivery_listener, private re
 
   void on_committed(std::span<const committed_post> posts) noexcept override;
   void poll() noexcept override;
+  [[nodiscard]] bool has_work() const noexcept override {
+    return in_flight_total() > 0 || pending_writes() > 0 || parked_ > 0;
+  }
   std::size_t flush(std::chrono::milliseconds deadline) noexcept override;
 
   // Posts in the outbox (in flight + waiting), as a running total.

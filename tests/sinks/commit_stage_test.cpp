@@ -164,3 +164,32 @@ TEST_CASE("commit_stage: wait() on a slot never submitted returns at once, and s
   stage.stop();
   CHECK(stage.stored_posts() == 0);
 }
+
+TEST_CASE("commit_stage: a sink with work is polled about every millisecond, an idle one about ten times a second",
+          "[commit_stage]") {
+  // Only what a slow machine cannot turn around is asserted: the idle sink is polled at most a few times in
+  // 300 ms (a faster schedule would be a busy loop), the sink with work many times more.
+  struct flagged_sink final : sinks::post_sink {
+    std::atomic<bool> work{false};
+    std::atomic<int> polls{0};
+    void on_committed(std::span<const sinks::committed_post>) noexcept override {}
+    void poll() noexcept override { polls.fetch_add(1); }
+    [[nodiscard]] bool has_work() const noexcept override { return work.load(); }
+    std::size_t flush(std::chrono::milliseconds) noexcept override { return 0; }
+  };
+  testing::temp_dir dir;
+  common::metrics_registry metrics;
+  sinks::store db(dir.str("db"), sinks::open_mode::read_write);
+  flagged_sink sink;
+  sinks::commit_stage stage(db, &sink, metrics, 8);
+  stage.start();
+  std::this_thread::sleep_for(300ms);
+  const int idle_polls = sink.polls.exchange(0);
+  sink.work = true;
+  // The committer is asleep on its 100 ms timeout: from its next wake-up on it polls every millisecond.
+  std::this_thread::sleep_for(300ms);
+  const int busy_polls = sink.polls.load();
+  stage.stop();
+  CHECK(idle_polls <= 5);
+  CHECK(busy_polls >= idle_polls + 20);
+}
