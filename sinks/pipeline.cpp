@@ -135,10 +135,7 @@ std::int64_t pipeline::poll_input(input_state& in, bool stopping) {
     if (drained_chunk < 0) return -1;
     if (drained_chunk > 0) return static_cast<std::int64_t>(pop_chunk);
   }
-  if (n != 0 && !popped_any_) {
-    popped_any_ = true;
-    first_popped_ = std::chrono::steady_clock::now();
-  }
+  if (n != 0) note_first_pop();
   in.ring_depth->set(static_cast<std::int64_t>(in.ring->size()));
   for (std::size_t i = 0; i < n; ++i) handle(popped_[i]);
   return static_cast<std::int64_t>(n);
@@ -148,10 +145,7 @@ int pipeline::drain_spool_chunk(input_state& in) {
   auto* spool = in.spool;
   std::size_t total = 0;
   for (std::size_t n; (n = spool->pop_batch(std::span(popped_))) != 0;) {
-    if (!popped_any_) {
-      popped_any_ = true;
-      first_popped_ = std::chrono::steady_clock::now();
-    }
+    note_first_pop();
     for (std::size_t i = 0; i < n; ++i) handle(popped_[i]);
     total += n;
     // The chunk's buffer stays put until release(), so batches may be committed inside it.

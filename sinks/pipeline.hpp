@@ -115,6 +115,10 @@ class pipeline {
   // failed; otherwise the items handled (a drained spool chunk counts as pop_chunk: keep polling).
   std::int64_t poll_input(input_state& in, bool stopping);
   void handle(const common::stream_item& item);
+  // Stamps first_popped_ at the first item popped from a ring or a spool (the throughput span's start).
+  void note_first_pop() noexcept {
+    if (first_popped_ == std::chrono::steady_clock::time_point{}) first_popped_ = std::chrono::steady_clock::now();
+  }
   // Handles and commits one chunk of `in`'s spool, then lets the spool reuse its buffer. -1: a commit
   // failed; 0: nothing spooled; 1: a chunk was drained.
   int drain_spool_chunk(input_state& in);
@@ -155,8 +159,7 @@ class pipeline {
   commit_stage committer_;
   std::vector<common::stream_item> popped_;     // pop_batch buffer
   std::uint64_t deadletter_seq_ = 0;
-  bool popped_any_ = false;
-  std::chrono::steady_clock::time_point first_popped_{};
+  std::chrono::steady_clock::time_point first_popped_{};  // epoch until the first item is popped
   std::size_t warmed_ = 0;
   std::atomic<bool> stop_{false};
   std::array<bool, dead_kind_count> logged_kind_{};
