@@ -67,9 +67,13 @@ class kafka_sink final : public post_sink, private delivery_listener, private re
   // to do. no_room: the bounded queue is full. refused: librdkafka rejected this Post itself (e.g. larger
   // than message.max.bytes). no_room and refused leave it waiting in the outbox.
   enum class produce_result { handed, already, no_room, refused };
-  // record: the outbox batch record listing the Post, 0 for a single entry.
+  // record: the outbox batch record listing the Post, 0 for a single entry; record_opened_ms: when the
+  // record's first Post was received.
   produce_result produce(std::uint64_t id, std::string_view line, const sinks::extracted_post* fields,
-                         std::int64_t received_ms, common::post_source source, std::uint64_t record) noexcept;
+                         std::int64_t received_ms, common::post_source source, std::uint64_t record,
+                         std::int64_t record_opened_ms = 0) noexcept;
+  // When a record's Post, reported without CreateTime, was received.
+  [[nodiscard]] std::int64_t record_post_received_ms(const delivery_report& report) const noexcept;
   // A Post listed in `record` leaves flight undelivered (or never entered it): it gets a single outbox
   // entry, and the record may be finished.
   void move_to_single(std::uint64_t id, std::int64_t received_ms, common::post_source source,

@@ -20,6 +20,13 @@ record_ledger::entry* record_ledger::entry_of(std::uint64_t record) noexcept {
   return e.count == 0 ? nullptr : &e;
 }
 
+std::optional<std::int64_t> record_ledger::opened_ms(std::uint64_t record) const noexcept {
+  if (record < first_ || record - first_ >= counts_.size()) return std::nullopt;
+  const auto& e = counts_[record - first_];
+  if (e.count == 0) return std::nullopt;
+  return e.oldest_ms;
+}
+
 void record_ledger::hold(std::uint64_t record) noexcept {
   if (auto* e = entry_of(record)) ++e->count;
 }

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <deque>
 #include <limits>
+#include <optional>
 
 namespace spillway::sinks::kafka {
 
@@ -29,6 +30,8 @@ class record_ledger {
   // Every Post of the record was handed over (or moved); true when the record is finished already.
   [[nodiscard]] bool seal(std::uint64_t record) noexcept { return release(record); }
 
+  // The receive time open() was given, while the record is unfinished.
+  [[nodiscard]] std::optional<std::int64_t> opened_ms(std::uint64_t record) const noexcept;
   // Records opened and not finished.
   [[nodiscard]] std::size_t unfinished() const noexcept { return unfinished_; }
   // The earliest receive time of an unfinished record's Posts (a scan: call at most once a second);

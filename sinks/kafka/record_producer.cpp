@@ -13,17 +13,22 @@ namespace {
 // librdkafka repeats transport errors on every reconnect attempt; one line per kind per interval is enough.
 constexpr auto error_log_interval = std::chrono::seconds(10);
 
-// When Spillway received the record's Post: the timestamp produce() set (CreateTime), or — when
-// librdkafka does not report it (a failed delivery reports -1) or the topic stamps LogAppendTime — the
-// received_at header. 0 when neither says.
-std::int64_t received_at(const rd_kafka_message_t* msg) noexcept {
+// The timestamp produce() set (CreateTime): when Spillway received the Post. -1 when librdkafka does not
+// report it (a failed delivery reports none; a LogAppendTime topic replaces it with the broker's time).
+std::int64_t create_time(const rd_kafka_message_t* msg) noexcept {
   rd_kafka_timestamp_type_t type = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE;
   const auto ts = rd_kafka_message_timestamp(msg, &type);
-  if (type == RD_KAFKA_TIMESTAMP_CREATE_TIME && ts >= 0) return ts;
+  return type == RD_KAFKA_TIMESTAMP_CREATE_TIME && ts >= 0 ? ts : -1;
+}
+
+}  // namespace
+
+std::int64_t received_ms_from_headers(const delivery_report& report) noexcept {
   rd_kafka_headers_t* headers = nullptr;
   const void* value = nullptr;
   std::size_t size = 0;
-  if (rd_kafka_message_headers(msg, &headers) != RD_KAFKA_RESP_ERR_NO_ERROR ||
+  if (report.message == nullptr ||
+      rd_kafka_message_headers(report.message, &headers) != RD_KAFKA_RESP_ERR_NO_ERROR ||
       rd_kafka_header_get_last(headers, "received_at", &value, &size) != RD_KAFKA_RESP_ERR_NO_ERROR ||
       value == nullptr) {
     return 0;
@@ -32,8 +37,6 @@ std::int64_t received_at(const rd_kafka_message_t* msg) noexcept {
   std::int64_t at = 0;
   return std::from_chars(text, text + size, at).ptr == text + size ? at : 0;
 }
-
-}  // namespace
 
 record_producer::record_producer(const config::kafka_settings& settings, delivery_listener& listener)
     : listener_(listener) {
@@ -106,7 +109,8 @@ void record_producer::on_dr(rd_kafka_t*, const rd_kafka_message_t* msg, void* op
   report.tag = static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(msg->_private));
   report.key = std::string_view(static_cast<const char*>(msg->key), msg->key_len);
   report.bytes = msg->len;
-  report.received_ms = received_at(msg);
+  report.received_ms = create_time(msg);
+  report.message = msg;
   report.err = msg->err;
   self->listener_.on_delivery(report);
 }

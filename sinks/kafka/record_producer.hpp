@@ -33,9 +33,16 @@ struct delivery_report {
   std::uint64_t tag = 0;         // what produce() was given (the Post id unless the caller chose a tag)
   std::string_view key;          // the record key: the Post id in decimal
   std::size_t bytes = 0;         // value size
-  std::int64_t received_ms = 0;  // the record timestamp: when Spillway received the Post
+  // When Spillway received the Post, if the report says so cheaply: its CreateTime timestamp. -1 when it carries
+  // none (a failed delivery; a topic stamped with LogAppendTime, as the mock cluster stamps every topic):
+  // the caller then knows it itself, or reads the received_at header with received_ms_from_headers().
+  std::int64_t received_ms = -1;
+  const rd_kafka_message_t* message = nullptr;  // the message reported on
   rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;  // NO_ERROR: the broker acknowledged (acks=all)
 };
+
+// The received_at header of the reported message (a search of its headers); 0 when it has none.
+[[nodiscard]] std::int64_t received_ms_from_headers(const delivery_report& report) noexcept;
 
 class delivery_listener {
  public:

@@ -5,6 +5,7 @@
 #include <map>
 #include <set>
 
+#include "common/clock.hpp"
 #include "sinks/kafka/topic_router.hpp"
 #include "tests/kafka/kafka_test_support.hpp"
 
@@ -259,4 +260,34 @@ TEST_CASE("a fatal producer error recreates the producer and loses nothing", "[i
   REQUIRE(rig.drained(40s));
   CHECK(outbox_entries(rig.db) == 0);
   verify_topic(rig.broker.bootstrap(), "x.posts", rig.posts, rig.posts.size());
+}
+
+TEST_CASE("delivery latency counts from each Post's receive time, also when reports carry no CreateTime",
+          "[integration]") {
+  SPILLWAY_NEEDS_LIBRDKAFKA_THREADS();
+  // The mock cluster stamps every topic with LogAppendTime, so its reports never carry the CreateTime the
+  // sink set: the receive time comes from the tag's offset within the record, or from the received_at header
+  // when the Post came 255 ms or more after its record's first.
+  kafka_rig rig(12);
+  const auto now_ms = common::unix_ms_now();
+  for (std::size_t i = 0; i < 10; ++i) rig.posts[i]->received_ms = now_ms - 20'000 + static_cast<std::int64_t>(i) * 20;
+  rig.posts[10]->received_ms = now_ms - 5'000;  // 15 s after the record's first: the header path
+  rig.posts[11]->received_ms = now_ms - 5'000 + 7;
+  auto& sink = rig.start();
+  rig.commit(0, rig.posts.size());  // one record
+  REQUIRE(rig.drained(30s));
+  CHECK(sink.flush(5s) == 0);
+  std::map<double, std::int64_t> buckets;  // le → cumulative count
+  const std::string prefix = "spillway_kafka_delivery_latency_seconds_bucket{le=\"";
+  const auto text = rig.metrics.render_text();
+  for (std::size_t at = text.find(prefix); at != std::string::npos; at = text.find(prefix, at + 1)) {
+    const auto le = text.substr(at + prefix.size(), text.find('"', at + prefix.size()) - at - prefix.size());
+    const auto count = std::stoll(text.substr(text.find(' ', at) + 1));
+    buckets[le == "+Inf" ? 1e300 : std::stod(le)] = count;
+  }
+  REQUIRE(buckets.count(3.0) == 1);
+  CHECK(buckets[3.0] == 0);    // none counted from a later time than its own
+  CHECK(buckets[10.0] == 2);   // the two received 5 s ago (delivery takes well under 5 s more)
+  CHECK(buckets[600.0] == 12);  // none counted from 0 or another nonsense time
+  verify_topic(rig.broker.bootstrap(), "x.posts", rig.posts);
 }

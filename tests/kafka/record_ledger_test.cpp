@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <map>
+#include <optional>
 #include <random>
 #include <vector>
 
@@ -135,4 +136,20 @@ TEST_CASE("record ledger: the oldest unfinished record's receive time, and aband
   CHECK_FALSE(ledger.release(2));  // a late report of an abandoned record finishes nothing
   ledger.open(5, 1000);            // numbering goes on after it
   CHECK(ledger.seal(5));
+}
+
+TEST_CASE("record_ledger: the receive time a record was opened with, while it is unfinished", "[kafka]") {
+  record_ledger ledger;
+  CHECK_FALSE(ledger.opened_ms(7).has_value());
+  ledger.open(7, 1'000);
+  ledger.open(9, 2'000);
+  ledger.hold(7);
+  CHECK(ledger.opened_ms(7) == std::optional<std::int64_t>(1'000));
+  CHECK(ledger.opened_ms(9) == std::optional<std::int64_t>(2'000));
+  CHECK_FALSE(ledger.opened_ms(8).has_value());  // skipped: never opened
+  CHECK_FALSE(ledger.seal(7));                   // one Post still in flight
+  CHECK(ledger.opened_ms(7) == std::optional<std::int64_t>(1'000));
+  CHECK(ledger.release(7));
+  CHECK_FALSE(ledger.opened_ms(7).has_value());  // finished
+  CHECK(ledger.opened_ms(9) == std::optional<std::int64_t>(2'000));
 }
