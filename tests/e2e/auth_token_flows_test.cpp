@@ -19,6 +19,7 @@
 
 #include "tests/support/child_process.hpp"
 #include "tests/support/cli_run.hpp"
+#include "tests/support/emulator_process.hpp"
 #include "tests/support/scrape.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -43,14 +44,14 @@ std::string field(const std::string& json, const std::string& name) {
 
 struct emu_env {
   temp_dir dir{"spillway-auth-e2e"};
-  std::unique_ptr<child_process> emu;
+  std::unique_ptr<emulator_process> emu;
   std::string url;
   // "@/name" in `extra` becomes a path in this test's directory.
   explicit emu_env(std::vector<std::string> extra) {
-    std::vector<std::string> argv{bin("spillway-emu"), "--port", "0", "--ready-file", dir.str("url")};
-    for (auto& a : extra) argv.push_back(a.starts_with("@/") ? dir.str(a.substr(2)) : a);
-    emu = std::make_unique<child_process>(argv, dir.str("emu.log"));
-    url = wait_for_url(dir.str("url"));
+    std::vector<std::string> args;
+    for (auto& a : extra) args.push_back(a.starts_with("@/") ? dir.str(a.substr(2)) : a);
+    emu = std::make_unique<emulator_process>(dir, args);
+    url = emu->url;
   }
   cli_result spillway(std::vector<std::string> args, std::vector<std::pair<std::string, std::string>> env = {}) {
     std::vector<std::string> argv{bin("spillway")};
@@ -176,11 +177,9 @@ TEST_CASE("auth e2e: run with client credentials refreshes once after a 401 and 
           "[integration][auth]") {
   temp_dir dir{"spillway-auth-run"};
   std::ofstream(dir.str("faults.json")) << R"([{"action":"status","status":401}])";
-  child_process emu({bin("spillway-emu"), "--port", "0", "--ready-file", dir.str("url"), "--bearer",
-                     "SECRET-cc-bearer-5d", "--app-key", "SECRETkey1", "--app-secret", "SECRETsecret1", "--faults",
-                     dir.str("faults.json"), "--rate", "200", "--heartbeat", "1"},
-                    dir.str("emu.log"));
-  const std::string url = wait_for_url(dir.str("url"));
+  emulator_process emu(dir, {"--bearer", "SECRET-cc-bearer-5d", "--app-key", "SECRETkey1", "--app-secret",
+                             "SECRETsecret1", "--faults", dir.str("faults.json"), "--rate", "200", "--heartbeat", "1"});
+  const std::string& url = emu.url;
   const int port = free_port();
   std::ofstream(dir.str("c.toml")) << "[stream]\nbase_url = \"" << url << "\"\nrules_sync_on_start = true\n"
                                    << "[auth]\napp_token_source = \"client_credentials\"\napp_key_env = \"E2E_KEY\"\n"

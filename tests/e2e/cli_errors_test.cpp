@@ -6,6 +6,7 @@
 
 #include "tests/support/child_process.hpp"
 #include "tests/support/cli_run.hpp"
+#include "tests/support/emulator_process.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using namespace spillway::testing;
@@ -61,9 +62,8 @@ TEST_CASE("cli: a token file readable by others is refused with the chmod fix", 
 
 TEST_CASE("cli: a wrong token gets X's 401 and stops with exit code 3", "[integration][cli]") {
   temp_dir dir;
-  child_process emu({bin("spillway-emu"), "--port", "0", "--ready-file", dir.str("url"), "--bearer", "right-token"},
-                    dir.str("emu.log"));
-  std::string url = wait_for_url(dir.str("url"));
+  emulator_process emu(dir, {"--bearer", "right-token"});
+  const std::string& url = emu.url;
   write(dir.str("c.toml"), "[stream]\nbase_url = \"" + url + "\"\n[sinks.rocksdb]\npath = \"" + dir.str("db") +
                                "\"\n[metrics]\nenabled = false\n");
   const auto r = run_spillway(dir, {"run", "--config", dir.str("c.toml")}, {{"X_BEARER_TOKEN", "wrong-token-value"}});

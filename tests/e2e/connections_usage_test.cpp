@@ -16,6 +16,7 @@
 
 #include "tests/support/child_process.hpp"
 #include "tests/support/cli_run.hpp"
+#include "tests/support/emulator_process.hpp"
 #include "tests/support/scrape.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -73,17 +74,17 @@ class stream_holder {
 // spillway-emu (Bearer "tok", one connection) and a config pointing at it; every process ended by pid.
 struct rig {
   temp_dir dir{"spillway-conns-e2e"};
-  std::unique_ptr<child_process> emu;
+  std::unique_ptr<emulator_process> emu;
   std::unique_ptr<child_process> run;
   std::string url;
   int metrics_port = 0;
 
   explicit rig(std::vector<std::string> extra = {}) {
-    std::vector<std::string> argv{bin("spillway-emu"), "--port", "0", "--ready-file", dir.str("url"), "--bearer", "tok",
-                                  "--max-connections", "1", "--reap-ms", "60000", "--heartbeat", "0.2"};
-    argv.insert(argv.end(), extra.begin(), extra.end());
-    emu = std::make_unique<child_process>(argv, dir.str("emu.log"));
-    url = wait_for_url(dir.str("url"));
+    std::vector<std::string> args{"--bearer", "tok", "--max-connections", "1", "--reap-ms", "60000",
+                                  "--heartbeat", "0.2"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    emu = std::make_unique<emulator_process>(dir, args);
+    url = emu->url;
   }
   ~rig() {
     if (run) {

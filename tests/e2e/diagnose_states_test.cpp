@@ -6,6 +6,7 @@
 
 #include "tests/support/child_process.hpp"
 #include "tests/support/cli_run.hpp"
+#include "tests/support/emulator_process.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using namespace spillway::testing;
@@ -15,17 +16,16 @@ namespace {
 
 struct diag_env {
   temp_dir dir{"spillway-diagnose-e2e"};
-  std::unique_ptr<child_process> emu;
+  std::unique_ptr<emulator_process> emu;
   explicit diag_env(std::vector<std::string> extra = {}, const std::string& faults = "") {
-    std::vector<std::string> argv{bin("spillway-emu"), "--port", "0", "--ready-file", dir.str("url"), "--bearer", "tok",
-                                  "--heartbeat", "1"};
+    std::vector<std::string> args{"--bearer", "tok", "--heartbeat", "1"};
     if (!faults.empty()) {
       std::ofstream(dir.str("faults.json")) << faults;
-      argv.insert(argv.end(), {"--faults", dir.str("faults.json")});
+      args.insert(args.end(), {"--faults", dir.str("faults.json")});
     }
-    argv.insert(argv.end(), extra.begin(), extra.end());
-    emu = std::make_unique<child_process>(argv, dir.str("emu.log"));
-    std::string url = wait_for_url(dir.str("url"));
+    args.insert(args.end(), extra.begin(), extra.end());
+    emu = std::make_unique<emulator_process>(dir, args);
+    const std::string& url = emu->url;
     std::ofstream(dir.str("c.toml")) << "[stream]\nbase_url = \"" << url
                                      << "\"\n[diagnose]\nstatus_url = \"" << url << "/api/v2/status.json\"\n"
                                      << "[metrics]\nenabled = false\n[[rules]]\nvalue = \"cat\"\n";

@@ -7,6 +7,7 @@
 
 #include "tests/support/child_process.hpp"
 #include "tests/support/cli_run.hpp"
+#include "tests/support/emulator_process.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using namespace spillway::testing;
@@ -18,14 +19,13 @@ bool has(const std::string& text, const std::string& needle) { return text.find(
 
 struct status_env {
   temp_dir dir{"spillway-diagnose-status"};
-  std::unique_ptr<child_process> emu;
+  std::unique_ptr<emulator_process> emu;
   std::string url;
   explicit status_env(std::vector<std::string> extra) {
-    std::vector<std::string> argv{bin("spillway-emu"), "--port", "0", "--ready-file", dir.str("url"), "--bearer", "tok",
-                                  "--heartbeat", "1", "--max-connections", "0"};
-    argv.insert(argv.end(), extra.begin(), extra.end());
-    emu = std::make_unique<child_process>(argv, dir.str("emu.log"));
-    url = wait_for_url(dir.str("url"));
+    std::vector<std::string> args{"--bearer", "tok", "--heartbeat", "1", "--max-connections", "0"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    emu = std::make_unique<emulator_process>(dir, args);
+    url = emu->url;
     config(url + "/api/v2/status.json");
   }
   void config(const std::string& status_url) {

@@ -7,6 +7,7 @@
 
 #include "tests/support/child_process.hpp"
 #include "tests/support/cli_run.hpp"
+#include "tests/support/emulator_process.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using namespace spillway::testing;
@@ -18,10 +19,8 @@ bool has_text(const std::string& text, const std::string& needle) { return text.
 
 TEST_CASE("diagnose over TLS: verified with stream.ca_file, refused without", "[integration][diagnose]") {
   temp_dir dir{"spillway-diagnose-tls"};
-  child_process emu({bin("spillway-emu"), "--port", "0", "--ready-file", dir.str("url"), "--bearer", "tok", "--tls",
-                     "--cert-out", dir.str("ca.pem"), "--heartbeat", "1"},
-                    dir.str("emu.log"));
-  std::string url = wait_for_url(dir.str("url"));
+  emulator_process emu(dir, {"--bearer", "tok", "--tls", "--cert-out", dir.str("ca.pem"), "--heartbeat", "1"});
+  const std::string& url = emu.url;
   REQUIRE(url.rfind("https://", 0) == 0);
   auto run = [&](const std::string& ca_line, std::vector<std::string> args) {
     std::ofstream(dir.str("c.toml")) << "[stream]\nbase_url = \"" << url << "\"\n" << ca_line
@@ -53,10 +52,8 @@ TEST_CASE("diagnose over TLS: verified with stream.ca_file, refused without", "[
 TEST_CASE("TLS trust: ca_file adds to the system store - trust_system_roots = false trusts ca_file only",
           "[integration][diagnose][tls]") {
   temp_dir dir{"spillway-tls-trust"};
-  child_process emu({bin("spillway-emu"), "--port", "0", "--ready-file", dir.str("url"), "--bearer", "tok", "--tls",
-                     "--cert-out", dir.str("ca.pem"), "--heartbeat", "1"},
-                    dir.str("emu.log"));
-  const std::string url = wait_for_url(dir.str("url"));
+  emulator_process emu(dir, {"--bearer", "tok", "--tls", "--cert-out", dir.str("ca.pem"), "--heartbeat", "1"});
+  const std::string& url = emu.url;
   {  // another self-signed CA, which did not sign the emulator's certificate
     child_process other({bin("spillway-emu"), "--port", "0", "--ready-file", dir.str("other-url"), "--tls",
                          "--cert-out", dir.str("other.pem")},

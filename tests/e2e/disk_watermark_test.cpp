@@ -21,6 +21,7 @@
 
 #include "tests/support/child_process.hpp"
 #include "tests/support/cli_run.hpp"
+#include "tests/support/emulator_process.hpp"
 #include "tests/support/scrape.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/tmpfs_mount.hpp"
@@ -63,11 +64,10 @@ TEST_CASE("disk watermark: a full disk closes the stream with a disk_low gap - f
   }
   const auto db = mnt + "/db";
   constexpr std::uint64_t count = 9000;  // 22.5 s of streaming at 400 Posts/s
-  child_process emu({bin("spillway-emu"), "--port", "0", "--ready-file", dir.str("url"), "--count",
-                     std::to_string(count), "--rate", "400", "--heartbeat", "0.1", "--reap-ms", "300", "--seed", "11", "--bearer",
-                     "disk-token", "--dump", dir.str("dump.jsonl"), "--log", dir.str("connections.jsonl")},
-                    dir.str("emu.log"));
-  const auto url = wait_for_url(dir.str("url"));
+  emulator_process emu(dir, {"--count", std::to_string(count), "--rate", "400", "--heartbeat", "0.1", "--reap-ms",
+                             "300", "--seed", "11", "--bearer", "disk-token", "--dump", dir.str("dump.jsonl"), "--log",
+                             dir.str("connections.jsonl")});
+  const std::string& url = emu.url;
   const auto port = free_port();
   {
     std::ofstream cfg(dir.str("spillway.toml"));
@@ -190,10 +190,8 @@ TEST_CASE("disk full: with the watermark set to nothing, ENOSPC mid-stream ends 
     return;
   }
   const auto db = mnt + "/db";
-  child_process emu({bin("spillway-emu"), "--port", "0", "--ready-file", dir.str("url"), "--count", "400000",
-                     "--seed", "3", "--bearer", "full-token"},
-                    dir.str("emu.log"));
-  const auto url = wait_for_url(dir.str("url"));
+  emulator_process emu(dir, {"--count", "400000", "--seed", "3", "--bearer", "full-token"});
+  const std::string& url = emu.url;
   std::ofstream(dir.str("spillway.toml")) << "[stream]\nbase_url = \"" << url << "\"\n[sinks.rocksdb]\npath = \""
                                           << db << "\"\nmin_free_bytes = 1\nfree_margin_bytes = 1\n"
                                           << "[metrics]\nenabled = false\n";

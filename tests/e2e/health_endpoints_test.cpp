@@ -8,6 +8,7 @@
 
 #include "tests/support/child_process.hpp"
 #include "tests/support/cli_run.hpp"
+#include "tests/support/emulator_process.hpp"
 #include "tests/support/scrape.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -30,10 +31,8 @@ void write_health_config(const std::string& path, const std::string& url, const 
 TEST_CASE("health: /readyz is 200 while streaming and 503 naming the stream once the emulator is gone",
           "[integration][e2e][health]") {
   temp_dir dir("spillway-health-stream");
-  child_process emu({bin("spillway-emu"), "--port", "0", "--ready-file", dir.str("url"), "--rate", "50",
-                     "--seed", "11", "--bearer", "health-token", "--heartbeat", "1"},
-                    dir.str("emu.log"));
-  const auto url = wait_for_url(dir.str("url"));
+  emulator_process emu(dir, {"--rate", "50", "--seed", "11", "--bearer", "health-token", "--heartbeat", "1"});
+  const std::string& url = emu.url;
   const auto port = free_port();
   write_health_config(dir.str("spillway.toml"), url, dir.str("db"), port);
   child_process run({bin("spillway"), "run", "--config", dir.str("spillway.toml")}, dir.str("run.log"),

@@ -12,6 +12,7 @@
 
 #include "tests/support/child_process.hpp"
 #include "tests/support/cli_run.hpp"
+#include "tests/support/emulator_process.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using namespace spillway::testing;
@@ -47,11 +48,9 @@ std::string text_of(const rapidjson::Value& v, const char* key) {
 struct json_rig {
   explicit json_rig(const std::string& faults) {
     std::ofstream(dir.str("faults.json")) << faults;
-    emu = std::make_unique<child_process>(
-        std::vector<std::string>{bin("spillway-emu"), "--port", "0", "--ready-file", dir.str("url"), "--bearer", token,
-                                 "--rate", "200", "--faults", dir.str("faults.json")},
-        dir.str("emu.log"));
-    const std::string url = wait_for_url(dir.str("url"));
+    emu = std::make_unique<emulator_process>(
+        dir, std::vector<std::string>{"--bearer", token, "--rate", "200", "--faults", dir.str("faults.json")});
+    const std::string& url = emu->url;
     std::ofstream(dir.str("spillway.toml"))
         << "log_format = \"json\"\n[stream]\nbase_url = \"" << url << "\"\n[sinks.rocksdb]\npath = \"" << dir.str("db")
         << "\"\n[metrics]\nenabled = false\n[reconnect]\nhttp_base = \"200ms\"\nhttp_cap = \"2s\"\njitter = \"none\"\n";
@@ -69,7 +68,7 @@ struct json_rig {
   json_rig& operator=(const json_rig&) = delete;
 
   temp_dir dir{"spillway-json-log"};
-  std::unique_ptr<child_process> emu;
+  std::unique_ptr<emulator_process> emu;
 };
 
 }  // namespace

@@ -13,6 +13,7 @@
 
 #include "tests/support/child_process.hpp"
 #include "tests/support/cli_run.hpp"
+#include "tests/support/emulator_process.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using namespace spillway::testing;
@@ -28,14 +29,12 @@ void write_config(const std::string& path, const std::string& url, const std::st
 
 struct emulator {
   temp_dir dir{"spillway-hygiene"};
-  std::unique_ptr<child_process> emu;
+  std::unique_ptr<emulator_process> emu;
   std::string url;
   emulator() {
-    emu = std::make_unique<child_process>(
-        std::vector<std::string>{bin("spillway-emu"), "--port", "0", "--ready-file", dir.str("url"), "--rate", "2000",
-                                 "--seed", "11", "--bearer", "hygiene-token"},
-        dir.str("emu.log"));
-    url = wait_for_url(dir.str("url"));
+    emu = std::make_unique<emulator_process>(
+        dir, std::vector<std::string>{"--rate", "2000", "--seed", "11", "--bearer", "hygiene-token"});
+    url = emu->url;
   }
   ~emulator() {
     emu->signal(SIGTERM);

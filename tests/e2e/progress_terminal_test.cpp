@@ -7,6 +7,7 @@
 
 #include "tests/support/child_process.hpp"
 #include "tests/support/cli_run.hpp"
+#include "tests/support/emulator_process.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using namespace spillway::testing;
@@ -28,10 +29,8 @@ TEST_CASE("progress: export and rules sync draw a progress line on a terminal, n
           "[integration][e2e][progress]") {
   REQUIRE(!capture("command -v script").empty());
   temp_dir dir{"spillway-progress"};
-  child_process emu({bin("spillway-emu"), "--port", "0", "--ready-file", dir.str("url"), "--count", "3000", "--rate",
-                     "0", "--seed", "3", "--bearer", "tok"},
-                    dir.str("emu.log"));
-  const auto url = wait_for_url(dir.str("url"));
+  emulator_process emu(dir, {"--count", "3000", "--rate", "0", "--seed", "3", "--bearer", "tok"});
+  const std::string& url = emu.url;
   std::ofstream(dir.str("c.toml")) << "[stream]\nbase_url = \"" << url << "\"\n[sinks.rocksdb]\npath = \""
                                    << dir.str("db") << "\"\n[metrics]\nenabled = false\n"
                                    << "[[rules]]\nvalue = \"cat has:images\"\ntag = \"cats\"\n";

@@ -21,6 +21,7 @@
 
 #include "tests/support/child_process.hpp"
 #include "tests/support/cli_run.hpp"
+#include "tests/support/emulator_process.hpp"
 #include "tests/support/post_ids.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -70,16 +71,15 @@ class rig {
  public:
   rig(const std::string& faults_json, std::vector<std::string> emu_extra, const std::string& reconnect_toml,
       bool backfill) {
-    std::vector<std::string> args = {bin("spillway-emu"), "--port", "0", "--ready-file", dir.str("url"), "--log",
-                                     dir.str("connections.jsonl"), "--dump", dir.str("dump.jsonl"), "--seed", "4",
-                                     "--bearer", "e2e-token", "--heartbeat", "0.1"};
+    std::vector<std::string> args = {"--log", dir.str("connections.jsonl"), "--dump", dir.str("dump.jsonl"),
+                                     "--seed", "4", "--bearer", "e2e-token", "--heartbeat", "0.1"};
     if (!faults_json.empty()) {
       std::ofstream(dir.str("faults.json")) << faults_json;
       args.insert(args.end(), {"--faults", dir.str("faults.json")});
     }
     args.insert(args.end(), emu_extra.begin(), emu_extra.end());
-    emu = std::make_unique<child_process>(args, dir.str("emu.log"));
-    const std::string url = wait_for_url(dir.str("url"));
+    emu = std::make_unique<emulator_process>(dir, args);
+    const std::string& url = emu->url;
     ready_ms = now_unix_ms();
     std::ofstream cfg(dir.str("spillway.toml"));
     cfg << "[stream]\nbase_url = \"" << url << "\"\nbackfill = " << (backfill ? "true" : "false") << "\n";
@@ -106,7 +106,7 @@ class rig {
   }
 
   temp_dir dir{"spillway-reconnect"};
-  std::unique_ptr<child_process> emu;
+  std::unique_ptr<emulator_process> emu;
   std::unique_ptr<child_process> run;
   std::int64_t ready_ms = 0;
 };

@@ -6,7 +6,7 @@
 #include <fstream>
 
 #include "tests/support/child_process.hpp"
-#include "tests/support/cli_run.hpp"
+#include "tests/support/emulator_process.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using namespace spillway::testing;
@@ -16,10 +16,8 @@ TEST_CASE("secret leak: no control-plane output contains the token", "[integrati
   const std::string good = "SECRET-spillway-leakcheck-7f3a9c";
   const std::string bad = "SECRET-wrong-leakcheck-51e0b2";
   temp_dir dir{"spillway-leak"};
-  child_process emu({bin("spillway-emu"), "--port", "0", "--ready-file", dir.str("url"), "--bearer", good,
-                     "--require-rules"},
-                    dir.str("emu.log"));
-  std::string url = wait_for_url(dir.str("url"));
+  emulator_process emu(dir, {"--bearer", good, "--require-rules"});
+  const std::string& url = emu.url;
   const std::string base = "[stream]\nbase_url = \"" + url + "\"\n[diagnose]\nstatus_url = \"\"\n[metrics]\nenabled = false\n";
   const std::string rules = "[[rules]]\nvalue = \"cat\"\n[[rules]]\nvalue = \"-bad\"\n";
   std::ofstream(dir.str("env.toml")) << base << rules;
@@ -65,12 +63,10 @@ TEST_CASE("secret leak: app key/secret, client-credentials Bearer, user access a
   const std::string secret = "SECRETappsecretleak8e";
   const std::string refresh0 = "SECRET-user-refresh-leakcheck-0";
   temp_dir dir{"spillway-leak-auth"};
-  child_process emu({bin("spillway-emu"), "--port", "0", "--ready-file", dir.str("url"), "--bearer", bearer,
-                     "--app-key", key, "--app-secret", secret, "--user-client-id", "leak-client",
-                     "--user-refresh-token", refresh0, "--user-refresh-token-file", dir.str("issued.txt"),
-                     "--max-connections", "0", "--status", "major"},
-                    dir.str("emu.log"));
-  std::string url = wait_for_url(dir.str("url"));
+  emulator_process emu(dir, {"--bearer", bearer, "--app-key", key, "--app-secret", secret, "--user-client-id",
+                             "leak-client", "--user-refresh-token", refresh0, "--user-refresh-token-file",
+                             dir.str("issued.txt"), "--max-connections", "0", "--status", "major"});
+  const std::string& url = emu.url;
   const std::string store = dir.str("user.json");
   std::ofstream(store) << "{\"access_token\":\"\",\"refresh_token\":\"" << refresh0 << "\",\"expires_at\":0}";
   std::filesystem::permissions(store, std::filesystem::perms(0600));

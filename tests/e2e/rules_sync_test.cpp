@@ -6,6 +6,7 @@
 
 #include "tests/support/child_process.hpp"
 #include "tests/support/cli_run.hpp"
+#include "tests/support/emulator_process.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using namespace spillway::testing;
@@ -16,13 +17,13 @@ namespace {
 // One emulator (require token "tok") and a config pointing at it; `rules` is the [[rules]] TOML text.
 struct rules_env {
   temp_dir dir{"spillway-rules-e2e"};
-  std::unique_ptr<child_process> emu;
+  std::unique_ptr<emulator_process> emu;
   std::string url;
   explicit rules_env(std::vector<std::string> extra = {}) {
-    std::vector<std::string> argv{bin("spillway-emu"), "--port", "0", "--ready-file", dir.str("url"), "--bearer", "tok"};
-    argv.insert(argv.end(), extra.begin(), extra.end());
-    emu = std::make_unique<child_process>(argv, dir.str("emu.log"));
-    url = wait_for_url(dir.str("url"));
+    std::vector<std::string> args{"--bearer", "tok"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    emu = std::make_unique<emulator_process>(dir, args);
+    url = emu->url;
   }
   void config(const std::string& rules, bool delete_unmanaged = true) {
     std::ofstream(dir.str("c.toml")) << "[stream]\nbase_url = \"" << url << "\"\nrules_delete_unmanaged = "

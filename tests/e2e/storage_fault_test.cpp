@@ -19,6 +19,7 @@
 
 #include "tests/support/child_process.hpp"
 #include "tests/support/cli_run.hpp"
+#include "tests/support/emulator_process.hpp"
 #include "tests/support/scrape.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -135,16 +136,15 @@ void check_store_after_failure(child_process& emu, const temp_dir& dir, const st
 // hung for ever), dumping every Post it sends; and the config of a spillway that streams from it with
 // /metrics on `port`.
 struct fault_setup {
-  std::unique_ptr<child_process> emu;
+  std::unique_ptr<emulator_process> emu;
   std::uint16_t port = 0;
 };
 fault_setup start_emulator_and_config(const temp_dir& dir, const std::string& seed, const std::string& token) {
   fault_setup f;
-  f.emu = std::make_unique<child_process>(
-      std::vector<std::string>{bin("spillway-emu"), "--port", "0", "--ready-file", dir.str("url"), "--count",
-                               "2000000", "--seed", seed, "--bearer", token, "--dump", dir.str("dump.jsonl")},
-      dir.str("emu.log"));
-  const auto url = wait_for_url(dir.str("url"));
+  f.emu = std::make_unique<emulator_process>(
+      dir, std::vector<std::string>{"--count", "2000000", "--seed", seed, "--bearer", token, "--dump",
+                                    dir.str("dump.jsonl")});
+  const std::string& url = f.emu->url;
   f.port = free_port();
   write_config(dir.str("spillway.toml"), url, dir.str("db"), f.port);
   return f;
@@ -189,10 +189,8 @@ TEST_CASE("storage fault: a write error injected through RocksDB's FileSystem en
 TEST_CASE("storage fault: SIGTERM while the reader waits on a full ring ends in a clean drain",
           "[integration][e2e][faults]") {
   temp_dir dir("spillway-full-ring");
-  child_process emu({bin("spillway-emu"), "--port", "0", "--ready-file", dir.str("url"), "--count", "3000000",
-                     "--seed", "8", "--bearer", "ring-token"},
-                    dir.str("emu.log"));
-  const auto url = wait_for_url(dir.str("url"));
+  emulator_process emu(dir, {"--count", "3000000", "--seed", "8", "--bearer", "ring-token"});
+  const std::string& url = emu.url;
   const auto port = free_port();
   // The smallest ring the option table allows: at an unlimited rate the reader waits on it constantly
   // (without the overload spool, which would take the lines instead of waiting).

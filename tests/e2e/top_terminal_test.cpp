@@ -11,6 +11,7 @@
 
 #include "tests/support/child_process.hpp"
 #include "tests/support/cli_run.hpp"
+#include "tests/support/emulator_process.hpp"
 #include "tests/support/scrape.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -47,10 +48,8 @@ TEST_CASE("top: a live view in an 80x24 terminal shows what /metrics says, and q
           "[integration][e2e][top]") {
   REQUIRE(!capture("command -v tmux").empty());
   temp_dir dir{"spillway-top"};
-  child_process emu({bin("spillway-emu"), "--port", "0", "--ready-file", dir.str("url"), "--count", "2000", "--rate",
-                     "4000", "--seed", "5", "--bearer", "top-token"},
-                    dir.str("emu.log"));
-  const auto url = wait_for_url(dir.str("url"));
+  emulator_process emu(dir, {"--count", "2000", "--rate", "4000", "--seed", "5", "--bearer", "top-token"});
+  const std::string& url = emu.url;
   const int port = free_port();
   {
     std::ofstream cfg(dir.str("spillway.toml"));
