@@ -16,6 +16,7 @@
 # bucket holding the quantile: 1 ms resolution up to 10 ms, ~25% above).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/bench_lib.sh
 posts=200000 runs=3 tls=0 kafka=0 partitions=16 emu_rate=0 build=build spool_max_bytes=""
 properties=()
 usage="usage: $0 [--posts N] [--runs R] [--tls] [--kafka] [--partitions P] [--rate R] [--build DIR] [--spool-max-bytes N] [--property NAME=VALUE]..."
@@ -34,17 +35,13 @@ while [ $# -gt 0 ]; do
   esac
 done
 bin="$build/bin"
-ticks=$(getconf CLK_TCK)
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-metric() { awk -v m="$1" '$1 == m {printf "%d", $2; found=1} END {if (!found) print 0}' "$2"; }
-cpu_of() { awk -v t="$ticks" '{printf "%.2f", ($14 + $15) / t}' "/proc/$1/stat"; }
 # CPU seconds per thread name of process $1, as a JSON object ({"spillway":1.23,"rdk:broker1":0.45,...}):
 # which thread pays for a Post. The pipeline thread names itself "pipeline"; librdkafka (rdk:*) and RocksDB
 # (rocksdb:*) name theirs; "spillway" is the main thread and anything else left unnamed (the reader).
 threads_of() {
   for t in /proc/"$1"/task/*; do
     printf '%s\t%s\n' "$(cat "$t/comm" 2>/dev/null)" "$(cut -d')' -f2 "$t/stat" 2>/dev/null | awk '{print $12 + $13}')"
-  done | awk -F'\t' -v t="$ticks" '$2 != "" {c[$1] += $2} END {
+  done | awk -F'\t' -v t="$bench_clk_tck" '$2 != "" {c[$1] += $2} END {
     printf "{"; sep = ""; for (n in c) { printf "%s\"%s\":%.2f", sep, n, c[n] / t; sep = "," } printf "}" }'
 }
 # The upper bound (ms) of the first bucket of histogram $3 (default: Kafka delivery latency) whose cumulative
@@ -56,51 +53,42 @@ quantile_ms() {
       total = cum[n - 1]; for (i = 0; i < n; i++) if (cum[i] >= q * total) {
       if (le[i] == "+Inf") print "null"; else printf "%.1f", le[i] * 1000; exit } }' "$2"
 }
-median() { sort -g | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
 
 declare -A col
 fields="posts_per_s mb_per_s cpu_us_per_post peak_rss_mb p50_ms p99_ms p999_ms commit_p50_ms commit_p99_ms"
+trap bench_kill_started EXIT
 for run in $(seq 1 "$runs"); do
   work=$(mktemp -d /tmp/spillway-bench-XXXXXX)
-  pids=()
-  trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done' EXIT
-  emu_args=(--port 0 --ready-file "$work/url" --count "$posts" --rate "$emu_rate" --seed "$run")
-  [ "$tls" = 1 ] && emu_args+=(--tls --cert-out "$work/ca.pem")
-  "$bin/spillway-emu" "${emu_args[@]}" > "$work/emu.log" 2>&1 &
-  emu_pid=$!; pids+=("$emu_pid")
-  if [ "$kafka" = 1 ]; then
-    # The mock keeps ~5 MiB per partition; nothing is read back here, so a few partitions are enough.
-    "$bin/spillway-kafka-mock" --brokers 1 --topic "x.posts:$partitions" --ready-file "$work/kafka.addr" \
-      --ignore-eof > "$work/kafka.log" 2>&1 < /dev/null &
-    mock_pid=$!; pids+=("$mock_pid")
-    for _ in $(seq 1 100); do [ -s "$work/kafka.addr" ] && break; sleep 0.1; done
-  fi
-  for _ in $(seq 1 100); do [ -s "$work/url" ] && break; sleep 0.1; done
-  mport=$(free_port)
+  emu_args=(--count "$posts" --rate "$emu_rate" --seed "$run")
+  ca_file=""
+  [ "$tls" = 1 ] && { emu_args+=(--tls --cert-out "$work/ca.pem"); ca_file="$work/ca.pem"; }
+  bench_start_emu "$work" "${emu_args[@]}"
+  emu_pid=$bench_emu_pid
+  # The mock keeps ~5 MiB per partition; nothing is read back here, so a few partitions are enough.
+  [ "$kafka" = 1 ] && { bench_start_mock "$work" "$partitions"; mock_pid=$bench_mock_pid; }
+  mport=$(bench_free_port)
   {
-    echo "[stream]"; echo "base_url = \"$(cat "$work/url")\""
-    [ "$tls" = 1 ] && echo "ca_file = \"$work/ca.pem\""
-    echo "[sinks.rocksdb]"; echo "path = \"$work/db\""
+    bench_toml_stream "$bench_emu_url" "$ca_file"
+    bench_toml_rocksdb "$work/db"
     if [ "$kafka" = 1 ]; then
-      echo "[sinks.kafka]"; echo "enabled = true"; echo "bootstrap_servers = \"$(cat "$work/kafka.addr")\""
-      echo "topic = \"x.posts\""; echo "shutdown_timeout = \"30s\""
+      bench_toml_kafka "$bench_mock_addr" 30s
       if [ "${#properties[@]}" -gt 0 ]; then
         echo "[sinks.kafka.properties]"
         for p in "${properties[@]}"; do echo "\"${p%%=*}\" = \"${p#*=}\""; done
       fi
     fi
     [ -n "$spool_max_bytes" ] && { echo "[pipeline]"; echo "spool_max_bytes = $spool_max_bytes"; }
-    echo "[metrics]"; echo "listen = \"127.0.0.1:$mport\""
+    bench_toml_metrics "127.0.0.1:$mport"
   } > "$work/bench.toml"
   X_BEARER_TOKEN=bench "$bin/spillway" run --config "$work/bench.toml" 2> "$work/run.log" &
-  run_pid=$!; pids+=("$run_pid")
+  run_pid=$!; bench_pids+=("$run_pid")
   done_ok=0
   for _ in $(seq 1 1200); do
     if curl -s -m 2 "http://127.0.0.1:$mport/metrics" > "$work/metrics.txt" 2>/dev/null; then
-      stored=$(metric spillway_posts_stored_total "$work/metrics.txt")
+      stored=$(bench_metric spillway_posts_stored_total "$work/metrics.txt")
       if [ "$kafka" = 1 ]; then
-        delivered=$(metric spillway_kafka_delivered_total "$work/metrics.txt")
-        outbox=$(metric spillway_kafka_outbox_posts "$work/metrics.txt")
+        delivered=$(bench_metric spillway_kafka_delivered_total "$work/metrics.txt")
+        outbox=$(bench_metric spillway_kafka_outbox_posts "$work/metrics.txt")
         [ "$stored" -ge "$posts" ] && [ "$delivered" -ge "$posts" ] && [ "$outbox" = 0 ] && { done_ok=1; break; }
       else
         [ "$stored" -ge "$posts" ] && { done_ok=1; break; }
@@ -109,15 +97,14 @@ for run in $(seq 1 "$runs"); do
     grep -q "stopped:" "$work/run.log" 2>/dev/null && break
     sleep 0.2
   done
-  cpu_s=$(cpu_of "$run_pid")
+  cpu_s=$(bench_cpu_s "$run_pid")
   threads=$(threads_of "$run_pid")
-  hwm_kb=$(awk '/VmHWM/ {print $2}' "/proc/$run_pid/status")
+  rss_mb=$(bench_peak_rss_mb "$run_pid")
   mock_cpu_s=null
-  [ "$kafka" = 1 ] && mock_cpu_s=$(cpu_of "$mock_pid")
-  emu_cpu_s=$(cpu_of "$emu_pid")
+  [ "$kafka" = 1 ] && mock_cpu_s=$(bench_cpu_s "$mock_pid")
+  emu_cpu_s=$(bench_cpu_s "$emu_pid")
   kill -TERM "$run_pid"; wait "$run_pid" || true
-  for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
-  pids=()
+  bench_stop_started
   [ "$done_ok" = 1 ] || { echo "bench: run $run did not store/deliver all $posts Posts; see $work" >&2; exit 1; }
   line=$(grep "stopped:" "$work/run.log" | tail -1)
   stored=$(sed -n 's/.*stopped: \([0-9]*\) Posts stored.*/\1/p' <<< "$line")
@@ -139,7 +126,6 @@ for run in $(seq 1 "$runs"); do
   commit_p50=$(quantile_ms 0.5 "$work/metrics.txt" spillway_commit_latency_seconds)
   commit_p99=$(quantile_ms 0.99 "$work/metrics.txt" spillway_commit_latency_seconds)
   us_per_post=$(awk -v c="$cpu_s" -v n="$stored" 'BEGIN {printf "%.2f", (n > 0 ? c*1e6/n : 0)}')
-  rss_mb=$((hwm_kb / 1024))
   echo "{\"run\":$run,\"tls\":$tls,\"kafka\":$kafka,\"posts\":$stored,\"posts_per_s\":$rate,\"stored_posts_per_s\":$store_rate,\"mb_per_s\":$mbs,\"spillway_cpu_s\":$cpu_s,\"cpu_us_per_post\":$us_per_post,\"peak_rss_mb\":$rss_mb,\"p50_ms\":$p50,\"p99_ms\":$p99,\"p999_ms\":$p999,\"commit_p50_ms\":$commit_p50,\"commit_p99_ms\":$commit_p99,\"emu_cpu_s\":$emu_cpu_s,\"mock_cpu_s\":$mock_cpu_s,\"threads_cpu_s\":$threads}"
   col[posts_per_s]+=" $rate"; col[mb_per_s]+=" $mbs"; col[cpu_us_per_post]+=" $us_per_post"
   col[peak_rss_mb]+=" $rss_mb"; col[p50_ms]+=" $p50"; col[p99_ms]+=" $p99"; col[p999_ms]+=" $p999"
@@ -147,12 +133,11 @@ for run in $(seq 1 "$runs"); do
   [ -n "${BENCH_KEEP:-}" ] && cp "$work/metrics.txt" "$BENCH_KEEP.run$run.metrics.txt"
   rm -rf "$work"
 done
-trap - EXIT
 summary="{\"benchmark\":\"e2e_emu_to_$([ "$kafka" = 1 ] && echo rocksdb_kafka || echo rocksdb)\",\"tls\":$tls,\"runs\":$runs,\"posts\":$posts,\"emu_rate\":$emu_rate"
 [ "$kafka" = 1 ] && summary+=",\"partitions\":$partitions"
 for f in $fields; do
-  m=$(tr ' ' '\n' <<< "${col[$f]}" | grep -v '^$' | median)
+  m=$(tr ' ' '\n' <<< "${col[$f]}" | grep -v '^$' | bench_median)
   summary+=",\"median_$f\":$m"
 done
-summary+=",\"load_avg\":\"$(cut -d' ' -f1-3 /proc/loadavg)\",\"machine\":\"$(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)\"}"
+summary+=",\"load_avg\":\"$(bench_load_avg)\",\"machine\":\"$(bench_machine)\"}"
 echo "$summary"

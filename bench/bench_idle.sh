@@ -5,6 +5,7 @@
 #   bench/bench_idle.sh [--build DIR] [--seconds S]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/bench_lib.sh
 build=build seconds=10
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -15,34 +16,19 @@ while [ $# -gt 0 ]; do
 done
 bin="$build/bin"
 work=$(mktemp -d /tmp/spillway-idle-XXXXXX)
-pids=()
-trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"' EXIT
-"$bin/spillway-emu" --port 0 --ready-file "$work/url" --count 1000000 --rate 10 > "$work/emu.log" 2>&1 &
-pids+=($!)
-"$bin/spillway-kafka-mock" --brokers 1 --topic "x.posts:16" --ready-file "$work/kafka.addr" --ignore-eof \
-  > "$work/kafka.log" 2>&1 < /dev/null &
-pids+=($!)
-for _ in $(seq 1 100); do [ -s "$work/kafka.addr" ] && [ -s "$work/url" ] && break; sleep 0.1; done
-cat > "$work/idle.toml" <<EOT
-[stream]
-base_url = "$(cat "$work/url")"
-[sinks.rocksdb]
-path = "$work/db"
-[sinks.kafka]
-enabled = true
-bootstrap_servers = "$(cat "$work/kafka.addr")"
-topic = "x.posts"
-[metrics]
-listen = "127.0.0.1:0"
-EOT
+trap 'bench_kill_started; wait 2>/dev/null || true; rm -rf "$work"' EXIT
+bench_start_emu "$work" --count 1000000 --rate 10
+bench_start_mock "$work" 16
+{
+  bench_toml_stream "$bench_emu_url"; bench_toml_rocksdb "$work/db"
+  bench_toml_kafka "$bench_mock_addr"; bench_toml_metrics 127.0.0.1:0
+} > "$work/idle.toml"
 X_BEARER_TOKEN=bench "$bin/spillway" run --config "$work/idle.toml" 2> "$work/run.log" &
-run_pid=$!; pids+=("$run_pid")
+run_pid=$!; bench_pids+=("$run_pid")
 sleep 3
 kill -0 "$run_pid" 2>/dev/null || { echo "bench_idle: spillway exited; its log:" >&2; cat "$work/run.log" >&2; exit 1; }
-ticks() { awk '{print $14 + $15}' "/proc/$run_pid/stat"; }
 wakeups() { cat /proc/"$run_pid"/task/*/status | awk '/^voluntary_ctxt_switches/ {s += $2} END {print s}'; }
-t0=$(ticks); w0=$(wakeups)
+t0=$(bench_cpu_ticks "$run_pid"); w0=$(wakeups)
 sleep "$seconds"
-t1=$(ticks); w1=$(wakeups)
-hz=$(getconf CLK_TCK)
-echo "{\"benchmark\":\"idle_service\",\"seconds\":$seconds,\"emu_rate\":10,\"cpu_percent_of_one_core\":$(awk -v t=$((t1 - t0)) -v hz="$hz" -v s="$seconds" 'BEGIN {printf "%.2f", 100 * t / hz / s}'),\"wakeups_per_s\":$(( (w1 - w0) / seconds )),\"machine\":\"$(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)\"}"
+t1=$(bench_cpu_ticks "$run_pid"); w1=$(wakeups)
+echo "{\"benchmark\":\"idle_service\",\"seconds\":$seconds,\"emu_rate\":10,\"cpu_percent_of_one_core\":$(awk -v t=$((t1 - t0)) -v hz="$bench_clk_tck" -v s="$seconds" 'BEGIN {printf "%.2f", 100 * t / hz / s}'),\"wakeups_per_s\":$(( (w1 - w0) / seconds )),\"machine\":\"$(bench_machine)\"}"

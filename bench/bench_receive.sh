@@ -8,6 +8,7 @@
 #   bench/bench_receive.sh [--posts N] [--runs R] [--plain] [--build DIR]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/bench_lib.sh
 posts=200000 runs=5 tls=1 build=build
 usage="usage: $0 [--posts N] [--runs R] [--plain] [--build DIR]"
 while [ $# -gt 0 ]; do
@@ -20,38 +21,29 @@ while [ $# -gt 0 ]; do
   esac
 done
 bin="$build/bin"
-for b in spillway-emu bench-receive; do
-  [ -x "$bin/$b" ] || { echo "bench: $bin/$b is missing; build it (cmake --build $build --target $b)" >&2; exit 2; }
-done
+bench_need_programs "$build" spillway-emu bench-receive
 command -v curl > /dev/null || { echo "bench: curl is missing (apt-get install curl)" >&2; exit 2; }
-median() { sort -g | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
 
-emu_pid=""
 work=$(mktemp -d /tmp/spillway-bench-receive-XXXXXX)
-trap '[ -n "$emu_pid" ] && kill "$emu_pid" 2>/dev/null; rm -rf "$work"' EXIT
+trap 'bench_kill_started; rm -rf "$work"' EXIT
 # Starts an emulator that sends exactly $posts Posts and then closes the stream and exits.
 start_emu() {
-  rm -f "$work/url"
-  local args=(--port 0 --ready-file "$work/url" --count "$posts" --exit-after-count --rate 0 --seed "$1" --bearer bench)
+  local args=(--count "$posts" --exit-after-count --rate 0 --seed "$1" --bearer bench)
   [ "$tls" = 1 ] && args+=(--tls --cert-out "$work/ca.pem")
-  "$bin/spillway-emu" "${args[@]}" > "$work/emu.log" 2>&1 &
-  emu_pid=$!
-  for _ in $(seq 1 100); do [ -s "$work/url" ] && break; sleep 0.1; done
-  [ -s "$work/url" ] || { echo "bench: the emulator did not start; see $work/emu.log" >&2; exit 1; }
+  bench_start_emu "$work" "${args[@]}"
 }
-stop_emu() { kill "$emu_pid" 2>/dev/null || true; wait "$emu_pid" 2>/dev/null || true; emu_pid=""; }
 
 curl_col="" ours_col="" ratio_col="" per_cpu_col=""
 for run in $(seq 1 "$runs"); do
   # curl: its user+system CPU from bash's `time` (curl's start-up, ~10 ms, is included).
   start_emu "$run"
-  url=$(cat "$work/url")
+  url=$bench_emu_url
   curl_args=(-s -N -H "Authorization: Bearer bench" "$url/2/tweets/search/stream")
   [ "$tls" = 1 ] && curl_args+=(--cacert "$work/ca.pem")
   TIMEFORMAT='%U %S'
   # curl writes into a pipe; `time` covers curl alone, and grep counts the Posts it passed on.
   { time curl "${curl_args[@]}" ; } 2> "$work/curl.time" | grep -c '"data"' > "$work/curl.count" || true
-  stop_emu
+  bench_stop_started
   curl_lines=$(cat "$work/curl.count")
   [ "$curl_lines" = "$posts" ] || { echo "bench: curl read $curl_lines of $posts Posts" >&2; exit 1; }
   curl_cpu=$(awk '{printf "%.3f", $1 + $2}' "$work/curl.time")
@@ -60,13 +52,13 @@ for run in $(seq 1 "$runs"); do
   start_emu "$run"
   ca_args=()
   [ "$tls" = 1 ] && ca_args=(--ca "$work/ca.pem")
-  ours=$("$bin/bench-receive" --url "$(cat "$work/url")" "${ca_args[@]}" --bearer bench --posts "$posts")
-  stop_emu
+  ours=$("$bin/bench-receive" --url "$bench_emu_url" "${ca_args[@]}" --bearer bench --posts "$posts")
+  bench_stop_started
   ours_us=$(sed -n 's/.*"cpu_us_per_post":\([0-9.]*\).*/\1/p' <<< "$ours")
   per_cpu=$(sed -n 's/.*"posts_per_cpu_s":\([0-9]*\).*/\1/p' <<< "$ours")
   ratio=$(awk -v a="$ours_us" -v b="$curl_us" 'BEGIN {printf "%.2f", a / b}')
   echo "{\"run\":$run,\"tls\":$tls,\"posts\":$posts,\"curl_cpu_us_per_post\":$curl_us,\"spillway\":$ours,\"ratio_to_curl\":$ratio}"
   curl_col+=" $curl_us"; ours_col+=" $ours_us"; ratio_col+=" $ratio"; per_cpu_col+=" $per_cpu"
 done
-m() { tr ' ' '\n' <<< "$1" | grep -v '^$' | median; }
-echo "{\"benchmark\":\"receive_path_vs_curl\",\"tls\":$tls,\"runs\":$runs,\"posts\":$posts,\"median_curl_cpu_us_per_post\":$(m "$curl_col"),\"median_spillway_cpu_us_per_post\":$(m "$ours_col"),\"median_spillway_posts_per_cpu_s\":$(m "$per_cpu_col"),\"median_ratio_to_curl\":$(m "$ratio_col"),\"load_avg\":\"$(cut -d' ' -f1-3 /proc/loadavg)\",\"machine\":\"$(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)\"}"
+m() { tr ' ' '\n' <<< "$1" | grep -v '^$' | bench_median; }
+echo "{\"benchmark\":\"receive_path_vs_curl\",\"tls\":$tls,\"runs\":$runs,\"posts\":$posts,\"median_curl_cpu_us_per_post\":$(m "$curl_col"),\"median_spillway_cpu_us_per_post\":$(m "$ours_col"),\"median_spillway_posts_per_cpu_s\":$(m "$per_cpu_col"),\"median_ratio_to_curl\":$(m "$ratio_col"),\"load_avg\":\"$(bench_load_avg)\",\"machine\":\"$(bench_machine)\"}"

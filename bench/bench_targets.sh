@@ -7,6 +7,7 @@
 #   bench/bench_targets.sh [--build DIR] [--outage]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/bench_lib.sh
 build=build outage=0
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -15,7 +16,7 @@ while [ $# -gt 0 ]; do
     *) echo "usage: $0 [--build DIR] [--outage]" >&2; exit 2 ;;
   esac
 done
-stamp() { echo "== $1 $(date -u +%H:%M:%S) UTC, load $(cut -d' ' -f1-3 /proc/loadavg)"; }
+stamp() { echo "== $1 $(date -u +%H:%M:%S) UTC, load $(bench_load_avg)"; }
 section() { echo "== $1"; }
 stamp start
 section "RocksDB only, plain";  bash bench/bench_e2e.sh --runs 5 --build "$build" | tail -1
@@ -24,14 +25,12 @@ section "both sinks, plain";    bash bench/bench_e2e.sh --runs 5 --kafka --build
 section "both sinks, TLS";      bash bench/bench_e2e.sh --runs 3 --kafka --tls --build "$build" | tail -1
 section "both sinks, paced 50,000 Posts/s"; bash bench/bench_e2e.sh --runs 3 --kafka --rate 50000 --build "$build" | tail -1
 section "receive path vs curl"; bash bench/bench_receive.sh --runs 3 --build "$build" | tail -1
+bin="$build/bin"
 work=$(mktemp -d /tmp/spillway-targets-XXXXXX)
-trap 'rm -rf "$work"' EXIT
-"$build/bin/spillway-emu" --port 0 --ready-file "$work/url" --count 100000 --dump "$work/corpus.jsonl" \
-  --exit-after-count > "$work/emu.log" 2>&1 &
-emu=$!
-for _ in $(seq 1 100); do [ -s "$work/url" ] && break; sleep 0.1; done
-curl -s -N -m 60 -H "Authorization: Bearer bench" "$(cat "$work/url")/2/tweets/search/stream" > /dev/null || true
-wait "$emu" || true
+trap 'bench_kill_started; rm -rf "$work"' EXIT
+bench_start_emu "$work" --count 100000 --dump "$work/corpus.jsonl" --exit-after-count
+curl -s -N -m 60 -H "Authorization: Bearer bench" "$bench_emu_url/2/tweets/search/stream" > /dev/null || true
+bench_wait_started
 section "heap allocations per Post";           "$build/bin/bench-alloc" --corpus "$work/corpus.jsonl" --warmup 20000 2>/dev/null | tail -1
 section "heap allocations per Post, Kafka on"; "$build/bin/bench-alloc" --corpus "$work/corpus.jsonl" --warmup 20000 --kafka 2>/dev/null | tail -1
 if [ "$outage" = 1 ]; then
