@@ -1,6 +1,7 @@
 #include "sinks/kafka/record_ledger.hpp"
 
 #include <algorithm>
+#include <utility>
 
 namespace spillway::sinks::kafka {
 
@@ -14,17 +15,19 @@ void record_ledger::open(std::uint64_t record, std::int64_t oldest_received_ms) 
   ++unfinished_;
 }
 
-record_ledger::entry* record_ledger::entry_of(std::uint64_t record) noexcept {
+const record_ledger::entry* record_ledger::entry_of(std::uint64_t record) const noexcept {
   if (record < first_ || record - first_ >= counts_.size()) return nullptr;
-  auto& e = counts_[record - first_];
+  const auto& e = counts_[record - first_];
   return e.count == 0 ? nullptr : &e;
 }
 
+record_ledger::entry* record_ledger::entry_of(std::uint64_t record) noexcept {
+  return const_cast<entry*>(std::as_const(*this).entry_of(record));
+}
+
 std::optional<std::int64_t> record_ledger::opened_ms(std::uint64_t record) const noexcept {
-  if (record < first_ || record - first_ >= counts_.size()) return std::nullopt;
-  const auto& e = counts_[record - first_];
-  if (e.count == 0) return std::nullopt;
-  return e.oldest_ms;
+  if (const auto* e = entry_of(record)) return e->oldest_ms;
+  return std::nullopt;
 }
 
 void record_ledger::hold(std::uint64_t record) noexcept {

@@ -52,6 +52,8 @@ class record_ledger {
     std::uint32_t count = 0;  // 0 = finished (or never opened)
     std::int64_t oldest_ms = 0;
   };
+  // The unfinished record's entry; nullptr when it is finished or was never opened.
+  [[nodiscard]] const entry* entry_of(std::uint64_t record) const noexcept;
   [[nodiscard]] entry* entry_of(std::uint64_t record) noexcept;
 
   std::deque<entry> counts_;  // counts_[i] is record first_ + i
