@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include <simdjson.h>
+
 namespace spillway::sinks::json {
 
 namespace {
@@ -135,6 +137,8 @@ const char* read_literal(const char* p, const char* end, const char*& problem) n
   problem = bad_literal;
   return nullptr;
 }
+
+bool valid_utf8(const char* p, std::size_t n) noexcept { return simdjson::validate_utf8(p, n); }
 
 std::size_t unescape(std::string_view body, char* out) noexcept {
   char* const begin = out;

@@ -1,8 +1,12 @@
 #pragma once
 // json_reader: reads one RFC 8259 token at a time from a line and checks it completely — strings (escapes,
-// control characters, closing quote), numbers (grammar and range), literals (spelling). The grammar
-// between tokens (commas, colons, brackets) is post_extractor's; UTF-8 is checked once for the whole line
-// with simdjson::validate_utf8 before any token is read.
+// control characters, UTF-8, closing quote), numbers (grammar and range), literals (spelling). The grammar
+// between tokens (commas, colons, brackets) is post_extractor's.
+//
+// UTF-8 is checked per string, and only for a string that holds a byte above 0x7F (the string scan sees
+// them for free): outside strings such a byte is a grammar error anyway, so this checks every byte a
+// whole-line pass would. The whole-line simdjson::validate_utf8 it replaced was the first read of each
+// line on the pipeline thread and took 7% of the receive path (bench-receive).
 //
 // Choices, stricter than RFC 8259's grammar where parsers are known to disagree, so that every line
 // Spillway stores decodes alike everywhere (and RapidJSON 1.1 with kParseValidateEncodingFlag, the
@@ -44,6 +48,8 @@ inline constexpr std::size_t overread = 32;
 [[nodiscard]] const char* read_number(const char* p, const char* end, const char*& problem) noexcept;
 // `p` at 't', 'f' or 'n'.
 [[nodiscard]] const char* read_literal(const char* p, const char* end, const char*& problem) noexcept;
+// Whether [p, p + n) is valid UTF-8 (simdjson::validate_utf8, dispatched at run time).
+[[nodiscard]] bool valid_utf8(const char* p, std::size_t n) noexcept;
 // The text of a valid string body with its escapes decoded into UTF-8 at `out`, which has room for
 // body.size() bytes (decoding never lengthens a string). Returns the decoded length.
 [[nodiscard]] std::size_t unescape(std::string_view body, char* out) noexcept;
@@ -55,15 +61,20 @@ inline const char* skip_whitespace(const char* p, const char* end) noexcept {
   return p;
 }
 
-// Bit i set when p[i] is '"', '\\' or a control byte: the only bytes a string scan must stop at.
-inline std::uint32_t special_bytes(const char* p) noexcept {
+// One 32-byte block of a string: bit i of `special` set when p[i] is '"', '\\' or a control byte (the
+// only bytes a string scan must stop at), bit i of `high` when p[i] is above 0x7F.
+struct block_bits {
+  std::uint32_t special;
+  std::uint32_t high;
+};
+inline block_bits classify(const char* p) noexcept {
 #if defined(__AVX2__)
   const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
   const __m256i low = _mm256_set1_epi8(0x1F);  // unsigned v <= 0x1F  <=>  max(v, 0x1F) == 0x1F
   const __m256i hits = _mm256_or_si256(
       _mm256_or_si256(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('"')), _mm256_cmpeq_epi8(v, _mm256_set1_epi8('\\'))),
       _mm256_cmpeq_epi8(_mm256_max_epu8(v, low), low));
-  return static_cast<std::uint32_t>(_mm256_movemask_epi8(hits));
+  return {static_cast<std::uint32_t>(_mm256_movemask_epi8(hits)), static_cast<std::uint32_t>(_mm256_movemask_epi8(v))};
 #elif defined(__SSE2__)
   const auto half = [](const char* h) {
     const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(h));
@@ -71,31 +82,42 @@ inline std::uint32_t special_bytes(const char* p) noexcept {
     const __m128i hits = _mm_or_si128(
         _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
         _mm_cmpeq_epi8(_mm_max_epu8(v, low), low));
-    return static_cast<std::uint32_t>(_mm_movemask_epi8(hits));
+    return block_bits{static_cast<std::uint32_t>(_mm_movemask_epi8(hits)), static_cast<std::uint32_t>(_mm_movemask_epi8(v))};
   };
-  return half(p) | (half(p + 16) << 16);
+  const block_bits a = half(p);
+  const block_bits b = half(p + 16);
+  return {a.special | (b.special << 16), a.high | (b.high << 16)};
 #else
-  std::uint32_t hits = 0;
+  block_bits bits{0, 0};
   for (int i = 0; i < 32; ++i) {
     const auto c = static_cast<unsigned char>(p[i]);
-    hits |= static_cast<std::uint32_t>(c == '"' || c == '\\' || c < 0x20) << i;
+    bits.special |= static_cast<std::uint32_t>(c == '"' || c == '\\' || c < 0x20) << i;
+    bits.high |= static_cast<std::uint32_t>(c > 0x7F) << i;
   }
-  return hits;
+  return bits;
 #endif
 }
 
 // The first byte at or after `p` that is '"', '\\' or a control byte, or `end` when there is none.
-// Not inlined on purpose: a leaf keeps its vector constants in registers, where inlined into the
-// recursive reader they were spilled and reloaded around every call (measured: a third slower).
-[[gnu::noinline]] inline const char* find_special(const char* p, const char* end) noexcept {
+// `high` gets a non-zero bit when a byte above 0x7F comes before it. Not inlined on purpose: a leaf keeps
+// its vector constants in registers, where inlined into the recursive reader they were spilled and
+// reloaded around every call (measured: a third slower).
+[[gnu::noinline]] inline const char* find_special(const char* p, const char* end, std::uint32_t& high) noexcept {
   // Vector loads only over whole 32-byte blocks inside the line: the bytes after it may be the next line,
   // which the reader thread is writing into the same slab at this moment (TSan reports the overread).
   for (; end - p >= 32; p += 32) {
-    if (const std::uint32_t hits = special_bytes(p); hits != 0) return p + __builtin_ctz(hits);
+    const block_bits bits = classify(p);
+    if (bits.special != 0) {
+      const int at = __builtin_ctz(bits.special);
+      high |= bits.high & ((std::uint32_t{1} << at) - 1);  // only the bytes before the stop are the string's
+      return p + at;
+    }
+    high |= bits.high;
   }
   for (; p < end; ++p) {
     const auto c = static_cast<unsigned char>(*p);
     if (c == '"' || c == '\\' || c < 0x20) return p;
+    high |= c & 0x80;
   }
   return end;
 }
@@ -104,14 +126,20 @@ inline std::uint32_t special_bytes(const char* p) noexcept {
 // it holds an escape (then unescape() gives the text a parser would see).
 inline const char* read_string(const char* p, const char* end, const char*& body_end, bool& escaped,
                                const char*& problem) noexcept {
-  ++p;
+  const char* const body = ++p;
+  std::uint32_t high = 0;
   for (;;) {
-    p = find_special(p, end);
+    p = find_special(p, end, high);
     if (p == end) {
       problem = "invalid JSON: a string is not closed before the end of the line";
       return nullptr;
     }
     if (*p == '"') {
+      // Escapes are ASCII, so only the raw bytes can be bad UTF-8, and only when one is above 0x7F.
+      if (high != 0 && !valid_utf8(body, static_cast<std::size_t>(p - body))) {
+        problem = "invalid JSON: not valid UTF-8";
+        return nullptr;
+      }
       body_end = p;
       return p + 1;
     }

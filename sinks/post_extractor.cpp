@@ -298,8 +298,8 @@ extracted_post post_extractor::extract(const char* line, std::size_t length, std
     return out;
   };
   if (capacity < length + json::overread) return malformed("line buffer without the required padding");
-  // One vectorised pass (simdjson, runtime-dispatched) for UTF-8, so the token reader never decodes it.
-  if (!simdjson::validate_utf8(line, length)) return malformed("invalid JSON: not valid UTF-8");
+  // UTF-8 is checked inside each string that needs it (json_reader.hpp): a byte above 0x7F anywhere else
+  // is a grammar error.
   walker walk(line + length, state_->sets, state_->scratch.get(), state_->scratch_size, out);
   if (!walk.line(line)) return malformed(walk.problem());
   if (walk.saw_data()) {

@@ -9,7 +9,8 @@
 // the reason in `problem`. A `notice` is recognised by its shape alone: a top-level `errors` array and
 // no `data`.
 //
-// Why a hand-written validating reader (json_reader) after simdjson::validate_utf8, and not simdjson:
+// Why a hand-written validating reader (json_reader, with simdjson::validate_utf8 for non-ASCII strings)
+// and not simdjson:
 // On-Demand checks only what it is asked to read, and asking it to read every value halves its speed;
 // the DOM validates everything but keeps no source positions, and the sinks need the rule ids and tags
 // as raw tokens inside the line, so the DOM would come on top of a second pass. Measured with
@@ -29,7 +30,7 @@
 #include <string>
 #include <string_view>
 
-#include <simdjson.h>  // simdjson::SIMDJSON_PADDING, which every caller's buffer must provide; validate_utf8
+#include <simdjson.h>  // simdjson::SIMDJSON_PADDING, which every caller's buffer must provide
 
 #include "sinks/post.hpp"
 
