@@ -284,7 +284,11 @@ bool parse_post_id(std::string_view digits, std::uint64_t& out) noexcept {
   return post_id_problem(digits, out) == nullptr;
 }
 
-post_extractor::post_extractor(std::size_t max_line_bytes) : state_(std::make_unique<state>(max_line_bytes)) {}
+post_extractor::post_extractor(std::size_t max_line_bytes) : state_(std::make_unique<state>(max_line_bytes)) {
+  // simdjson picks its implementation for this CPU at the first call and allocates while it does. Only a
+  // string with a byte above 0x7F calls it, so without this the first such Post would pay it mid-stream.
+  (void)json::valid_utf8("", 0);
+}
 
 post_extractor::~post_extractor() = default;
 post_extractor::post_extractor(post_extractor&&) noexcept = default;
