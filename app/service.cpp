@@ -14,6 +14,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/backoff.hpp"
+#include "common/thread_priority.hpp"
 #include "config/options.hpp"
 #include "ingest/control/rules_sync.hpp"
 
@@ -239,6 +240,9 @@ common::exit_code service::run() {
   pipeline_up_.set(1);
   signals_.on_stop([this] { for_each_reader(&ingest::stream_reader::request_shutdown); });
   pipeline_thread_ = std::thread([this] {
+    // Behind the ring and the spool: below the reader when the CPUs are saturated (common/thread_priority.hpp).
+    // The committer, started from this thread, inherits it.
+    (void)common::lower_this_thread_to_background();
     if (!pipe_->run()) on_pipeline_failed();
   });
   disk_guard_->start();

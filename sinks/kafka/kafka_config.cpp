@@ -4,6 +4,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "common/thread_priority.hpp"
 #include "config/kafka_properties.hpp"
 
 namespace spillway::sinks::kafka {
@@ -46,6 +47,17 @@ std::string get(rd_kafka_conf_t* conf, const char* name) {
   return buf;
 }
 
+// librdkafka's threads (rdk:main, one per broker) serve the outbox, which absorbs any lag: they run below the
+// reader (common/thread_priority.hpp). Called on each of them as it starts.
+rd_kafka_resp_err_t lower_librdkafka_thread(rd_kafka_t*, rd_kafka_thread_type_t, const char*, void*) {
+  (void)common::lower_this_thread_to_background();  // refused: the thread keeps its priority, nothing else changes
+  return RD_KAFKA_RESP_ERR_NO_ERROR;
+}
+
+rd_kafka_resp_err_t add_thread_interceptor(rd_kafka_t* rk, const rd_kafka_conf_t*, void*, char*, size_t) {
+  return rd_kafka_interceptor_add_on_thread_start(rk, "spillway-thread-priority", &lower_librdkafka_thread, nullptr);
+}
+
 [[noreturn]] void fail(rd_kafka_conf_t* conf, const std::string& message) {
   rd_kafka_conf_destroy(conf);
   throw std::runtime_error(message);
@@ -58,6 +70,11 @@ producer_conf build_producer_conf(const config::kafka_settings& settings) {
     throw std::runtime_error("sinks.kafka.bootstrap_servers is empty; set it to host:port[,host:port] of the cluster");
   }
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  // Interceptors on a client can only be added from its on_new interceptor, which rd_kafka_new() calls.
+  if (rd_kafka_conf_interceptor_add_on_new(conf, "spillway-thread-priority", &add_thread_interceptor, nullptr) !=
+      RD_KAFKA_RESP_ERR_NO_ERROR) {
+    fail(conf, "cannot register the Kafka producer's thread interceptor");
+  }
   for (const auto& [name, value] : spillway_defaults) set_or_throw(conf, name, value, "built-in default");
   for (const auto& [name, value] : settings.properties) {
     // Guarantee 2 (ARCHITECTURE.md) is checked where the configuration is loaded, with the file and line

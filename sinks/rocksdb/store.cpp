@@ -1,6 +1,7 @@
 #include "sinks/rocksdb/store.hpp"
 
 #include "common/big_endian.hpp"
+#include "common/thread_priority.hpp"
 
 #include "sinks/rocksdb/crc32c_hw.hpp"
 #include "sinks/rocksdb/spdlog_logger.hpp"
@@ -11,11 +12,33 @@
 #include <spdlog/spdlog.h>
 
 #include <stdexcept>
+#include <thread>
 #include <vector>
 
 namespace spillway::sinks {
 
 namespace {
+
+// What DB::Open asks of the pools for max_background_jobs = 2 (RocksDB's GetBGJobLimits: a quarter of the
+// jobs, at least one, flush; the rest compact).
+constexpr int background_jobs = 2;
+constexpr int flush_threads = 1;
+constexpr int compaction_threads = background_jobs - flush_threads;
+
+// RocksDB's pool threads (the flush, rocksdb:high, and the compaction, rocksdb:low) work behind the
+// committer, which works behind the ring and the spool: they run below the reader too
+// (common/thread_priority.hpp). A Linux thread starts with the nice value of the thread that creates it,
+// and DB::Open starts the pools' threads in the opener's thread, at the reader's priority. So a
+// short-lived thread at background priority starts them first, with the sizes DB::Open will ask for (it
+// then finds them running). The pools belong to the process (Env::Default): when they are running
+// already, this changes nothing.
+void start_pools_below_reader(rocksdb::Env& env) {
+  std::thread([&env] {
+    (void)common::lower_this_thread_to_background();
+    env.IncBackgroundThreadsIfNeeded(flush_threads, rocksdb::Env::Priority::HIGH);
+    env.IncBackgroundThreadsIfNeeded(compaction_threads, rocksdb::Env::Priority::LOW);
+  }).join();
+}
 
 const std::array<std::string, 4> family_names = {"tweets", "outbox", "meta", "deadletter"};
 
@@ -173,7 +196,7 @@ store::store(const std::string& path, open_mode mode, rocksdb::Env* env) : path_
   if (env != nullptr) db_options.env = env;
   db_options.create_if_missing = true;
   db_options.create_missing_column_families = true;
-  db_options.max_background_jobs = 2;
+  db_options.max_background_jobs = background_jobs;
   db_options.bytes_per_sync = 1 << 20;
 
   std::vector<rocksdb::ColumnFamilyDescriptor> families;
@@ -188,6 +211,7 @@ store::store(const std::string& path, open_mode mode, rocksdb::Env* env) : path_
   if (mode == open_mode::read_only) {
     st = rocksdb::DB::OpenForReadOnly(db_options, path, families, &handles, &raw);
   } else {
+    start_pools_below_reader(*db_options.env);
     st = rocksdb::DB::Open(db_options, path, families, &handles, &raw);
   }
   if (!st.ok()) {
