@@ -39,6 +39,15 @@ constexpr std::size_t read_buffer_bytes = 256 * 1024;
 constexpr std::uint32_t max_header_bytes = 8 * 1024;
 constexpr std::size_t max_read_buffer_bytes = 512 * 1024;
 
+// Runs `f` when the scope ends, however it ends (co_return on any path, the frame destroyed on shutdown).
+template <typename F>
+struct at_scope_exit {
+  F f;
+  ~at_scope_exit() { f(); }
+};
+template <typename F>
+at_scope_exit(F) -> at_scope_exit<F>;
+
 // Ends a stream whose last complete line is older than reconnect.stall_timeout. One timer for the whole
 // body rather than a deadline on every read: beast's per-read expiry armed a timerfd, an epoll round and
 // an allocation each read, 0.05-0.09 us of CPU per Post on the receive path (bench-receive, three
@@ -145,10 +154,7 @@ asio::awaitable<session_result> stream_session::run(std::string target, std::str
   cancelled_ = false;
   connection conn(io_, ep_, &tls_);
   close_current_ = [&] { conn.close(); };
-  struct clear_on_exit {
-    std::function<void()>& f;
-    ~clear_on_exit() { f = nullptr; }
-  } clear{close_current_};
+  at_scope_exit clear{[this] { close_current_ = nullptr; }};
 
   auto opened = co_await conn.open(std::chrono::steady_clock::now() + options_.connect_timeout);
   if (cancelled_) co_return shutdown_result();
@@ -241,10 +247,7 @@ asio::awaitable<void> stream_session::exchange(Stream& stream, connection& conn,
   // waiting for its own pipeline (ring or slab space, in writable()) is not the peer's and moves the clock.
   lowest.expires_never();  // the watchdog keeps the stall clock from here on
   const auto watchdog = std::make_shared<stall_watchdog>(io_, options_.stall_timeout, [&conn] { conn.close(); });
-  struct finish_on_exit {
-    stall_watchdog& w;
-    ~finish_on_exit() { w.finish(); }
-  } finish{*watchdog};
+  at_scope_exit finish{[&w = *watchdog] { w.finish(); }};
   watchdog->start();
   auto frames = publisher_.frames();
   for (;;) {

@@ -14,9 +14,13 @@
 // test checks that on the running service. Without that, the reader was cut in 1 of 2 runs of the spool test
 // on the 2-core Intel host (2026-12-03), and in 1 of 3 with RocksDB's threads still at the reader's level.
 //
-// The two spool tests are hidden from catch_discover_tests ([.]) and registered in ctest as one RUN_SERIAL
-// test (tests/CMakeLists.txt, `e2e:overload_spool`): another test beside them on the two cores would take the
-// CPU time that the reader's line rate needs.
+// The two spool tests are hidden ([.]; run them by name or with [overload_spool], on a machine with nothing
+// else running): X cuts a reader that falls 8 MiB behind, about 20 ms of this stream, so CPU time taken by
+// anything else on the two cores can cut it. On the 2-core Intel host (2026-12-03) they passed every time
+// they ran alone (11 runs of the first, 7 of the second, including 4 as a RUN_SERIAL ctest test), and the
+// pair failed once in two runs of the whole e2e suite (ctest -j2, where they ran alone after the others;
+// which check failed was not kept). That is not yet good enough to put them in CI, where a red run lands
+// nothing.
 #include <catch2/catch.hpp>
 
 #include <rapidjson/document.h>
