@@ -18,4 +18,9 @@ bool keep_freed_memory_for_reuse() noexcept {
   return mmap_set && trim_set;
 }
 
+bool free_small_blocks_without_fastbins() noexcept {
+  if (operator_tunes_malloc(std::getenv("GLIBC_TUNABLES"))) return false;
+  return mallopt(M_MXFAST, 0) == 1;
+}
+
 }  // namespace spillway::app

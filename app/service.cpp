@@ -1,4 +1,5 @@
 #include "app/service.hpp"
+#include "app/malloc_policy.hpp"
 #include "app/service_connection.hpp"
 
 #include <pthread.h>
@@ -149,6 +150,7 @@ common::result<void> service::open_sinks() {
       if (auto opened = open_connection(i); !opened) return opened.error();
     }
     if (cfg_.kafka.enabled) {
+      (void)free_small_blocks_without_fastbins();  // librdkafka's per-message allocations (app/malloc_policy.hpp)
       // Starts even when no broker is reachable: Posts wait in the outbox until Kafka answers.
       kafka_ = std::make_unique<sinks::kafka::kafka_sink>(*db_, cfg_.kafka, metrics_, cfg_.stream.max_line_bytes);
     }
