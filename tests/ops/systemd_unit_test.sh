@@ -43,6 +43,8 @@ require "ReadWritePaths=/var/lib/spillway"
 require "NoNewPrivileges=yes"
 require "PrivateTmp=yes"
 require "CapabilityBoundingSet="
+# Allowed back after @resources is denied: without it the threads behind a buffer stay at the reader's priority.
+require "SystemCallFilter=setpriority"
 require "User=spillway"
 require "LoadCredential=x_bearer_token:/etc/spillway/x_bearer_token"
 require "Environment=SPILLWAY_AUTH__BEARER_TOKEN_FILE=%d/x_bearer_token"
