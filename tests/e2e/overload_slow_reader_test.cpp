@@ -10,7 +10,7 @@
 //
 // The reader keeps line rate only if it gets the CPU: on two cores it shares them with the pipeline, the
 // committer, librdkafka's and RocksDB's threads, the emulator and the broker. Those of spillway's threads
-// that work behind a buffer run ten nice levels below the reader (common/thread_priority.hpp); the third
+// that work behind a buffer run ten nice levels below the reader (common/thread_priority.hpp); the last
 // test checks that on the running service. Without that, the reader was cut in 1 of 2 runs of the spool test
 // on the 2-core Intel host (2026-12-03), and in 1 of 3 with RocksDB's threads still at the reader's level.
 //
