@@ -22,8 +22,8 @@
 // which check failed was not kept). That is not yet good enough to put them in CI, where a red run lands
 // nothing. 2026-12-03 evening, same host: the first test failed in 1 of 4 suite runs (ctest ran it first in
 // each; it failed in the run begun a minute after a build and passed in the three that followed back to back)
-// and in 1 of 2 runs made alone after 90 s idle. perf sched of two cut runs: in the 1 s stream spillway's reader slept 14,000-19,000 times on an empty
-// socket (530-620 ms asleep, woken by the emulator), while the emulator waited runnable for 140-360 ms. So the
+// and in 1 of 2 runs made alone after 90 s idle. perf sched of two cut runs: in the 1 s stream spillway's
+// reader slept 14,000-19,000 times on an empty socket (530-620 ms asleep, woken by the emulator), while the emulator waited runnable for 140-360 ms. So the
 // emulator, sharing the two cores, fell behind its own schedule and its slow-reader model counted that against
 // the client. Tried and not kept: forgiving the emulator's lag when the kernel had sent everything (still cut,
 // 1 of 1 idle-first runs) or while its socket had room (the no-spool client was then cut only at the stream's
