@@ -20,15 +20,15 @@
 // they ran alone (11 runs of the first, 7 of the second, including 4 as a RUN_SERIAL ctest test), and the
 // pair failed once in two runs of the whole e2e suite (ctest -j2, where they ran alone after the others;
 // which check failed was not kept). That is not yet good enough to put them in CI, where a red run lands
-// nothing. 2026-12-03 evening, same host: the first test failed in 1 of 4 suite runs (ctest ran it first in
-// each; it failed in the run begun a minute after a build and passed in the three that followed back to back)
-// and in 1 of 2 runs made alone after 90 s idle. perf sched of two cut runs: in the 1 s stream spillway's
-// reader slept 14,000-19,000 times on an empty socket (530-620 ms asleep, woken by the emulator), while the emulator waited runnable for 140-360 ms. So the
-// emulator, sharing the two cores, fell behind its own schedule and its slow-reader model counted that against
-// the client. Tried and not kept: forgiving the emulator's lag when the kernel had sent everything (still cut,
-// 1 of 1 idle-first runs) or while its socket had room (the no-spool client was then cut only at the stream's
-// end in 1 of 2 and 1 of 3 runs: too lenient), and spillway at nice +5 below the emulator (still cut in 1 of 3
-// idle-first runs).
+// nothing. 2026-12-03 evening, same host: the first test failed in 1 of 4 suite runs (ctest ran it first in each;
+// it failed in the run begun a minute after a build and passed in the three that followed back to back) and in 1 of
+// 2 runs made alone after 90 s idle. perf sched of two cut runs: in the 1 s stream spillway's reader slept
+// 14,000-19,000 times on an empty socket (530-620 ms asleep, woken by the emulator), while the emulator waited
+// runnable for 140-360 ms. So the emulator, sharing the two cores, fell behind its own schedule and its slow-reader
+// model counted that against the client. Tried and not kept: forgiving the emulator's lag when the kernel had sent
+// everything (still cut, 1 of 1 idle-first runs) or while its socket had room (the no-spool client was then cut
+// only at the stream's end in 1 of 2 and 1 of 3 runs: too lenient), and spillway at nice +5 below the emulator
+// (still cut in 1 of 3 idle-first runs).
 #include <catch2/catch.hpp>
 
 #include <rapidjson/document.h>
