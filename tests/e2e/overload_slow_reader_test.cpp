@@ -1,6 +1,6 @@
 // Overload, through the binaries: spillway-emu at 250,000 Posts/s (~375 MB/s) with X's slow-reader
 // model on (--slow-reader-bytes 8 MiB), `spillway run` with RocksDB and Kafka (spillway-kafka-mock).
-// RocksDB + Kafka cannot store 250,000 Posts/s on any machine we run on (~75-105k/s on 2 cores, issue
+// RocksDB + Kafka cannot store 250,000 Posts/s on any machine we run on (~150-190k/s on 2 cores, issue
 // 13), so once the ring and the kernel's socket buffers are full the reader falls behind X's clock
 // and X cuts it; every Post due at the cut is gone from the live stream.
 // Without the overload spool (pipeline.spool_max_bytes = 0) the client IS cut: the first test shows the
@@ -56,6 +56,12 @@ namespace {
 
 constexpr const char* kToken = "overload-token";
 constexpr std::uint64_t kCount = 300'000;  // 1.2 s of stream on the emulator's clock
+// Without the spool: 6 s of stream. The ring (65,536 Posts) and the socket buffers absorb ~75,000 Posts of
+// backlog. A pipeline storing ~190,000 Posts/s (this host, 2026-12-03 night) built that up only near the end
+// of a 1.2 s stream, and so was not cut in 5 of 6 runs; with a 3 s stream it was cut after 0.76-1.73 s in
+// 8 of 8. Over 6 s only a pipeline above ~237,000 Posts/s with Kafka on would escape, which no 2-core
+// machine we run on reaches (issue 13: 150-175k/s). The test ends at the cut, so the length costs nothing.
+constexpr std::uint64_t kNoSpoolCount = 1'500'000;
 
 // The emulator's --log records of stream connections (GET /2/tweets/search/stream answered 200).
 struct stream_record {
@@ -88,6 +94,8 @@ std::optional<stream_record> first_stream_record(const std::string& log_path) {
 
 // The broker, the emulator at 250,000 Posts/s with slow-reader detection, and spillway's config for them.
 struct overload_rig {
+  explicit overload_rig(std::uint64_t count = kCount) : count(count) {}
+  std::uint64_t count;  // Posts in the emulator's one stream, at 250,000 Posts/s
   temp_dir dir{"spillway-overload"};
   // The mock keeps ~5 MiB per partition; 64 partitions hold what is stored before the test stops.
   child_process broker{{bin("spillway-kafka-mock"), "--brokers", "1", "--topic", "x.posts:64", "--ready-file",
@@ -96,7 +104,7 @@ struct overload_rig {
   std::string bootstrap = wait_for_url(dir.str("broker.addr"), 20s);
   emulator_process emu{dir,
                        {"--bearer", kToken, "--heartbeat", "1", "--seed", "7", "--rate", "250000", "--count",
-                        std::to_string(kCount), "--slow-reader-bytes", "8388608", "--log", dir.str("connections.jsonl")},
+                        std::to_string(count), "--slow-reader-bytes", "8388608", "--log", dir.str("connections.jsonl")},
                        "emu.url",
                        20s};
 
@@ -162,11 +170,11 @@ std::map<std::string, int> thread_nice(pid_t pid) {
 TEST_CASE("overload: without a spool the client is cut as a slow reader", "[integration][e2e][slow][overload]") {
   INFO("build the spillway-kafka-mock target (bench/kafka_mock) before this test");
   REQUIRE(std::filesystem::exists(bin("spillway-kafka-mock")));
-  overload_rig rig;
+  overload_rig rig(kNoSpoolCount);
   auto& dir = rig.dir;
   auto run = rig.start_run(rig.config(false, 0), "run.log");
 
-  // The stream lasts 1.2 s on the emulator's clock; the cut comes well within it. 30 s bounds a
+  // The stream lasts 6 s on the emulator's clock; the cut comes well within it. 30 s bounds a
   // start-up slowed by a loaded machine.
   std::optional<stream_record> rec;
   REQUIRE(eventually([&] { return (rec = first_stream_record(dir.str("connections.jsonl"))).has_value(); }, 30s, 50ms));
@@ -180,10 +188,10 @@ TEST_CASE("overload: without a spool the client is cut as a slow reader", "[inte
   CHECK(rec->outcome == "slow_reader");
   CHECK((rec->ended == "slow_reader_notice" || rec->ended == "slow_reader_cut"));
   CHECK(rec->posts_lost > 0);                         // Posts due at the cut never reached the client
-  CHECK(rec->posts_sent + rec->posts_lost < kCount);  // cut before the stream's end, not at it
-  // On the emulator's clock: within the stream's 1.2 s schedule plus the notice's 2 s grace. (An emulator
+  CHECK(rec->posts_sent + rec->posts_lost < kNoSpoolCount);  // cut before the stream's end, not at it
+  // On the emulator's clock: within the stream's schedule plus the notice's 2 s grace. (An emulator
   // that follows its client instead falls seconds behind and cuts late or never.)
-  CHECK(rec->seconds < 1.2 + 2.0);
+  CHECK(rec->seconds < double(kNoSpoolCount) / 250'000 + 2.0);
   if (rec->ended == "slow_reader_notice") {
     // The notice was written, so the reader meets it once the pipeline has drained the ring ahead of it.
     CHECK(eventually([&] { return slurp(dir.str("run.log")).find("read too slowly") != std::string::npos; }, 20s,
