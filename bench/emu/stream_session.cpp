@@ -335,7 +335,6 @@ asio::awaitable<void> StreamSession<Stream>::stream_posts(const RateLimitInfo& r
         rec_.ended = "server_stopped";
         co_return;
       }
-      forgive_own_lag();
       continue;
     }
     const bool written = co_await write_and_consume(pending, used, out);

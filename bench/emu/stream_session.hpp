@@ -54,10 +54,10 @@ class StreamSession : public std::enable_shared_from_this<StreamSession<Stream>>
   boost::asio::awaitable<bool> write_tracked(const std::string& bytes);
   void arm_slow_check();
   void on_slow_check();
-  // After a wait that was the emulator's own (the pace timer, a stall fault): how far it is behind its
-  // schedule now is its own lag, not the client's. (On a loaded machine the pace timer can fire tens of
-  // ms late.)
-  void forgive_own_lag();
+  // Whether the kernel would take a write on the stream's socket now (poll POLLOUT, no wait).
+  bool socket_has_room();
+  // Posts that fall due on the emulator's clock in [from, to).
+  double due_between(Clock::time_point from, Clock::time_point to) const;
   boost::asio::awaitable<void> finish_slow_reader(std::string& pending, std::size_t used, const std::string& out);
   // Applies a stream fault (stream_session_faults.cpp). Returns true when streaming goes on.
   boost::asio::awaitable<bool> apply_fault(const Fault& f, std::string& pending, std::string& out);
@@ -90,8 +90,10 @@ class StreamSession : public std::enable_shared_from_this<StreamSession<Stream>>
   bool slow_tripped_ = false;        // the check cancelled the write: notice and close
   std::size_t in_flight_left_ = 0;   // bytes of the current write the socket has not taken yet
   std::size_t accepted_ = 0;         // bytes of the current write it has taken
-  // The emulator's own lag at its last own wait: the client is held to the schedule delayed by this.
-  Clock::duration own_lag_{};
+  // Posts that fell due while a write waited on a socket without room, less what writing paid off
+  // beyond the emulator's own lag: the client's backlog in Posts. blocked_since_: such a wait under way.
+  double client_owed_ = 0;
+  std::optional<Clock::time_point> blocked_since_;
   std::size_t due_at_cut_ = 0;       // Posts due on the clock and not written at the last check (spent at the cut)
   std::optional<Clock::time_point> over_since_;  // since when the backlog has been past the threshold
   double mean_post_bytes_ = 0;

@@ -27,7 +27,6 @@ asio::awaitable<bool> StreamSession<Stream>::apply_fault(const Fault& f, std::st
         co_return false;
       }
       next_heartbeat_ = Clock::now() + heartbeat_;
-      forgive_own_lag();  // X went quiet, not the client
       co_return true;
     }
     case A::malformed:

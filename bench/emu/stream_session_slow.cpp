@@ -1,21 +1,24 @@
 // StreamSession's slow-reader mode (--slow-reader-bytes with --rate > 0), kept apart from the
 // normal streaming path. Posts fall due on the emulator's clock at the configured rate whether or not
-// the client reads, as on X, which does not wait for a slow client. The client's backlog is measured
-// against that clock: the bytes of the write in the socket that it has not accepted yet, plus every
-// Post due and not yet written (at the pool's mean size) on the schedule delayed by the emulator's
-// own lag (how far behind it was when it last woke from a wait of its own: an overslept pace timer on
-// a loaded machine, a stall fault; back to ~0 once it has caught up and waits again). The emulator
-// renders ~1.3 GB per CPU-second and writes up to --write-kb at a time, so at any rate a client can
-// read it does not fall behind by itself. Once the backlog has stayed past the threshold for
-// kSlowReaderPersist while a write waits on the socket, the write is cancelled, every Post due at that
-// moment is spent (as on X, only backfill brings them back), the SlowReader notice is offered for a
-// short grace period, and the connection closes.
-// (An earlier model counted only the Posts due since the current write began: with writes capped at
-// --write-kb, a client slower than the rate was forgiven its backlog at every new write and never
-// cut, while the emulator followed it seconds behind its own schedule.)
+// the client reads, as on X, which does not wait for a slow client. The client's backlog is the bytes of
+// the write in the socket that it has not accepted yet, plus the Posts that fell due while a write
+// waited on a socket without room (at the pool's mean size), no more than the Posts due and not yet
+// taken: writing pays the emulator's own lag first. Posts that fall due while the socket has room and
+// the emulator is merely late (an overslept pace timer, a stall fault, waiting for a CPU it shares with
+// its client on a 2-core machine) are its own lag, never the client's. Once the backlog has stayed past
+// the threshold for kSlowReaderPersist while a write waits on the socket, the write is cancelled, every
+// Post due at that moment is spent (as on X, only backfill brings them back), the SlowReader notice is
+// offered for a short grace period, and the connection closes.
+// Earlier models, and why they went: counting only the Posts due since the current write began forgave
+// a slow client at every new write (capped at --write-kb), so it was never cut; holding the client to
+// the schedule delayed by the emulator's lag at its last pace-timer wake counted the lag it took while
+// waiting for a CPU against a prompt client, which was then cut (perf sched, 2026-12-03: the reader
+// slept on an empty socket while the emulator waited runnable for 140-360 ms of a 1 s stream).
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/stream_traits.hpp>
+#include <cmath>
+#include <poll.h>
 
 #include "bench/emu/stream_session.hpp"
 #include "bench/emu/x_responses.hpp"
@@ -45,7 +48,19 @@ asio::awaitable<bool> StreamSession<Stream>::write_tracked(const std::string& by
   // write_some, not async_write: each completion tells how far the client has drained us.
   accepted_ = 0;
   in_flight_left_ = bytes.size();
+  // What was taken for this write paid the emulator's own lag first: the client owes no more than is
+  // still due and not taken.
+  client_owed_ = std::min(client_owed_, double(posts_due(Clock::now())));
+  auto& sock = boost::beast::get_lowest_layer(stream_);
   while (in_flight_left_ > 0 && !slow_tripped_) {
+    if (!socket_has_room()) {
+      // The client is the limit now: what falls due until the socket has room again is its backlog.
+      blocked_since_ = Clock::now();
+      auto [wec] = co_await sock.async_wait(asio::socket_base::wait_write, asio::as_tuple(asio::use_awaitable));
+      client_owed_ += due_between(*blocked_since_, Clock::now());
+      blocked_since_.reset();
+      if (wec || slow_tripped_) break;
+    }
     auto [ec, n] = co_await stream_.async_write_some(asio::buffer(bytes.data() + accepted_, in_flight_left_),
                                                      asio::as_tuple(asio::use_awaitable));
     accepted_ += n;
@@ -67,13 +82,19 @@ void StreamSession<Stream>::arm_slow_check() {
 }
 
 template <class Stream>
-void StreamSession<Stream>::forgive_own_lag() {
-  if (!slow_watch_) return;
-  const auto now = Clock::now();
-  // When the oldest Post not yet written fell due (exactly, without the pacing grid).
-  const auto oldest_due = stream_start_ + std::chrono::duration_cast<Clock::duration>(
-                                              std::chrono::duration<double>(double(paced_posts_) / st_->config.rate));
-  own_lag_ = now > oldest_due ? now - oldest_due : Clock::duration::zero();
+bool StreamSession<Stream>::socket_has_room() {
+  // POLLOUT: the kernel would take a write now (its send buffer is at most two-thirds full). The client
+  // holds up the stream only when it is not set.
+  pollfd p{.fd = boost::beast::get_lowest_layer(stream_).native_handle(), .events = POLLOUT, .revents = 0};
+  return ::poll(&p, 1, 0) != 0;  // an error or a hang-up also ends the wait: the write then reports it
+}
+
+template <class Stream>
+double StreamSession<Stream>::due_between(Clock::time_point from, Clock::time_point to) const {
+  const auto on_clock = [&](Clock::time_point t) {
+    return std::floor(std::max(0.0, std::chrono::duration<double>(t - stream_start_).count()) * st_->config.rate);
+  };
+  return std::max(0.0, on_clock(to) - on_clock(from));
 }
 
 template <class Stream>
@@ -85,8 +106,10 @@ void StreamSession<Stream>::on_slow_check() {
   if (in_flight_left_ > 0) {
     const auto left = st_->feed.count() == 0 ? UINT64_MAX : st_->feed.count() - st_->feed.taken();
     const auto due = std::min<std::uint64_t>(posts_due(now), left);  // due on the clock, not yet written
-    const auto owed = std::min<std::uint64_t>(posts_due(now - own_lag_), left);  // the client's share
-    over = double(in_flight_left_) + double(owed) * mean_post_bytes_ > double(st_->config.slow_reader_bytes);
+    // The client's share: what fell due while the socket had no room, the current wait included.
+    const double owed =
+        std::min(client_owed_ + (blocked_since_ ? due_between(*blocked_since_, now) : 0.0), double(due));
+    over = double(in_flight_left_) + owed * mean_post_bytes_ > double(st_->config.slow_reader_bytes);
     due_at_cut_ = std::size_t(due);
   }
   if (!over) {
@@ -139,8 +162,10 @@ template asio::awaitable<bool> PlainSession::write_tracked(const std::string&);
 template asio::awaitable<bool> TlsSession::write_tracked(const std::string&);
 template void PlainSession::arm_slow_check();
 template void TlsSession::arm_slow_check();
-template void PlainSession::forgive_own_lag();
-template void TlsSession::forgive_own_lag();
+template bool PlainSession::socket_has_room();
+template bool TlsSession::socket_has_room();
+template double PlainSession::due_between(Clock::time_point, Clock::time_point) const;
+template double TlsSession::due_between(Clock::time_point, Clock::time_point) const;
 template void PlainSession::on_slow_check();
 template void TlsSession::on_slow_check();
 template asio::awaitable<void> PlainSession::finish_slow_reader(std::string&, std::size_t, const std::string&);
