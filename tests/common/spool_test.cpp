@@ -2,6 +2,9 @@
 // chunks count as drained; a torn tail is cut at open; a full spool refuses until drained and restarted.
 #include <catch2/catch.hpp>
 
+#include <sys/resource.h>
+
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -65,6 +68,7 @@ TEST_CASE("spool: lines come back in order, byte for byte, and count as drained 
   }
   CHECK_FALSE(s->drained());  // staged, not yet written
   REQUIRE(s->flush());
+  REQUIRE(s->wait_written());  // the spool's writer thread has written them
   CHECK(metric(m, "spillway_spool_lines_spooled_total") == 20000);
   CHECK(gauge(m, "spillway_spool_bytes") > 0);
 
@@ -93,6 +97,7 @@ TEST_CASE("spool: lines come back in order, byte for byte, and count as drained 
   CHECK(std::filesystem::file_size(dir.path() / "s") == 0);
   REQUIRE(s->append("again", common::stream_item::kind::line, 7) == spool::append_result::ok);
   REQUIRE(s->flush());
+  REQUIRE(s->wait_written());  // the spool's writer thread has written them
   const auto again = drain_all(*s);
   REQUIRE(again.size() == 1);
   CHECK(again[0].bytes == "again");
@@ -107,6 +112,7 @@ TEST_CASE("spool: reopened after a crash, whole records are kept and a torn tail
     auto s = open_spool(path, m);
     for (std::size_t i = 0; i < 300; ++i) REQUIRE(s->append(line_no(i), common::stream_item::kind::line, 5000 + std::int64_t(i)) == spool::append_result::ok);
     REQUIRE(s->flush());
+    REQUIRE(s->wait_written());  // the spool's writer thread has written them
     // 100 drained and released before the "crash": still in the file (only a drained spool is emptied), so
     // they come back and the pipeline's dedup drops them.
     std::vector<common::stream_item> items(100);
@@ -142,6 +148,7 @@ TEST_CASE("spool: reopened after a crash, whole records are kept and a torn tail
   // Appends after recovery follow the recovered records.
   REQUIRE(s->append("next", common::stream_item::kind::line, 1) == spool::append_result::ok);
   REQUIRE(s->flush());
+  REQUIRE(s->wait_written());  // the spool's writer thread has written them
   CHECK(drain_all(*s).at(0).bytes == "next");
 }
 
@@ -166,6 +173,7 @@ TEST_CASE("spool: full at spool_max_bytes until drained and restarted", "[spool]
   for (int i = 0; i < 10; ++i) REQUIRE(s->append(line, common::stream_item::kind::line, i) == spool::append_result::ok);
   CHECK(s->append(line, common::stream_item::kind::line, 10) == spool::append_result::full);
   REQUIRE(s->flush());
+  REQUIRE(s->wait_written());  // the spool's writer thread has written them
   CHECK(s->append(line, common::stream_item::kind::line, 10) == spool::append_result::full);  // written, not drained
   CHECK(drain_all(*s).size() == 10);
   CHECK(s->append(line, common::stream_item::kind::line, 10) == spool::append_result::full);  // the file still holds them
@@ -214,10 +222,65 @@ TEST_CASE("spool: a writer and a drainer on two threads see every line once, in 
     if (i % 100 == 99) REQUIRE(s->flush());
   }
   REQUIRE(s->flush());
+  REQUIRE(s->wait_written());
   done.store(true);
   drainer.join();
   REQUIRE(got.size() == total);
   std::size_t wrong = 0;
   for (std::size_t i = 0; i < total; ++i) wrong += got[i] != line_no(i);
   CHECK(wrong == 0);
+}
+
+namespace {
+// Caps the size of any file this process writes (RLIMIT_FSIZE) while it lives; writes past the cap fail with
+// EFBIG instead of raising SIGXFSZ. A full disk, without mounting one.
+struct file_size_cap {
+  rlimit saved{};
+  explicit file_size_cap(rlim_t bytes) {
+    REQUIRE(::getrlimit(RLIMIT_FSIZE, &saved) == 0);
+    std::signal(SIGXFSZ, SIG_IGN);
+    rlimit capped = saved;
+    capped.rlim_cur = bytes;
+    REQUIRE(::setrlimit(RLIMIT_FSIZE, &capped) == 0);
+  }
+  ~file_size_cap() { lift(); }
+  void lift() { (void)::setrlimit(RLIMIT_FSIZE, &saved); }
+};
+}  // namespace
+
+TEST_CASE("spool: when writes fail the lines wait in memory, and a retry once there is room loses none",
+          "[spool]") {
+  testing::temp_dir dir;
+  common::metrics_registry m;
+  auto s = open_spool(dir.path() / "s", m);
+  file_size_cap cap(64 * 1024);
+  std::size_t appended = 0;
+  // The writer fails at 64 KiB; the reader goes on staging (it never waits on the file) until every slot
+  // is full, and only then hears of the failure.
+  for (;; ++appended) {
+    const auto r = s->append(line_no(appended), common::stream_item::kind::line, std::int64_t(appended));
+    if (r == spool::append_result::io_error) break;
+    REQUIRE(r == spool::append_result::ok);
+    if (appended % 1000 == 999) (void)s->flush();
+    REQUIRE(appended < 10'000'000);
+  }
+  CHECK(appended * 100 > spool::staging_bytes);  // the slots held megabytes the file could not take
+  CHECK(s->last_errno() == EFBIG);
+  CHECK_FALSE(s->wait_written());
+  CHECK(std::filesystem::file_size(dir.path() / "s") <= 64 * 1024);  // cut back to whole records
+  CHECK_FALSE(s->drained());
+
+  cap.lift();  // room again
+  CHECK_FALSE(s->flush());  // reports the failure and asks the writer to try again
+  REQUIRE(s->wait_written());
+  // The line refused above goes in now, then the rest.
+  REQUIRE(s->append(line_no(appended), common::stream_item::kind::line, std::int64_t(appended)) == spool::append_result::ok);
+  REQUIRE(s->flush());
+  REQUIRE(s->wait_written());
+  const auto lines = drain_all(*s);
+  REQUIRE(lines.size() == appended + 1);
+  std::size_t wrong = 0;
+  for (std::size_t i = 0; i < lines.size(); ++i) wrong += lines[i].bytes != line_no(i);
+  CHECK(wrong == 0);
+  CHECK(s->drained());
 }
