@@ -196,8 +196,11 @@ TEST_CASE("schedule: Posts that fall due while the emulator stalls are its own l
   std::filesystem::remove(cfg.faults_path);
 }
 
+// Hidden from catch_discover_tests ([.]): it needs a CPU to itself for the reader and takes the other one
+// for two seconds, so ctest runs it alone (bench:schedule_short_of_cpu, RUN_SERIAL, tests/CMakeLists.txt).
+// In a parallel ctest run other tests' processes crowded onto the reader's CPU and it fell 8 MiB behind.
 TEST_CASE("schedule: a prompt reader of an emulator short of CPU is never cut",
-          "[bench][integration][schedule][slow_reader]") {
+          "[.][bench][integration][schedule][slow_reader][short_of_cpu]") {
   // The emulator's thread runs at nice 19 on one CPU beside a spinning thread at the test's own level, so
   // it gets a sliver of that CPU: at 250,000 Posts/s it falls further behind its schedule with every write
   // (seconds behind by the end of a 0.4 s stream). The reader has the other CPU to itself and takes
@@ -215,7 +218,9 @@ TEST_CASE("schedule: a prompt reader of an emulator short of CPU is never cut",
   }
   constexpr std::uint64_t count = 100'000;
   constexpr double rate = 250'000;
-  const auto cfg = fast_config("schedule-short-of-cpu.log", count, 8u << 20, rate);
+  // 32 MiB (~90 ms of this stream) rather than X's 8: a margin for the reader's own scheduling, still far
+  // below the seconds of lag the emulator builds up.
+  const auto cfg = fast_config("schedule-short-of-cpu.log", count, 32u << 20, rate);
   REQUIRE(pin_to_cpu(cpus[0]));  // the emulator's thread and the spinner inherit it
   EmuServer server(cfg);
   // The emulator's thread inherits nice 19 from the thread that starts it (this one stays at its level).
@@ -240,7 +245,7 @@ TEST_CASE("schedule: a prompt reader of an emulator short of CPU is never cut",
   const double schedule = double(count - 1) / rate;
   WARN("received " << got.bytes << " bytes in " << got.last_s << " s (the schedule: " << schedule << " s)");
   CHECK(got.eof);
-  CHECK(got.last_s > schedule + 0.1);  // behind its schedule by far more than the 8 MiB buffer (~20 ms)
+  CHECK(got.last_s > schedule + 0.5);  // behind its schedule by far more than the 32 MiB buffer (~90 ms)
   CHECK(std::string(rec["outcome"].GetString()) == "stream");
   CHECK(std::string(rec["ended"].GetString()) == "count_reached");
   CHECK(rec["posts_sent"].GetUint64() == count);
