@@ -27,12 +27,12 @@
 // the process; backfill from that last whole line covers them.
 #include <atomic>
 #include <cstdint>
-#include <thread>
 #include <filesystem>
 #include <memory>
 #include <optional>
 #include <span>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "common/error.hpp"
@@ -65,7 +65,7 @@ class spool {
   [[nodiscard]] const std::filesystem::path& path() const noexcept { return path_; }
   [[nodiscard]] std::uint64_t max_bytes() const noexcept { return max_bytes_; }
 
-  // --- writer: the reader thread ---
+  // --- append side: the reader thread ---
   // Stages one record in the current slot; a full slot goes to the writer thread, and the next one is
   // used (waiting for the writer only when every slot is full). full: the file would pass max_bytes
   // (nothing staged; wait for drained() and restart()). io_error: the writer's last write failed and
@@ -99,10 +99,12 @@ class spool {
   [[nodiscard]] result<void> recover();
   bool read_chunk() noexcept;
   void publish_gauges() noexcept;
-  // Writer side.
   [[nodiscard]] char* slot_data(std::uint64_t slot) const noexcept { return slots_ + (slot % slot_count_) * slot_bytes_; }
-  bool next_slot() noexcept;  // the reader moves on; false when the writer has failed and every slot is full
+  // Reader thread: hand the current slot's staged records to the writer; move to the next slot (false when
+  // the writer has failed and every slot is full).
   void publish_slot() noexcept;
+  bool next_slot() noexcept;
+  // Writer thread.
   void writer_loop() noexcept;
   bool write_out(const char* data, std::size_t len) noexcept;  // on the writer thread; false on an error
 

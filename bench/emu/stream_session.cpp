@@ -219,10 +219,15 @@ void StreamSession<Stream>::dump_consumed(std::string_view bytes) {
 }
 
 template <class Stream>
+std::uint64_t StreamSession<Stream>::clock_ticks(Clock::time_point t) const {
+  const double elapsed = std::max(0.0, std::chrono::duration<double>(t - stream_start_).count());
+  return std::uint64_t(std::floor(elapsed * st_->config.rate));
+}
+
+template <class Stream>
 std::size_t StreamSession<Stream>::posts_due(Clock::time_point now) const {
   if (st_->config.rate <= 0) return SIZE_MAX;
-  const double elapsed = std::max(0.0, std::chrono::duration<double>(now - stream_start_).count());
-  const auto allowed = std::uint64_t(std::floor(elapsed * st_->config.rate)) + 1;  // the first goes at once
+  const auto allowed = clock_ticks(now) + 1;  // the first goes at once
   return allowed > paced_posts_ ? std::size_t(allowed - paced_posts_) : 0;
 }
 

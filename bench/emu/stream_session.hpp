@@ -68,6 +68,9 @@ class StreamSession : public std::enable_shared_from_this<StreamSession<Stream>>
   void arm_watchdog(std::chrono::milliseconds d);
   void dump_consumed(std::string_view bytes);
   std::size_t posts_due(Clock::time_point now) const;
+  // Posts fallen due on the emulator's clock by `t` after the first (--rate > 0): the one schedule that
+  // posts_due and the slow-reader accounting both read.
+  std::uint64_t clock_ticks(Clock::time_point t) const;
   // When to wake for the next Post: when it falls due, on a kPaceQuantum grid at high rates.
   Clock::time_point next_post_time() const;
 

@@ -17,7 +17,6 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/stream_traits.hpp>
-#include <cmath>
 #include <poll.h>
 
 #include "bench/emu/stream_session.hpp"
@@ -91,10 +90,8 @@ bool StreamSession<Stream>::socket_has_room() {
 
 template <class Stream>
 double StreamSession<Stream>::due_between(Clock::time_point from, Clock::time_point to) const {
-  const auto on_clock = [&](Clock::time_point t) {
-    return std::floor(std::max(0.0, std::chrono::duration<double>(t - stream_start_).count()) * st_->config.rate);
-  };
-  return std::max(0.0, on_clock(to) - on_clock(from));
+  const auto a = clock_ticks(from), b = clock_ticks(to);
+  return b > a ? double(b - a) : 0.0;
 }
 
 template <class Stream>
